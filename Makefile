@@ -1,0 +1,53 @@
+# Quick start (see README.md):
+#   make run    installs what is missing, builds, ingests samples/ and prints the TLS table
+#   make test   installs what is missing, builds, and runs every test
+# Plain CMake works too once the packages are installed:
+#   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build
+
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian 12 packages: to build, to run the tests (compressors for generated archives,
+# chromium for the HTML report test, clang/libFuzzer for the fuzz targets).
+BUILD_DEPS := g++ cmake ninja-build pkg-config libre2-dev libsqlite3-dev libcli11-dev \
+  libboost-iostreams-dev catch2 libtomlplusplus-dev nlohmann-json3-dev libarchive-dev zlib1g-dev
+TEST_DEPS := sqlite3 gzip bzip2 xz-utils zstd tar chromium clang libclang-rt-14-dev libfuzzer-14-dev
+
+.PHONY: all deps test-deps build run test bench clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(BUILD_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+test-deps: deps
+	@missing=$$(for p in $(TEST_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	rm -f $(BUILD)/samples.db
+	$(BUILD)/mailtls ingest --db $(BUILD)/samples.db --progress 0 samples/
+	$(BUILD)/mailtls summary --db $(BUILD)/samples.db --direction both
+
+test: test-deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

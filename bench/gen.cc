@@ -1,0 +1,2 @@
+// STUB: replaced by the generator.
+int main() { return 2; }

@@ -1,0 +1,84 @@
+// The subcommands: each has an options struct and a run_x function returning the exit
+// status. main() only parses the command line into these structs and calls them.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace mailtls {
+
+struct Streams {
+  std::ostream& out;
+  std::ostream& err;
+};
+
+struct IngestOptions {
+  std::string db;
+  std::string locale = "auto";  // auto | en | fr | ...
+  std::string appliance;        // used when neither syslog host nor header serial is known
+  int year = 0;                 // for syslog lines without a year; 0 = infer
+  std::vector<std::string> inputs;
+  int64_t idle_timeout = 3600;  // seconds of log time
+  size_t max_open = 100000;
+  int progress = -1;            // -1: when stderr is a terminal; 0 off; 1 on
+  std::string data_dir;         // grammars/ and locales/; empty = default search
+};
+int run_ingest(const IngestOptions& o, Streams io);
+
+struct CheckOptions {
+  std::string data_dir;
+};
+int run_check(const CheckOptions& o, Streams io);
+
+struct ExplainOptions {
+  std::string db;
+  int64_t dcid = -1, icid = -1;
+  std::string appliance;
+  std::string transcript;  // a pasted SMTP dialogue (no database needed)
+  std::string lang = "en";
+  std::string format = "text";  // text | json
+  std::string data_dir;
+};
+int run_explain(const ExplainOptions& o, Streams io);
+
+struct SummaryOptions {
+  std::string db;
+  std::string by = "domain";        // domain | appliance | day | peer
+  std::string direction = "outbound";  // outbound | inbound | both
+  std::string since, until;         // ISO dates or times (UTC)
+  std::string domain;
+  std::string format = "table";     // table | json | csv
+  std::string lang = "en";
+  int width = 0;                    // 0: the terminal's width (80 when not a terminal)
+  std::string data_dir;
+};
+int run_summary(const SummaryOptions& o, Streams io);
+
+struct QueryOptions {
+  std::string db;
+  std::string sql;
+  std::string format = "table";  // table | json | csv
+};
+int run_query(const QueryOptions& o, Streams io);
+
+struct TlsrptOptions {
+  std::string db;
+  std::string date;  // YYYY-MM-DD (UTC day)
+  std::string organization;
+  std::string contact;
+  std::string out_dir = ".";
+  bool gzip = false;
+};
+int run_tlsrpt(const TlsrptOptions& o, Streams io);
+
+struct ReportOptions {
+  std::string db;
+  std::string html;
+  std::string lang = "en";
+  std::string data_dir;
+};
+int run_report(const ReportOptions& o, Streams io);
+
+}  // namespace mailtls

@@ -1,0 +1,88 @@
+// Grammars are data: every *.toml file under grammars/ names line kinds with an RE2
+// pattern, named captures and sample lines. This unit loads and checks them.
+//
+// File format (see grammars/README.md for the full description):
+//
+//   family = "mail_logs"          # one family per file
+//
+//   [[frame]]                     # only in framing files: how a physical line starts
+//   name = "ctime"
+//   pattern = '''...'''           # anchored at the start of the line; the text after
+//                                 # the match is the record's body. Captures allowed:
+//                                 # pri, weekday, month, day, time, year, host, tag, level
+//   [[frame.sample]]
+//   line = "..."
+//   body = "..."                  # what must remain after the prefix
+//   fields = { month = "Sep", day = "6" }
+//
+//   [[kind]]                      # a kind of body
+//   name = "icid_tls_success"
+//   event = "icid_tls_success"    # optional: an EventType name (events.h)
+//   token = "ICID"                # the first word of bodies of this kind; "#" for a
+//                                 # number (debug logs); "*" to try on every body
+//   pattern = '''ICID (?P<id>\d+) TLS success...'''   # matched against the whole body
+//   [[kind.sample]]
+//   line = "ICID 5 TLS success protocol TLSv1.2 cipher AES128-SHA"
+//   fields = { id = "5", protocol = "TLSv1.2" }
+//
+// Checks made at load: the TOML parses; names are unique; every pattern compiles (RE2's
+// error and error_arg are quoted); an event name exists; every named capture of an
+// event kind is one of that event's slots, and `id` is present when the event has it;
+// every sample matches its own kind and yields its fields, and no earlier kind with the
+// same token claims it. Every problem is reported with file and key; load fails if any.
+#pragma once
+
+#include <re2/re2.h>
+
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "diagnostics.h"
+#include "events.h"
+
+namespace mailtls {
+
+struct Sample {
+  std::string line;
+  std::string body;  // frames only
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+
+struct FrameKind {
+  std::string name, file;
+  std::unique_ptr<RE2> re;
+  // capture group index (1-based, RE2 numbering) per frame field, 0 when absent
+  int pri = 0, weekday = 0, month = 0, day = 0, time = 0, year = 0, host = 0, tag = 0, level = 0;
+  std::vector<Sample> samples;
+};
+
+struct LineKind {
+  std::string name, family, file, token;
+  EventType event = EventType::other;
+  std::unique_ptr<RE2> re;
+  std::array<int, kMaxSlots> slot_group{};  // RE2 group per event slot, 0 when absent
+  int groups = 0;                           // number of capturing groups
+  std::vector<Sample> samples;
+};
+
+class Grammar {
+ public:
+  // Loads every *.toml in `dir` (sorted by name). Returns null after reporting every
+  // problem to `diag` when any file is invalid.
+  static std::unique_ptr<Grammar> load(const std::filesystem::path& dir, Diagnostics& diag);
+
+  const std::vector<std::unique_ptr<FrameKind>>& frames() const { return frames_; }
+  const std::vector<std::unique_ptr<LineKind>>& kinds() const { return kinds_; }
+
+  // Runs every sample again (frames and kinds); reports failures; true when all pass.
+  bool self_test(Diagnostics& diag) const;
+
+ private:
+  std::vector<std::unique_ptr<FrameKind>> frames_;
+  std::vector<std::unique_ptr<LineKind>> kinds_;
+};
+
+}  // namespace mailtls

@@ -1,0 +1,14 @@
+-- Indexes, built after a bulk load (creating them first would slow every insert).
+CREATE INDEX IF NOT EXISTS sources_fingerprint ON sources (fingerprint);
+CREATE INDEX IF NOT EXISTS connections_key ON connections (appliance, direction, conn_id);
+CREATE INDEX IF NOT EXISTS connections_domain ON connections (domain, direction);
+CREATE INDEX IF NOT EXISTS connections_started ON connections (started_at);
+CREATE INDEX IF NOT EXISTS log_events_conn ON log_events (connection_id, seq);
+CREATE INDEX IF NOT EXISTS transcript_conn ON transcript (connection_id, seq);
+CREATE INDEX IF NOT EXISTS messages_key ON messages (appliance, mid);
+CREATE INDEX IF NOT EXISTS recipients_msg ON recipients (message_id);
+CREATE INDEX IF NOT EXISTS deliveries_conn ON deliveries (connection_id);
+CREATE INDEX IF NOT EXISTS deliveries_msg ON deliveries (message_id);
+CREATE INDEX IF NOT EXISTS findings_conn ON findings (connection_id);
+CREATE INDEX IF NOT EXISTS ehlo_keywords_conn ON ehlo_keywords (connection_id);
+CREATE INDEX IF NOT EXISTS unparsed_source ON unparsed (source_id, line_no);
