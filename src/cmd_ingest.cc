@@ -1,6 +1,241 @@
-// STUB: replaced by the ingest driver.
+// `mailtls ingest`: the driver of the pipeline. Reads like its table of contents:
+// inputs -> reader -> framer -> matcher -> sessions -> classifier -> store.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <ostream>
+
+#include "classifier.h"
 #include "commands.h"
+#include "data_dir.h"
+#include "fingerprint.h"
+#include "framer.h"
+#include "grammar.h"
+#include "matcher.h"
+#include "progress.h"
+#include "reader.h"
+#include "sessions.h"
+#include "store.h"
+
 namespace mailtls {
-int run_ingest(const IngestOptions&, Streams io) { io.err << "not implemented\n"; return 2; }
+namespace {
+
+// Hands finished connections to the classifier and the store.
+class StoreSink : public SessionSink {
+ public:
+  explicit StoreSink(Store& store) : store_(store) {}
+  int64_t new_connection_id() override { return store_.new_connection_id(); }
+  int64_t new_message_id() override { return store_.new_message_id(); }
+  void connection_finished(Connection&& c) override { store_.put_connection(c, classify(c)); }
+  void message_finished(Message&& m) override { store_.put_message(m); }
+
+ private:
+  Store& store_;
+};
+
+struct StreamResult {
+  std::string name;
+  int64_t lines = 0, parsed = 0, unparsed = 0, connections = 0;
+  double seconds = 0;
+  std::string note;  // "already ingested", "read on from line N"
+};
+
+// Everything one run shares: loaded data, the store, sessions, counters.
+struct Run {
+  const IngestOptions& options;
+  Streams io;
+  Diagnostics diag;
+  std::unique_ptr<Grammar> grammar;
+  std::unique_ptr<Matcher> matcher;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<StoreSink> sink;
+  std::unique_ptr<Sessions> sessions;
+  std::unique_ptr<Progress> progress;
+  uint64_t bytes_done = 0, lines_done = 0;
+  std::vector<StreamResult> results;
+};
+
+// The state of one stream while its records go by.
+struct StreamState {
+  SourceRecord source;
+  std::string serial;
+  int64_t utc_offset = 0;  // seconds; UTC = local time - offset
+  int64_t lines_unparsed = 0;
+};
+
+void on_record(Run& run, StreamState& ss, const Record& rec) {
+  if (rec.comment) return;
+  Event ev;
+  if (!run.matcher->match(rec.body, ev)) {
+    run.store->put_unparsed(ss.source.id, rec.line_no, rec.text);
+    ss.lines_unparsed += rec.physical_lines;
+    return;
+  }
+  switch (ev.type) {
+    case EventType::log_version:
+      ss.serial = std::string(ev.field(slot::serial));
+      if (ss.source.appliance.empty()) ss.source.appliance = ss.serial;
+      return;
+    case EventType::log_offset: {
+      const std::string_view s = ev.field(slot::seconds);
+      ss.utc_offset = std::strtoll(std::string(s).c_str(), nullptr, 10);
+      return;
+    }
+    default: break;
+  }
+  std::string_view appliance = !rec.host.empty()     ? rec.host
+                               : !ss.serial.empty()  ? std::string_view(ss.serial)
+                                                     : std::string_view(run.options.appliance);
+  if (ss.source.appliance.empty() && !appliance.empty()) ss.source.appliance = std::string(appliance);
+  LineInfo info{appliance, rec.local_time ? rec.local_time - ss.utc_offset : 0,
+                LineRef{ss.source.id, rec.line_no}, rec.text};
+  run.sessions->on_event(ev, info);
+}
+
+// Reads up to kFingerprintBytes into `head` (the log's identity) without losing bytes.
+std::string read_head(LogStream& stream, bool& ended) {
+  std::string head;
+  ended = false;
+  while (head.size() < kFingerprintBytes) {
+    std::string_view chunk = stream.read();
+    if (chunk.empty()) {
+      ended = true;
+      break;
+    }
+    head.append(chunk);
+  }
+  return head;
+}
+
+StreamResult ingest_stream(Run& run, LogStream& stream, int64_t mtime) {
+  const auto start = std::chrono::steady_clock::now();
+  StreamResult result{stream.name()};
+  bool ended = false;
+  std::string head = read_head(stream, ended);
+  if (head.empty()) {
+    result.note = "empty";
+    return result;
+  }
+  StreamState ss;
+  int64_t skip = 0;
+  const std::string_view id_bytes = std::string_view(head).substr(0, kFingerprintBytes);
+  if (auto known = run.store->find_source(id_bytes)) {
+    ss.source = *known;
+    skip = known->bytes;
+    ss.serial = known->appliance;
+    ss.utc_offset = known->utc_offset;
+  } else {
+    ss.source.path = stream.name();
+    ss.source.packaging = std::string(stream.packaging());
+    ss.source.locale = run.options.locale == "auto" ? "en" : run.options.locale;
+    ss.source.ingested_at = std::time(nullptr);
+    ss.source.id = run.store->add_source(ss.source);
+  }
+  ss.source.fingerprint = fingerprint(id_bytes);
+  ss.source.fp_len = static_cast<int64_t>(id_bytes.size());
+
+  FramerOptions fo;
+  fo.year = run.options.year;
+  fo.mtime = stream.mtime() ? stream.mtime() : mtime;
+  fo.first_line_no = ss.source.lines + 1;
+  fo.first_offset = skip;
+  Framer framer(*run.grammar, *run.matcher, fo, stream.name(), run.diag);
+  const auto sink = [&](const Record& rec) { on_record(run, ss, rec); };
+  const int64_t before = run.sessions->stats().connections + static_cast<int64_t>(run.sessions->open_connections());
+
+  int64_t position = 0;  // decompressed bytes seen, including skipped ones
+  auto feed = [&](std::string_view chunk) {
+    const int64_t end = position + static_cast<int64_t>(chunk.size());
+    if (end > skip) framer.feed(chunk.substr(static_cast<size_t>(std::max<int64_t>(0, skip - position))), sink);
+    position = end;
+    run.progress->update(run.bytes_done + static_cast<uint64_t>(position), run.lines_done + framer.lines());
+  };
+  feed(head);
+  if (!ended)
+    for (std::string_view chunk = stream.read(); !chunk.empty(); chunk = stream.read()) feed(chunk);
+  framer.finish(sink);
+
+  result.lines = framer.lines();
+  result.unparsed = ss.lines_unparsed;
+  result.parsed = result.lines - result.unparsed;
+  result.connections = run.sessions->stats().connections +
+                       static_cast<int64_t>(run.sessions->open_connections()) - before;
+  if (position <= skip) result.note = "already ingested";
+  else if (skip > 0) result.note = "read on from line " + std::to_string(fo.first_line_no);
+  ss.source.bytes = std::max<int64_t>(skip, framer.complete_bytes());
+  ss.source.lines += result.lines;
+  ss.source.lines_parsed += result.parsed;
+  ss.source.lines_unparsed += result.unparsed;
+  ss.source.utc_offset = ss.utc_offset;
+  run.store->update_source(ss.source);
+  run.bytes_done += static_cast<uint64_t>(position);
+  run.lines_done += static_cast<uint64_t>(result.lines);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+uint64_t total_size(const std::vector<InputItem>& inputs) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& in : inputs) {
+    const auto size = std::filesystem::file_size(in.path, ec);
+    if (!ec) total += size;
+  }
+  return total;
+}
+
+void print_results(const Run& run) {
+  auto& out = run.io.out;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-40s %10s %10s %9s %11s %8s\n", "input", "lines", "recognised",
+                "unparsed", "connections", "seconds");
+  out << line;
+  for (const auto& r : run.results) {
+    std::string name = r.name.size() > 40 ? "…" + r.name.substr(r.name.size() - 39) : r.name;
+    std::snprintf(line, sizeof line, "%-40s %10lld %10lld %9lld %11lld %8.2f", name.c_str(),
+                  static_cast<long long>(r.lines), static_cast<long long>(r.parsed),
+                  static_cast<long long>(r.unparsed), static_cast<long long>(r.connections), r.seconds);
+    out << line << (r.note.empty() ? "" : "  (" + r.note + ")") << "\n";
+  }
+}
+
+bool load_data(Run& run) {
+  const auto data_dir = resolve_data_dir(run.options.data_dir);
+  run.grammar = Grammar::load(data_dir / "grammars", run.diag);
+  if (!run.grammar) return false;
+  run.matcher = std::make_unique<Matcher>(*run.grammar);
+  return true;
+}
+
+int report(const Run& run, int status) {
+  for (const auto& d : run.diag.all()) run.io.err << "mailtls ingest: " << d.format() << "\n";
+  return status;
+}
+
+}  // namespace
+
+int run_ingest(const IngestOptions& options, Streams io) {
+  Run run{options, io};
+  if (!load_data(run)) return report(run, 2);
+  run.store = Store::open(options.db, Store::Mode::read_write, run.diag);
+  if (!run.store) return report(run, 1);
+  const auto inputs = expand_inputs(options.inputs, run.diag);
+  const bool show = options.progress < 0 ? isatty(STDERR_FILENO) != 0 : options.progress > 0;
+  run.progress = std::make_unique<Progress>(io.err, show, total_size(inputs));
+  run.sink = std::make_unique<StoreSink>(*run.store);
+  run.sessions = std::make_unique<Sessions>(SessionOptions{options.idle_timeout, options.max_open}, *run.sink);
+
+  ReaderOptions reader_options;
+  for (const auto& input : inputs)
+    read_input(input, reader_options, run.diag,
+               [&](LogStream& stream) { run.results.push_back(ingest_stream(run, stream, input.mtime)); });
+  run.sessions->finish_all();
+  run.store->finish([](const Connection& c) { return classify(c); });
+  run.progress->finish();
+  print_results(run);
+  return report(run, run.diag.any_data_lost() ? 1 : 0);
+}
+
 }  // namespace mailtls

@@ -1,9 +1,232 @@
-// STUB: replaced by the framer.
 #include "framer.h"
+
+#include <array>
+#include <chrono>
+#include <cstring>
+
+#include "matcher.h"
+
 namespace mailtls {
-Framer::Framer(const Grammar& g, const Matcher& m, FramerOptions o, std::string n, Diagnostics& d)
-    : grammar_(g), matcher_(m), options_(o), stream_name_(std::move(n)), diag_(d) {}
-void Framer::feed(std::string_view, const Sink&) {}
-void Framer::finish(const Sink&) {}
-int month_number(std::string_view) { return 0; }
+namespace {
+
+constexpr std::array<std::string_view, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
+                                                      "jul", "aug", "sep", "oct", "nov", "dec"};
+
+int to_int(std::string_view s) {
+  int v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  return s.empty() ? -1 : v;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void civil_from_time(int64_t t, int& year, int& month) {
+  const auto days = std::chrono::sys_days(std::chrono::days(t / 86400));
+  const std::chrono::year_month_day ymd(days);
+  year = static_cast<int>(ymd.year());
+  month = static_cast<int>(static_cast<unsigned>(ymd.month()));
+}
+
+std::string_view group(const std::array<re2::StringPiece, 10>& g, int index) {
+  return index > 0 ? std::string_view(g[index].data(), g[index].size()) : std::string_view{};
+}
+
+// Joining a web-wrapped continuation: a space when the continuation opens a new token
+// (an address, a list, a parenthesis), nothing when a word was cut in two.
+bool needs_space(std::string_view continuation) {
+  return !continuation.empty() && std::strchr("([<{\"'", continuation.front()) != nullptr;
+}
+
+}  // namespace
+
+int month_number(std::string_view name) {
+  if (name.size() >= 3) {
+    for (size_t i = 0; i < kMonths.size(); ++i) {
+      bool same = true;
+      for (size_t k = 0; k < 3 && same; ++k)
+        same = (name[k] | 0x20) == kMonths[i][k];
+      if (same) return static_cast<int>(i) + 1;
+    }
+  }
+  int n = to_int(name);
+  return n >= 1 && n <= 12 ? n : 0;
+}
+
+Framer::Framer(const Grammar& grammar, const Matcher& matcher, FramerOptions options,
+               std::string stream_name, Diagnostics& diag)
+    : grammar_(grammar),
+      matcher_(matcher),
+      options_(options),
+      stream_name_(std::move(stream_name)),
+      diag_(diag),
+      offset_(options.first_offset),
+      line_no_(options.first_line_no),
+      complete_offset_(options.first_offset) {
+  if (options_.year > 0) last_year_ = options_.year;
+}
+
+void Framer::feed(std::string_view chunk, const Sink& sink) {
+  size_t pos = 0;
+  while (pos < chunk.size()) {
+    const char* nl = static_cast<const char*>(std::memchr(chunk.data() + pos, '\n', chunk.size() - pos));
+    const size_t end = nl ? static_cast<size_t>(nl - chunk.data()) : chunk.size();
+    std::string_view piece = chunk.substr(pos, end - pos);
+    const int64_t piece_offset = offset_ + static_cast<int64_t>(pos);
+    if (!skipping_long_) {
+      if (partial_.empty() && nl) {
+        on_line(piece, piece_offset, sink);
+      } else {
+        if (partial_.empty()) partial_offset_ = piece_offset;
+        const size_t room = options_.max_line_bytes - std::min(options_.max_line_bytes, partial_.size());
+        partial_.append(piece.substr(0, room));
+        if (piece.size() > room) {
+          diag_.error(stream_name_, partial_offset_,
+                      "line " + std::to_string(line_no_) + " is longer than " +
+                          std::to_string(options_.max_line_bytes) + " bytes: cut there, the rest skipped",
+                      true);
+          skipping_long_ = true;
+          on_line(partial_, partial_offset_, sink);
+          partial_.clear();
+          --line_no_;  // the same physical line goes on; counted when its newline comes
+        } else if (nl) {
+          on_line(partial_, partial_offset_, sink);
+          partial_.clear();
+        }
+      }
+    } else if (nl) {
+      skipping_long_ = false;
+      ++line_no_;
+    }
+    if (nl) complete_offset_ = offset_ + static_cast<int64_t>(end) + 1;
+    pos = nl ? end + 1 : chunk.size();
+  }
+  offset_ += static_cast<int64_t>(chunk.size());
+}
+
+void Framer::finish(const Sink& sink) {
+  if (!partial_.empty()) {
+    on_line(partial_, partial_offset_, sink);
+    partial_.clear();
+    complete_offset_ = offset_;
+  } else if (skipping_long_) {
+    skipping_long_ = false;
+    ++line_no_;
+    complete_offset_ = offset_;
+  }
+  flush_pending(sink);
+}
+
+void Framer::flush_pending(const Sink& sink) {
+  if (!has_pending_) return;
+  pending_.text = pending_text_;
+  pending_.body = pending_body_;
+  has_pending_ = false;
+  sink(pending_);
+}
+
+void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  const int64_t line_no = line_no_++;
+  if (line.empty() || line.front() == '#') {
+    Record comment;
+    comment.text = line;
+    comment.body = line;
+    comment.line_no = line_no;
+    comment.offset = offset;
+    comment.comment = true;
+    sink(comment);  // held records stay pending: a comment may sit inside a wrapped line
+    return;
+  }
+  Record rec;
+  rec.line_no = line_no;
+  rec.offset = offset;
+  rec.framed = parse_prefix(line, rec);
+  if (!rec.framed) {
+    if (has_pending_ && !matcher_.has_token_for(line)) {
+      // A continuation of the held record.
+      pending_text_.push_back('\n');
+      pending_text_.append(line);
+      if (needs_space(line)) pending_body_.push_back(' ');
+      pending_body_.append(line);
+      ++pending_.physical_lines;
+      return;
+    }
+    rec.body = line;
+  }
+  flush_pending(sink);
+  // Hold the new record; its views move into our own buffers.
+  const size_t body_at = static_cast<size_t>(rec.body.data() - line.data());
+  pending_text_.assign(line);
+  pending_body_.assign(line.substr(body_at));
+  pending_ = rec;
+  auto rebase = [&](std::string_view v) {
+    return v.empty() ? v : std::string_view(pending_text_).substr(v.data() - line.data(), v.size());
+  };
+  pending_.host = rebase(rec.host);
+  pending_.tag = rebase(rec.tag);
+  pending_.level = rebase(rec.level);
+  pending_.physical_lines = 1;
+  has_pending_ = true;
+}
+
+bool Framer::parse_prefix(std::string_view line, Record& out) {
+  std::array<re2::StringPiece, 10> g;
+  for (const auto& frame : grammar_.frames()) {
+    const int n = std::min(frame->re->NumberOfCapturingGroups() + 1, static_cast<int>(g.size()));
+    if (!frame->re->Match(re2::StringPiece(line.data(), line.size()), 0, line.size(), RE2::ANCHOR_START, g.data(), n)) continue;
+    out.host = group(g, frame->host);
+    out.tag = group(g, frame->tag);
+    out.level = group(g, frame->level);
+    out.body = line.substr(g[0].size());
+    if (frame->month > 0 && frame->time > 0)
+      out.local_time = to_time(group(g, frame->month), group(g, frame->day), group(g, frame->time),
+                               group(g, frame->year));
+    return true;
+  }
+  return false;
+}
+
+int64_t Framer::to_time(std::string_view month_name, std::string_view day_text,
+                        std::string_view time_text, std::string_view year_text) {
+  const int month = month_number(month_name);
+  const int day = to_int(day_text);
+  if (month == 0 || day < 1 || day > 31) return 0;
+  int year = to_int(year_text);
+  if (year > 0 && options_.year == 0) {
+    last_year_ = year;
+  } else if (year <= 0) {
+    if (last_year_ == 0 && options_.mtime > 0) {
+      int mtime_year = 0, mtime_month = 0;
+      civil_from_time(options_.mtime, mtime_year, mtime_month);
+      // A December line in a file last written in January belongs to the year before.
+      last_year_ = month > mtime_month ? mtime_year - 1 : mtime_year;
+    }
+    if (last_year_ == 0) return 0;
+    // Syslog lines carry no year: a jump from December back to January starts a new one.
+    if (options_.year == 0 && last_month_ >= 11 && month <= 2) ++last_year_;
+    year = last_year_;
+  }
+  last_month_ = month;
+  const size_t c1 = time_text.find(':');
+  const size_t c2 = time_text.rfind(':');
+  if (c1 == std::string_view::npos || c2 == c1) return 0;
+  const int h = to_int(time_text.substr(0, c1));
+  const int m = to_int(time_text.substr(c1 + 1, c2 - c1 - 1));
+  const int s = to_int(time_text.substr(c2 + 1));
+  if (h < 0 || m < 0 || s < 0) return 0;
+  return days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+         h * 3600 + m * 60 + s;
+}
+
 }  // namespace mailtls

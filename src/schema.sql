@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS sources (
   locale TEXT NOT NULL DEFAULT 'en',
   locale_confidence REAL NOT NULL DEFAULT 1.0,
   packaging TEXT NOT NULL DEFAULT 'plain',
-  ingested_at INTEGER NOT NULL
+  ingested_at INTEGER NOT NULL,
+  utc_offset INTEGER NOT NULL DEFAULT 0  -- from the header: UTC = local time - utc_offset
 );
 
 CREATE TABLE IF NOT EXISTS connections (

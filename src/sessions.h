@@ -61,8 +61,12 @@ class Sessions {
   const SessionStats& stats() const { return stats_; }
   size_t open_connections() const;
 
+  struct State;  // opaque: the open connections, messages and debug lines held
+
  private:
-  struct State;
+  void sweep();
+  void sweep_messages(int64_t idle_before);
+
   std::unique_ptr<State> state_;
   SessionOptions options_;
   SessionSink& sink_;

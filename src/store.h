@@ -36,6 +36,7 @@ struct SourceRecord {
   double locale_confidence = 1.0;
   std::string packaging = "plain";
   int64_t ingested_at = 0;
+  int64_t utc_offset = 0;  // seconds, from the log's header (UTC = local - offset)
 };
 
 using Classify = std::function<Verdict(const Connection&)>;
