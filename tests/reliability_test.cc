@@ -1,0 +1,215 @@
+// Whole-program behaviour under crashes, reordering, concurrency and endless input.
+// These run the real binaries on inputs made by the bench generator (mailtls-gen).
+#include <catch2/catch.hpp>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/mailtls-rel-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+// Starts a program; returns its pid. Output goes to `log`.
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE* f = std::fopen(log.c_str(), "w");
+    if (f) {
+      dup2(fileno(f), 1);
+      dup2(fileno(f), 2);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+struct Finished {
+  int status = -1;
+  long max_rss_kb = 0;
+};
+
+Finished wait_for(pid_t pid) {
+  Finished f;
+  int status = 0;
+  struct rusage usage {};
+  wait4(pid, &status, 0, &usage);
+  f.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  f.max_rss_kb = usage.ru_maxrss;
+  return f;
+}
+
+Finished run(const std::vector<std::string>& argv, const fs::path& log) { return wait_for(spawn(argv, log)); }
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs one query and joins every row's columns with '|', rows with '\n'.
+std::string dump(const fs::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_busy_timeout(h, 10000);
+  sqlite3_stmt* st = nullptr;
+  const int rc = sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr);
+  INFO(sqlite3_errmsg(h));
+  REQUIRE(rc == SQLITE_OK);
+  std::string out;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(st); ++i) {
+      const auto* t = sqlite3_column_text(st, i);
+      out += t ? reinterpret_cast<const char*>(t) : "NULL";
+      out += '|';
+    }
+    out += '\n';
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return out;
+}
+
+// The rows that must not depend on the order or number of ingests.
+std::string verdicts(const fs::path& db) {
+  return dump(db,
+              "SELECT appliance, direction, conn_id, started_at, ended_at, peer_ip, domain, "
+              "tls_outcome, confidence, tls_detail, "
+              "(SELECT group_concat(code, ',') FROM (SELECT code FROM findings f "
+              "  WHERE f.connection_id = c.id ORDER BY code)), "
+              "(SELECT count(*) FROM transcript t WHERE t.connection_id = c.id) "
+              "FROM connections c ORDER BY appliance, direction, conn_id, started_at");
+}
+
+std::string table_counts(const fs::path& db) {
+  return dump(db,
+              "SELECT (SELECT count(*) FROM sources), (SELECT sum(lines) FROM sources), "
+              "(SELECT count(*) FROM connections), (SELECT count(*) FROM messages), "
+              "(SELECT count(*) FROM recipients), (SELECT count(*) FROM deliveries), "
+              "(SELECT count(*) FROM transcript), (SELECT count(*) FROM log_events), "
+              "(SELECT count(*) FROM findings), (SELECT count(*) FROM unparsed)");
+}
+
+void generate(const fs::path& dir, const std::string& bytes, int seed = 7) {
+  const auto f = run({MAILTLS_GEN_BINARY, "--seed", std::to_string(seed), "--bytes", bytes, "--out", dir.string()},
+                     dir.parent_path() / "gen.log");
+  REQUIRE(f.status == 0);
+}
+
+std::vector<std::string> ingest_args(const fs::path& db, const std::vector<fs::path>& inputs) {
+  std::vector<std::string> a{MAILTLS_BINARY, "ingest", "--db", db.string(), "--progress", "0"};
+  for (const auto& i : inputs) a.push_back(i.string());
+  return a;
+}
+
+std::vector<fs::path> files_in(const fs::path& dir) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+TEST_CASE("an ingest killed with SIGKILL and run again gives exactly the rows of one clean ingest",
+          "[reliability][slow]") {
+  TempDir tmp;
+  generate(tmp.path / "logs", "40M");
+  const auto inputs = files_in(tmp.path / "logs");
+  const fs::path clean = tmp.path / "clean.db", killed = tmp.path / "killed.db";
+  REQUIRE(run(ingest_args(clean, inputs), tmp.path / "clean.log").status == 0);
+
+  pid_t pid = spawn(ingest_args(killed, inputs), tmp.path / "killed.log");
+  // Kill once the database has been written to, so the run dies in the middle.
+  for (int i = 0; i < 400 && !fs::exists(fs::path(killed.string() + "-wal")); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  kill(pid, SIGKILL);
+  CHECK(wait_for(pid).status == 128 + SIGKILL);
+
+  CHECK(dump(killed, "PRAGMA integrity_check") == "ok|\n");
+  REQUIRE(run(ingest_args(killed, inputs), tmp.path / "again.log").status == 0);
+  CHECK(dump(killed, "PRAGMA integrity_check") == "ok|\n");
+  CHECK(table_counts(killed) == table_counts(clean));
+  CHECK(verdicts(killed) == verdicts(clean));
+}
+
+TEST_CASE("the same inputs ingested in any order, or twice, give the same connections and verdicts",
+          "[reliability]") {
+  TempDir tmp;
+  generate(tmp.path / "logs", "3M", 11);
+  auto inputs = files_in(tmp.path / "logs");
+  REQUIRE(inputs.size() >= 2);
+  const fs::path forward = tmp.path / "forward.db", backward = tmp.path / "backward.db",
+                 split = tmp.path / "split.db";
+  REQUIRE(run(ingest_args(forward, inputs), tmp.path / "f.log").status == 0);
+  std::vector<fs::path> reversed(inputs.rbegin(), inputs.rend());
+  REQUIRE(run(ingest_args(backward, reversed), tmp.path / "b.log").status == 0);
+  // One input per run, last first, then everything again.
+  for (const auto& input : reversed) REQUIRE(run(ingest_args(split, {input}), tmp.path / "s.log").status == 0);
+  REQUIRE(run(ingest_args(split, inputs), tmp.path / "s2.log").status == 0);
+
+  const std::string expected = verdicts(forward);
+  CHECK(expected.size() > 1000);
+  CHECK(verdicts(backward) == expected);
+  CHECK(verdicts(split) == expected);
+  CHECK(table_counts(split) == table_counts(forward));
+}
+
+TEST_CASE("queries work while an ingest writes, and a second ingest waits or fails clearly",
+          "[reliability][slow]") {
+  TempDir tmp;
+  generate(tmp.path / "small", "1M", 3);
+  generate(tmp.path / "big", "60M", 5);
+  const fs::path db = tmp.path / "x.db";
+  REQUIRE(run(ingest_args(db, files_in(tmp.path / "small")), tmp.path / "first.log").status == 0);
+  const std::string before = table_counts(db);
+
+  pid_t writer = spawn(ingest_args(db, files_in(tmp.path / "big")), tmp.path / "writer.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // A reader sees the last committed state while the writer is busy.
+  const auto q = run({MAILTLS_BINARY, "query", "--db", db.string(), "--format", "csv",
+                      "SELECT count(*) FROM connections"},
+                     tmp.path / "query.log");
+  CHECK(q.status == 0);
+  CHECK(table_counts(db) == before);
+  // A second writer meanwhile: it either waits for the first or says why it cannot write.
+  const auto second = run(ingest_args(db, files_in(tmp.path / "small")), tmp.path / "second.log");
+  if (second.status != 0) CHECK(slurp(tmp.path / "second.log").find("another") != std::string::npos);
+  CHECK(wait_for(writer).status == 0);
+  CHECK(dump(db, "PRAGMA integrity_check") == "ok|\n");
+}
+
+TEST_CASE("memory stays flat as the input grows", "[reliability][slow]") {
+  TempDir tmp;
+  generate(tmp.path / "small", "8M", 21);
+  generate(tmp.path / "large", "64M", 21);
+  const auto small = run(ingest_args(tmp.path / "s.db", files_in(tmp.path / "small")), tmp.path / "s.log");
+  const auto large = run(ingest_args(tmp.path / "l.db", files_in(tmp.path / "large")), tmp.path / "l.log");
+  REQUIRE(small.status == 0);
+  REQUIRE(large.status == 0);
+  INFO("peak RSS small " << small.max_rss_kb << " kB, large " << large.max_rss_kb << " kB");
+  CHECK(large.max_rss_kb < 256 * 1024);
+  CHECK(large.max_rss_kb < small.max_rss_kb * 2 + 32 * 1024);
+}
