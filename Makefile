@@ -14,7 +14,9 @@ BUILD_DEPS := g++ cmake ninja-build pkg-config libre2-dev libsqlite3-dev libcli1
   libboost-iostreams-dev catch2 libtomlplusplus-dev nlohmann-json3-dev libarchive-dev zlib1g-dev
 TEST_DEPS := sqlite3 gzip bzip2 xz-utils zstd tar chromium clang libclang-rt-14-dev libfuzzer-14-dev
 
-.PHONY: all deps test-deps build run test bench clean
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps test-deps build run test sanitize fuzz bench clean
 
 all: build
 
@@ -45,6 +47,20 @@ run: build
 
 test: test-deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The whole test suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize: test-deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILTLS_SANITIZE=ON
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+# Each libFuzzer target for FUZZ_SECONDS, seeded from samples/ and tests/fuzz/corpus/.
+fuzz: test-deps
+	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DMAILTLS_FUZZ=ON -DMAILTLS_TESTS=OFF
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_framer fuzz_transcript
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: build
 	bench/run.sh $(BUILD)
