@@ -141,7 +141,8 @@ bool is_masked_token(std::string_view token) {
 }
 
 bool is_masked_banner(std::string_view line) {
-  ReplyLine r = split_reply_line(repair_reply_line(line));
+  std::string fixed = repair_reply_line(line);
+  ReplyLine r = split_reply_line(fixed);
   if (r.code != 220 || r.text.size() < 3) return false;
   return std::all_of(r.text.begin(), r.text.end(), [](char c) { return c == '*' || c == ' '; });
 }
