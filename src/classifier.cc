@@ -64,7 +64,9 @@ void cite_end(Verdict& v, const LogFacts& logs) {
   if (!logs.lost && !logs.error) cite(v, logs.close, "close-line");
 }
 
-bool ended(const LogFacts& logs) { return logs.lost || logs.error || logs.close; }
+bool ended(const LogFacts& logs) {
+  return logs.lost || logs.error || logs.close;
+}
 
 std::string error_reason(const LogFacts& logs) {
   return logs.error ? logs.error->detail : logs.lost ? logs.lost->detail : "";
@@ -98,33 +100,60 @@ void decide_inbound_no_tls(Context& x) {
   }
 }
 
-bool outbound(const Context& x) { return x.c.direction == Direction::outbound; }
+bool outbound(const Context& x) {
+  return x.c.direction == Direction::outbound;
+}
+
+// The outcome a stage proves by itself; empty when the connection was inbound and the
+// client simply never started TLS (decided by decide_inbound_no_tls).
+std::string_view transcript_outcome(TxStage stage, bool outbound) {
+  switch (stage) {
+    case TxStage::tls_dialogue:
+      return "tls-success";
+    case TxStage::ehlo_rejected:
+      return "ehlo-rejected";
+    case TxStage::masked:
+      return "starttls-masked";
+    case TxStage::misordered:
+      return "ehlo-misordered";
+    case TxStage::refused:
+      return "starttls-refused";
+    case TxStage::not_offered:
+      return outbound ? "starttls-not-offered" : "";
+    case TxStage::offered_unused:
+      return outbound ? "tls-not-attempted" : "";
+    default:
+      return "";
+  }
+}
+
+// STARTTLS unanswered: the transcript alone may just be cut short; an end of the
+// connection in the logs makes it a loss.
+bool decide_without_reply(Context& x) {
+  if (!ended(x.logs)) return false;
+  set(x.v, "connection-lost", Confidence::high, error_reason(x.logs));
+  cite_end(x.v, x.logs);
+  return true;
+}
 
 bool decide_by_transcript(Context& x) {
   switch (x.tx.stage) {
-    case TxStage::none: case TxStage::offered_pending: return false;
+    case TxStage::none:
+    case TxStage::offered_pending:
+      return false;
     case TxStage::no_reply:
-      if (!ended(x.logs)) return false;
-      set(x.v, "connection-lost", Confidence::high, error_reason(x.logs));
-      cite_end(x.v, x.logs);
-      return true;
-    case TxStage::accepted: return decide_after_accept(x);
-    case TxStage::tls_dialogue: set(x.v, "tls-success", Confidence::high); return true;
-    case TxStage::ehlo_rejected:
-      set(x.v, "ehlo-rejected", Confidence::high, x.tx.detail); return true;
-    case TxStage::masked: set(x.v, "starttls-masked", Confidence::high, x.tx.detail); return true;
-    case TxStage::misordered: set(x.v, "ehlo-misordered", Confidence::high); return true;
-    case TxStage::refused:
-      set(x.v, "starttls-refused", Confidence::high, x.tx.detail); return true;
-    case TxStage::not_offered:
-      if (!outbound(x)) { decide_inbound_no_tls(x); return true; }
-      set(x.v, "starttls-not-offered", Confidence::high); return true;
-    case TxStage::offered_unused:
-      if (!outbound(x)) { decide_inbound_no_tls(x); return true; }
-      set(x.v, "tls-not-attempted", Confidence::high); return true;
-    case TxStage::helo_only: decide_inbound_no_tls(x); return true;
+      return decide_without_reply(x);
+    case TxStage::accepted:
+      return decide_after_accept(x);
+    default:
+      break;
   }
-  return false;
+  std::string_view outcome = transcript_outcome(x.tx.stage, outbound(x));
+  if (outcome.empty())
+    decide_inbound_no_tls(x);
+  else
+    set(x.v, outcome, Confidence::high, x.tx.detail);
+  return true;
 }
 
 bool decide_by_tls_lines(Context& x) {
@@ -136,8 +165,7 @@ bool decide_by_tls_lines(Context& x) {
     set(x.v, "tls-success", Confidence::medium);
   } else if (logs.starttls_unsupported) {
     set(x.v, "starttls-not-offered", Confidence::low);
-    x.v.candidates = {"peer-no-starttls", "middlebox-masked", "ehlo-misordered",
-                      "receiver-policy"};
+    x.v.candidates = {"peer-no-starttls", "middlebox-masked", "ehlo-misordered", "receiver-policy"};
   } else if (logs.required_not_initiated) {
     set(x.v, "tls-required-not-initiated", Confidence::medium);
     x.v.candidates = {"client-no-starttls", "middlebox-masked"};

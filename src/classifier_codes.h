@@ -9,18 +9,30 @@
 namespace mailtls::codes {
 
 // Outcomes (Verdict::outcome; the tls_outcome column).
-inline constexpr std::array<std::string_view, 14> kOutcomes = {
-    "tls-success",      "starttls-not-offered", "ehlo-misordered",
-    "starttls-masked",  "ehlo-rejected",        "starttls-refused",
-    "handshake-failed", "certificate-invalid",  "connection-lost",
-    "tls-not-attempted", "tls-required-not-initiated", "tls-failed",
-    "cleartext",        "unknown"};
+inline constexpr std::array<std::string_view, 14> kOutcomes = {"tls-success",
+                                                               "starttls-not-offered",
+                                                               "ehlo-misordered",
+                                                               "starttls-masked",
+                                                               "ehlo-rejected",
+                                                               "starttls-refused",
+                                                               "handshake-failed",
+                                                               "certificate-invalid",
+                                                               "connection-lost",
+                                                               "tls-not-attempted",
+                                                               "tls-required-not-initiated",
+                                                               "tls-failed",
+                                                               "cleartext",
+                                                               "unknown"};
 
 // Findings (Verdict::findings[].code).
-inline constexpr std::array<std::string_view, 8> kFindings = {
-    "ehlo-repeated-after-tls", "no-ehlo-after-tls", "starttls-offered-after-tls",
-    "extensions-changed-after-tls", "tls-required", "cleartext-fallback",
-    "delivery-deferred", "delivery-bounced"};
+inline constexpr std::array<std::string_view, 8> kFindings = {"ehlo-repeated-after-tls",
+                                                              "no-ehlo-after-tls",
+                                                              "starttls-offered-after-tls",
+                                                              "extensions-changed-after-tls",
+                                                              "tls-required",
+                                                              "cleartext-fallback",
+                                                              "delivery-deferred",
+                                                              "delivery-bounced"};
 
 // Candidate causes (Verdict::candidates), listed when the evidence cannot pick one.
 //   peer-no-starttls    the receiving server does not offer STARTTLS at all
@@ -44,15 +56,30 @@ inline constexpr std::array<std::string_view, 3> kCertificateKinds = {"expired",
 //                     domain-line, misplaced-starttls, masked-keyword, masked-command,
 //                     starttls-command, starttls-reply, command-without-starttls,
 //                     ehlo-after-tls, ehlo-reply-after-tls, command-after-tls
-inline constexpr std::array<std::string_view, 24> kEvidenceRoles = {
-    "open-line",        "close-line",          "tls-line",
-    "tls-required-line", "lost-line",          "error-line",
-    "delivered-line",   "delayed-line",        "bounced-line",
-    "banner",           "masked-banner",       "ehlo-command",
-    "helo-command",     "ehlo-reply",          "domain-line",
-    "misplaced-starttls", "masked-keyword",    "masked-command",
-    "starttls-command", "starttls-reply",      "command-without-starttls",
-    "ehlo-after-tls",   "ehlo-reply-after-tls", "command-after-tls"};
+inline constexpr std::array<std::string_view, 24> kEvidenceRoles = {"open-line",
+                                                                    "close-line",
+                                                                    "tls-line",
+                                                                    "tls-required-line",
+                                                                    "lost-line",
+                                                                    "error-line",
+                                                                    "delivered-line",
+                                                                    "delayed-line",
+                                                                    "bounced-line",
+                                                                    "banner",
+                                                                    "masked-banner",
+                                                                    "ehlo-command",
+                                                                    "helo-command",
+                                                                    "ehlo-reply",
+                                                                    "domain-line",
+                                                                    "misplaced-starttls",
+                                                                    "masked-keyword",
+                                                                    "masked-command",
+                                                                    "starttls-command",
+                                                                    "starttls-reply",
+                                                                    "command-without-starttls",
+                                                                    "ehlo-after-tls",
+                                                                    "ehlo-reply-after-tls",
+                                                                    "command-after-tls"};
 
 // RFC sections the classifier cites (each must exist in grammars/references.toml).
 inline constexpr std::string_view kRfc3207Sec4 = "RFC 3207 §4";

@@ -219,7 +219,8 @@ void Walker::read_after_tls(size_t from) {
 std::vector<std::string> keyword_set(const EhloReply& r) {
   std::vector<std::string> out;
   for (const EhloKeyword& k : r.keywords)
-    if (k.keyword != "STARTTLS") out.push_back(k.params.empty() ? k.keyword : k.keyword + " " + k.params);
+    if (k.keyword != "STARTTLS")
+      out.push_back(k.params.empty() ? k.keyword : k.keyword + " " + k.params);
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -30,11 +30,11 @@ enum class TxStage {
 
 struct TranscriptFacts {
   TxStage stage = TxStage::none;
-  std::string detail;               // the refusing / rejecting reply, when there is one
-  std::vector<Evidence> evidence;   // the transcript lines that show the stage
-  std::vector<Finding> findings;    // what happened after TLS (findings codes)
-  EhloReply before, after;          // the EHLO replies before and after TLS
-  bool has_after = false;           // a second EHLO was answered inside TLS
+  std::string detail;              // the refusing / rejecting reply, when there is one
+  std::vector<Evidence> evidence;  // the transcript lines that show the stage
+  std::vector<Finding> findings;   // what happened after TLS (findings codes)
+  EhloReply before, after;         // the EHLO replies before and after TLS
+  bool has_after = false;          // a second EHLO was answered inside TLS
 };
 
 TranscriptFacts analyse_transcript(const std::vector<TranscriptLine>& lines);

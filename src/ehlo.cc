@@ -13,7 +13,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool is_code_at(std::string_view s, size_t pos) {
   return s.size() >= pos + 3 && s[pos] >= '2' && s[pos] <= '5' && is_digit(s[pos + 1]) &&
@@ -30,8 +32,8 @@ std::string upper(std::string_view s) {
 // of a reply is not a host name. The parser runs without the data directory (the
 // classifier is pure), so this short list lives here rather than in keywords.toml.
 constexpr std::array<std::string_view, 16> kCommonKeywords = {
-    "STARTTLS", "SIZE",    "8BITMIME", "PIPELINING", "AUTH", "DSN",   "HELP", "ETRN",
-    "CHUNKING", "SMTPUTF8", "ENHANCEDSTATUSCODES", "BINARYMIME", "VRFY", "EXPN",
+    "STARTTLS",  "SIZE",      "8BITMIME", "PIPELINING",          "AUTH",       "DSN",  "HELP",
+    "ETRN",      "CHUNKING",  "SMTPUTF8", "ENHANCEDSTATUSCODES", "BINARYMIME", "VRFY", "EXPN",
     "DELIVERBY", "REQUIRETLS"};
 
 bool is_common_keyword(std::string_view word) {
@@ -136,7 +138,8 @@ std::string repair_reply_line(std::string_view line) {
 
 bool is_masked_token(std::string_view token) {
   if (token.size() < 4) return false;
-  size_t xs = std::count_if(token.begin(), token.end(), [](char c) { return c == 'X' || c == 'x'; });
+  size_t xs =
+      std::count_if(token.begin(), token.end(), [](char c) { return c == 'X' || c == 'x'; });
   return xs + 1 >= token.size() && (token[0] == 'X' || token[0] == 'x');
 }
 
@@ -147,7 +150,9 @@ bool is_masked_banner(std::string_view line) {
   return std::all_of(r.text.begin(), r.text.end(), [](char c) { return c == '*' || c == ' '; });
 }
 
-std::string first_word_upper(std::string_view text) { return upper(first_word(text)); }
+std::string first_word_upper(std::string_view text) {
+  return upper(first_word(text));
+}
 
 EhloReply parse_ehlo_reply(const std::vector<std::string_view>& lines) {
   EhloReply r;

@@ -18,17 +18,17 @@
 namespace mailtls {
 
 struct EhloReply {
-  int code = 0;              // reply code of the first line; 0 when no line had one
-  std::string domain;        // from the domain line; empty when none was recognised
-  std::string greeting;      // the text after the domain on that line
-  int domain_line = -1;      // index of the domain line in the input, -1 when none
+  int code = 0;                       // reply code of the first line; 0 when no line had one
+  std::string domain;                 // from the domain line; empty when none was recognised
+  std::string greeting;               // the text after the domain on that line
+  int domain_line = -1;               // index of the domain line in the input, -1 when none
   std::vector<EhloKeyword> keywords;  // every keyword line, in order, upper case
   std::vector<int> keyword_lines;     // input index of each entry of `keywords`
 
-  bool rejected = false;     // 500/502/504: the server does not speak ESMTP
-  bool starttls = false;     // STARTTLS offered where a client can see it (after the domain)
+  bool rejected = false;  // 500/502/504: the server does not speak ESMTP
+  bool starttls = false;  // STARTTLS offered where a client can see it (after the domain)
   int misplaced_starttls_line = -1;  // STARTTLS on a line before the domain line
-  int masked_line = -1;      // first keyword of X's (an SMTP-inspecting firewall)
+  int masked_line = -1;              // first keyword of X's (an SMTP-inspecting firewall)
 
   bool misordered() const { return misplaced_starttls_line >= 0 && !starttls; }
   bool masked() const { return masked_line >= 0; }
@@ -40,8 +40,8 @@ EhloReply parse_ehlo_reply(const std::vector<std::string_view>& lines);
 
 // A parsed reply line: "250-SIZE 100" -> {250, false, "SIZE 100"}.
 struct ReplyLine {
-  int code = 0;        // 0 when the line carries no code
-  bool last = true;    // "NNN " or "NNN" ends a reply; "NNN-" continues it
+  int code = 0;      // 0 when the line carries no code
+  bool last = true;  // "NNN " or "NNN" ends a reply; "NNN-" continues it
   std::string_view text;
 };
 ReplyLine split_reply_line(std::string_view line);

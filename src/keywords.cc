@@ -21,7 +21,8 @@ std::string upper(std::string_view s) {
 bool valid_keyword(std::string_view k) {
   if (k.empty() || !std::isalnum(static_cast<unsigned char>(k[0]))) return false;
   return std::all_of(k.begin(), k.end(), [](char c) {
-    return (std::isalnum(static_cast<unsigned char>(c)) && !std::islower(static_cast<unsigned char>(c))) ||
+    return (std::isalnum(static_cast<unsigned char>(c)) &&
+            !std::islower(static_cast<unsigned char>(c))) ||
            c == '-';
   });
 }
@@ -64,7 +65,10 @@ std::unique_ptr<KeywordCatalogue> KeywordCatalogue::load(const std::filesystem::
   for (size_t i = 0; list && i < list->size(); ++i) {
     const toml::table* t = (*list)[i].as_table();
     std::string where = "keyword[" + std::to_string(i) + "]";
-    if (!t) { errs.push_back(where + ": not a table"); continue; }
+    if (!t) {
+      errs.push_back(where + ": not a table");
+      continue;
+    }
     KeywordEntry e = read_entry(*t);
     where += " (" + e.keyword + ")";
     check_entry(*t, e, where, errs);

@@ -32,8 +32,8 @@ Reference read_reference(const toml::table& t) {
 
 }  // namespace
 
-std::unique_ptr<ReferenceCatalogue> ReferenceCatalogue::load(
-    const std::filesystem::path& data_dir, Diagnostics& diag) {
+std::unique_ptr<ReferenceCatalogue> ReferenceCatalogue::load(const std::filesystem::path& data_dir,
+                                                             Diagnostics& diag) {
   std::filesystem::path path = data_dir / "grammars" / "references.toml";
   toml::table root;
   try {
@@ -50,7 +50,10 @@ std::unique_ptr<ReferenceCatalogue> ReferenceCatalogue::load(
   for (size_t i = 0; list && i < list->size(); ++i) {
     const toml::table* t = (*list)[i].as_table();
     std::string where = "reference[" + std::to_string(i) + "]";
-    if (!t) { errs.push_back(where + ": not a table"); continue; }
+    if (!t) {
+      errs.push_back(where + ": not a table");
+      continue;
+    }
     Reference r = read_reference(*t);
     check_reference(r, where + " (" + r.id + ")", errs);
     if (!seen.insert(r.id).second) errs.push_back(where + " (" + r.id + "): duplicate id");

@@ -30,8 +30,10 @@ std::string_view strip_quotes(std::string_view s) {
   for (bool changed = true; changed;) {
     changed = false;
     for (std::string_view q : kQuotes) {
-      if (s.size() >= q.size() && s.substr(0, q.size()) == q) s.remove_prefix(q.size()), changed = true;
-      if (s.size() >= q.size() && s.substr(s.size() - q.size()) == q) s.remove_suffix(q.size()), changed = true;
+      if (s.size() >= q.size() && s.substr(0, q.size()) == q)
+        s.remove_prefix(q.size()), changed = true;
+      if (s.size() >= q.size() && s.substr(s.size() - q.size()) == q)
+        s.remove_suffix(q.size()), changed = true;
     }
     s = trim(s);
   }
@@ -44,9 +46,18 @@ struct Marker {
   bool sent;
 };
 constexpr std::array<Marker, 12> kMarkers = {{
-    {"sent", true}, {"rcvd", false}, {"rcvds", false}, {"envoyé", true},
-    {"enviado", true}, {"recibido", false}, {"gesendet", true}, {"empfangen", false},
-    {"inviato", true}, {"ricevuto", false}, {"received", false}, {"recebido", false},
+    {"sent", true},
+    {"rcvd", false},
+    {"rcvds", false},
+    {"envoyé", true},
+    {"enviado", true},
+    {"recibido", false},
+    {"gesendet", true},
+    {"empfangen", false},
+    {"inviato", true},
+    {"ricevuto", false},
+    {"received", false},
+    {"recebido", false},
 }};
 
 struct DebugLine {

@@ -27,7 +27,6 @@
 
 namespace mailtls {
 
-std::vector<TranscriptLine> parse_pasted_transcript(std::string_view text,
-                                                    int64_t source_id = 0);
+std::vector<TranscriptLine> parse_pasted_transcript(std::string_view text, int64_t source_id = 0);
 
 }  // namespace mailtls

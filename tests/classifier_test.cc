@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "classifier.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
-#include "classifier.h"
 #include "classifier_codes.h"
 #include "classifier_test_util.h"
 #include "transcript_paste.h"
@@ -52,16 +52,17 @@ std::vector<TranscriptLine> misordered() {
                    "S: 250 SIZE 30000000", "C: MAIL FROM:<a@example.com>"});
 }
 
-const LogLine kTlsSuccess = log(EventType::dcid_tls_success,
-                                "DCID 5165207 TLS success protocol TLSv1.2 cipher AES128-SHA");
+const LogLine kTlsSuccess =
+    log(EventType::dcid_tls_success, "DCID 5165207 TLS success protocol TLSv1.2 cipher AES128-SHA");
 const LogLine kNotSupported =
     log(EventType::dcid_starttls_unsupported, "DCID 5165207 STARTTLS command not supported", "", 3);
 const LogLine kDcidClose = log(EventType::dcid_close, "DCID 5165207 close", "", 9);
 
 }  // namespace
 
-TEST_CASE("a second EHLO after STARTTLS is reported as ehlo-repeated-after-tls and is not a failure",
-          "[classifier]") {
+TEST_CASE(
+    "a second EHLO after STARTTLS is reported as ehlo-repeated-after-tls and is not a failure",
+    "[classifier]") {
   Verdict v = run(outbound({kTlsSuccess}, double_ehlo()));
   CHECK(v.outcome == "tls-success");
   CHECK(v.confidence == Confidence::high);
@@ -96,33 +97,35 @@ TEST_CASE("a 250-STARTTLS line before the domain line is classified ehlo-misorde
 
 TEST_CASE("the Arabic seed's conversation pasted as-is is classified ehlo-misordered",
           "[classifier]") {
-  Connection c = outbound({}, parse_pasted_transcript(
-                                  "mail.domain1.com ESMTP Service ready 220\n"
-                                  "EHLO ESA.com\n"
-                                  ".250-STARTTLS <--- 250-STARTTLS is before the server greeting\n"
-                                  ".250-mail.domain1.com <--- This is the 250 destination server greeting\n"
-                                  "250-8BITMIME\n250-PIPELINING\n250-HELP\n250-DELIVERBY 300\n"));
+  Connection c =
+      outbound({}, parse_pasted_transcript(
+                       "mail.domain1.com ESMTP Service ready 220\n"
+                       "EHLO ESA.com\n"
+                       ".250-STARTTLS <--- 250-STARTTLS is before the server greeting\n"
+                       ".250-mail.domain1.com <--- This is the 250 destination server greeting\n"
+                       "250-8BITMIME\n250-PIPELINING\n250-HELP\n250-DELIVERBY 300\n"));
   Verdict v = run(c);
   CHECK(v.outcome == "ehlo-misordered");
   CHECK(v.confidence == Confidence::high);
 }
 
 TEST_CASE("the corrected conversation of the same page offers STARTTLS", "[classifier]") {
-  Connection c = outbound({}, parse_pasted_transcript(
-                                  "mail-esa.com ESMTP 220\nEHLO connecting.server.com\n"
-                                  ".250-mail-esa.com <--- This is the 250 destination server greeting\n"
-                                  "250-8BITMIME\n250-SIZE 33554432\n"
-                                  "STARTTLS <--- STARTTLS is available after the greeting\n"
-                                  ".per RFC\nMAIL FROM:<a@example.com>\n"));
+  Connection c = outbound(
+      {},
+      parse_pasted_transcript("mail-esa.com ESMTP 220\nEHLO connecting.server.com\n"
+                              ".250-mail-esa.com <--- This is the 250 destination server greeting\n"
+                              "250-8BITMIME\n250-SIZE 33554432\n"
+                              "STARTTLS <--- STARTTLS is available after the greeting\n"
+                              ".per RFC\nMAIL FROM:<a@example.com>\n"));
   Verdict v = run(c);
   CHECK(v.outcome == "tls-not-attempted");
 }
 
 TEST_CASE("X's after EHLO and 500 #5.5.1 after STARTTLS are classified starttls-masked",
           "[classifier]") {
-  Verdict v = run(inbound({}, dialogue({"C: EHLO sender.example.org", "S: 250-8BITMIME",
-                                        "S: 250-SIZE 14680064", "S: 250 XXXXXXXA",
-                                        "C: STARTTLS", "S: 500 #5.5.1 command not recognized"})));
+  Verdict v = run(inbound(
+      {}, dialogue({"C: EHLO sender.example.org", "S: 250-8BITMIME", "S: 250-SIZE 14680064",
+                    "S: 250 XXXXXXXA", "C: STARTTLS", "S: 500 #5.5.1 command not recognized"})));
   CHECK(v.outcome == "starttls-masked");
   CHECK(v.confidence == Confidence::high);
   CHECK(has_role(v, "masked-keyword"));
@@ -131,34 +134,34 @@ TEST_CASE("X's after EHLO and 500 #5.5.1 after STARTTLS are classified starttls-
 
 TEST_CASE("a masked EHLO reply that makes the appliance skip STARTTLS is starttls-masked",
           "[classifier]") {
-  Verdict v = run(outbound({kNotSupported},
-                           dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
-                                     "S: 250-8BITMIME", "S: 250 XXXXXXXA",
-                                     "C: MAIL FROM:<a@example.com>"})));
+  Verdict v =
+      run(outbound({kNotSupported},
+                   dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250-8BITMIME",
+                             "S: 250 XXXXXXXA", "C: MAIL FROM:<a@example.com>"})));
   CHECK(v.outcome == "starttls-masked");
 }
 
 TEST_CASE("a banner of asterisks is a sign of a masking firewall", "[classifier]") {
-  Verdict v = run(outbound({}, dialogue({"S: 220 *****", "C: EHLO mx4.example.com",
-                                         "S: 250-mx.example.net", "S: 250 8BITMIME",
-                                         "C: MAIL FROM:<a@example.com>"})));
+  Verdict v =
+      run(outbound({}, dialogue({"S: 220 *****", "C: EHLO mx4.example.com", "S: 250-mx.example.net",
+                                 "S: 250 8BITMIME", "C: MAIL FROM:<a@example.com>"})));
   CHECK(v.outcome == "starttls-masked");
   CHECK(has_role(v, "masked-banner"));
 }
 
 TEST_CASE("an inbound client command arriving as X's and answered 500 is starttls-masked",
           "[classifier]") {
-  Verdict v = run(inbound({}, dialogue({"C: EHLO sender.example.org", "S: 250-esa.example.com",
-                                        "S: 250 STARTTLS", "C: XXXXXXXX",
-                                        "S: 500 #5.5.1 command not recognized"})));
+  Verdict v = run(inbound(
+      {}, dialogue({"C: EHLO sender.example.org", "S: 250-esa.example.com", "S: 250 STARTTLS",
+                    "C: XXXXXXXX", "S: 500 #5.5.1 command not recognized"})));
   CHECK(v.outcome == "starttls-masked");
   CHECK(has_role(v, "masked-command"));
 }
 
 TEST_CASE("500 to advertised STARTTLS without any X's is still a masking sign", "[classifier]") {
-  Verdict v = run(outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
-                                         "S: 250 STARTTLS", "C: STARTTLS",
-                                         "S: 500 #5.5.1 command not recognized"})));
+  Verdict v = run(
+      outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS",
+                             "C: STARTTLS", "S: 500 #5.5.1 command not recognized"})));
   CHECK(v.outcome == "starttls-masked");
   CHECK(v.detail == "500 #5.5.1 command not recognized");
 }
@@ -184,8 +187,10 @@ TEST_CASE("a well-formed EHLO reply without STARTTLS is starttls-not-offered wit
   CHECK(v.references == std::vector<std::string>{"RFC 3207 §4"});
 }
 
-TEST_CASE("STARTTLS command not supported alone gives starttls-not-offered with low confidence and four candidate causes",
-          "[classifier]") {
+TEST_CASE(
+    "STARTTLS command not supported alone gives starttls-not-offered with low confidence and four "
+    "candidate causes",
+    "[classifier]") {
   Verdict v = run(outbound({kNotSupported}));
   CHECK(v.outcome == "starttls-not-offered");
   CHECK(v.confidence == Confidence::low);
@@ -195,9 +200,9 @@ TEST_CASE("STARTTLS command not supported alone gives starttls-not-offered with 
 }
 
 TEST_CASE("STARTTLS answered 454 is classified starttls-refused", "[classifier]") {
-  Verdict v = run(outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
-                                         "S: 250 STARTTLS", "C: STARTTLS",
-                                         "S: 454 4.7.0 TLS not available due to temporary reason"})));
+  Verdict v = run(outbound(
+      {}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS",
+                    "C: STARTTLS", "S: 454 4.7.0 TLS not available due to temporary reason"})));
   CHECK(v.outcome == "starttls-refused");
   CHECK(v.confidence == Confidence::high);
   CHECK(v.detail == "454 4.7.0 TLS not available due to temporary reason");
@@ -205,17 +210,18 @@ TEST_CASE("STARTTLS answered 454 is classified starttls-refused", "[classifier]"
 
 TEST_CASE("STARTTLS unexpected response alone is starttls-refused with medium confidence",
           "[classifier]") {
-  Verdict v = run(outbound({log(EventType::dcid_tls_failed,
-                                "DCID 5165207 TLS failed: STARTTLS unexpected response",
-                                "STARTTLS unexpected response")}));
+  Verdict v = run(outbound(
+      {log(EventType::dcid_tls_failed, "DCID 5165207 TLS failed: STARTTLS unexpected response",
+           "STARTTLS unexpected response")}));
   CHECK(v.outcome == "starttls-refused");
   CHECK(v.confidence == Confidence::medium);
 }
 
 TEST_CASE("an SSL routines failure is handshake-failed with the reason as detail", "[classifier]") {
-  std::string reason = "(336130315, 'error:1408F10B:SSL routines:SSL3_GET_RECORD:wrong version number')";
-  Verdict v = run(outbound({log(EventType::dcid_tls_failed, "DCID 5165207 TLS failed: " + reason,
-                                reason)}));
+  std::string reason =
+      "(336130315, 'error:1408F10B:SSL routines:SSL3_GET_RECORD:wrong version number')";
+  Verdict v = run(
+      outbound({log(EventType::dcid_tls_failed, "DCID 5165207 TLS failed: " + reason, reason)}));
   CHECK(v.outcome == "handshake-failed");
   CHECK(v.confidence == Confidence::medium);
   CHECK(v.detail == reason);
@@ -223,21 +229,23 @@ TEST_CASE("an SSL routines failure is handshake-failed with the reason as detail
 }
 
 TEST_CASE("a connection reset during the inbound handshake is handshake-failed", "[classifier]") {
-  Verdict v = run(inbound({log(EventType::icid_tls_failed,
-                               "ICID 4 TLS failed: [Errno 54] Connection reset by peer",
-                               "[Errno 54] Connection reset by peer", 1),
-                           log(EventType::icid_lost, "ICID 4 lost", "", 2),
-                           log(EventType::icid_close, "ICID 4 close", "", 3)}));
+  Verdict v = run(inbound(
+      {log(EventType::icid_tls_failed, "ICID 4 TLS failed: [Errno 54] Connection reset by peer",
+           "[Errno 54] Connection reset by peer", 1),
+       log(EventType::icid_lost, "ICID 4 lost", "", 2),
+       log(EventType::icid_close, "ICID 4 close", "", 3)}));
   CHECK(v.outcome == "handshake-failed");
 }
 
 TEST_CASE("220 to STARTTLS then a failed handshake in the logs is decided with high confidence",
           "[classifier]") {
-  std::string reason = "(336151570, 'error:14090086:SSL routines:ssl3_get_server_certificate:certificate verify failed')";
-  Verdict v = run(outbound({log(EventType::dcid_tls_failed, "DCID 5165207 TLS failed: " + reason,
-                                reason)},
-                           dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
-                                     "S: 250 STARTTLS", "C: STARTTLS", "S: 220 Ready to start TLS"})));
+  std::string reason =
+      "(336151570, 'error:14090086:SSL routines:ssl3_get_server_certificate:certificate verify "
+      "failed')";
+  Verdict v =
+      run(outbound({log(EventType::dcid_tls_failed, "DCID 5165207 TLS failed: " + reason, reason)},
+                   dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS",
+                             "C: STARTTLS", "S: 220 Ready to start TLS"})));
   CHECK(v.outcome == "certificate-invalid");
   CHECK(v.confidence == Confidence::high);
   CHECK(cites(v, "RFC 8460 §4.3.1"));
@@ -252,7 +260,8 @@ TEST_CASE("certificate failures name the kind when the reason says it", "[classi
   CHECK(expired.outcome == "certificate-invalid");
   CHECK(expired.detail == "expired");
   CHECK(kind("certificate verify failed: Hostname mismatch, certificate is not valid for "
-             "'mx.example.net'").detail == "host-mismatch");
+             "'mx.example.net'")
+            .detail == "host-mismatch");
   CHECK(kind("certificate verify failed: unable to get local issuer certificate").detail ==
         "not-trusted");
   CHECK(kind("certificate verify failed: self signed certificate").detail == "not-trusted");
@@ -265,8 +274,8 @@ TEST_CASE("STARTTLS sent and the connection lost before any reply is connection-
            "Connection Error: DCID 5165207 domain: example.net IP: 10.13.101.31 port: 25 details: "
            "[Errno 0] Error interface: 10.10.192.50 reason: network error",
            "network error")},
-      dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS",
-                "C: STARTTLS"})));
+      dialogue(
+          {"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS", "C: STARTTLS"})));
   CHECK(v.outcome == "connection-lost");
   CHECK(v.confidence == Confidence::high);
   CHECK(v.detail == "network error");
@@ -281,9 +290,9 @@ TEST_CASE("a transcript that stops after STARTTLS without an end in the logs pro
 }
 
 TEST_CASE("STARTTLS offered and never sent by the appliance is tls-not-attempted", "[classifier]") {
-  Verdict v = run(outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
-                                         "S: 250 STARTTLS", "C: MAIL FROM:<a@example.com>",
-                                         "S: 250 ok"})));
+  Verdict v =
+      run(outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
+                                 "S: 250 STARTTLS", "C: MAIL FROM:<a@example.com>", "S: 250 ok"})));
   CHECK(v.outcome == "tls-not-attempted");
   CHECK(v.confidence == Confidence::high);
   CHECK(has_role(v, "command-without-starttls"));
@@ -298,8 +307,9 @@ TEST_CASE("an inbound client that ignores the offered STARTTLS ran in cleartext"
 
 TEST_CASE("TLS required but not initiated by the client is tls-required-not-initiated",
           "[classifier]") {
-  Verdict v = run(inbound({log(EventType::icid_tls_required,
-                               "ICID 824108 TLS was required but remote host did not initiate it")}));
+  Verdict v =
+      run(inbound({log(EventType::icid_tls_required,
+                       "ICID 824108 TLS was required but remote host did not initiate it")}));
   CHECK(v.outcome == "tls-required-not-initiated");
   CHECK(v.confidence == Confidence::medium);
   CHECK(v.candidates == std::vector<std::string>{"client-no-starttls", "middlebox-masked"});
@@ -333,7 +343,8 @@ TEST_CASE("an opening and a close with no TLS line is cleartext", "[classifier]"
   Connection c = inbound(
       {log(EventType::icid_new,
            "New SMTP ICID 5 interface Management (10.1.1.1) address 10.1.1.209 reverse dns host "
-           "remotehost.com verified yes", "", 1),
+           "remotehost.com verified yes",
+           "", 1),
        log(EventType::icid_close, "ICID 5 close", "", 6)});
   c.has_close = true;
   Verdict v = run(c);
@@ -354,18 +365,18 @@ TEST_CASE("a connection whose opening is not in the logs is unknown", "[classifi
 
 TEST_CASE("a connection error with no TLS line is connection-lost with low confidence",
           "[classifier]") {
-  Verdict v = run(outbound({log(EventType::connection_error, "Connection Error: DCID 63 ...",
-                                "network error")}));
+  Verdict v = run(outbound(
+      {log(EventType::connection_error, "Connection Error: DCID 63 ...", "network error")}));
   CHECK(v.outcome == "connection-lost");
   CHECK(v.confidence == Confidence::low);
 }
 
 TEST_CASE("a command other than EHLO first after TLS is reported as no-ehlo-after-tls",
           "[classifier]") {
-  Verdict v = run(outbound({kTlsSuccess},
-                           dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
-                                     "S: 250 STARTTLS", "C: STARTTLS", "S: 220 Go ahead",
-                                     "C: MAIL FROM:<a@example.com>", "S: 250 ok"})));
+  Verdict v =
+      run(outbound({kTlsSuccess}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
+                                            "S: 250 STARTTLS", "C: STARTTLS", "S: 220 Go ahead",
+                                            "C: MAIL FROM:<a@example.com>", "S: 250 ok"})));
   CHECK(v.outcome == "tls-success");
   CHECK(has_finding(v, "no-ehlo-after-tls"));
   CHECK(has_role(v, "command-after-tls"));
@@ -374,10 +385,10 @@ TEST_CASE("a command other than EHLO first after TLS is reported as no-ehlo-afte
 
 TEST_CASE("STARTTLS offered again after TLS is reported as starttls-offered-after-tls",
           "[classifier]") {
-  Verdict v = run(outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
-                                         "S: 250 STARTTLS", "C: STARTTLS", "S: 220 Go ahead",
-                                         "C: EHLO mx4.example.com", "S: 250-mx.example.net",
-                                         "S: 250 STARTTLS"})));
+  Verdict v = run(
+      outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS",
+                             "C: STARTTLS", "S: 220 Go ahead", "C: EHLO mx4.example.com",
+                             "S: 250-mx.example.net", "S: 250 STARTTLS"})));
   CHECK(v.outcome == "tls-success");
   CHECK(has_finding(v, "starttls-offered-after-tls"));
   CHECK_FALSE(has_finding(v, "extensions-changed-after-tls"));
@@ -385,11 +396,10 @@ TEST_CASE("STARTTLS offered again after TLS is reported as starttls-offered-afte
 
 TEST_CASE("a different keyword list after TLS is reported as extensions-changed-after-tls",
           "[classifier]") {
-  Verdict v = run(outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
-                                         "S: 250-SIZE 10485760", "S: 250 STARTTLS", "C: STARTTLS",
-                                         "S: 220 Go ahead", "C: EHLO mx4.example.com",
-                                         "S: 250-mx.example.net", "S: 250-SIZE 10485760",
-                                         "S: 250 AUTH LOGIN PLAIN"})));
+  Verdict v = run(outbound(
+      {}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250-SIZE 10485760",
+                    "S: 250 STARTTLS", "C: STARTTLS", "S: 220 Go ahead", "C: EHLO mx4.example.com",
+                    "S: 250-mx.example.net", "S: 250-SIZE 10485760", "S: 250 AUTH LOGIN PLAIN"})));
   REQUIRE(has_finding(v, "extensions-changed-after-tls"));
   auto f = std::find_if(v.findings.begin(), v.findings.end(),
                         [](const Finding& f) { return f.code == "extensions-changed-after-tls"; });
@@ -398,11 +408,10 @@ TEST_CASE("a different keyword list after TLS is reported as extensions-changed-
 
 TEST_CASE("250 STARTTLS as the last line and lower-case keywords are valid offers",
           "[classifier]") {
-  Verdict v = run(outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
-                                         "S: 250-pipelining", "S: 250 starttls", "C: STARTTLS",
-                                         "S: 220 2.0.0 Ready to start TLS",
-                                         "C: EHLO mx4.example.com", "S: 250-mx.example.net",
-                                         "S: 250 PIPELINING"})));
+  Verdict v = run(outbound(
+      {}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250-pipelining",
+                    "S: 250 starttls", "C: STARTTLS", "S: 220 2.0.0 Ready to start TLS",
+                    "C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 PIPELINING"})));
   CHECK(v.outcome == "tls-success");
   CHECK(v.findings.size() == 1);
   CHECK(has_finding(v, "ehlo-repeated-after-tls"));
@@ -410,9 +419,9 @@ TEST_CASE("250 STARTTLS as the last line and lower-case keywords are valid offer
 
 TEST_CASE("mail delivered after STARTTLS was not offered is reported as cleartext-fallback",
           "[classifier]") {
-  Connection c = outbound({kNotSupported,
-                           log(EventType::delivery_done, "Message done DCID 5165207 MID 6 to RID [0]",
-                               "", 5)});
+  Connection c =
+      outbound({kNotSupported, log(EventType::delivery_done,
+                                   "Message done DCID 5165207 MID 6 to RID [0]", "", 5)});
   Verdict v = run(c);
   CHECK(has_finding(v, "cleartext-fallback"));
   CHECK(has_role(v, "delivered-line"));

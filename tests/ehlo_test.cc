@@ -1,12 +1,14 @@
-#include <catch2/catch.hpp>
-
 #include "ehlo.h"
+
+#include <catch2/catch.hpp>
 
 using namespace mailtls;
 
 namespace {
 
-EhloReply parse(std::vector<std::string_view> lines) { return parse_ehlo_reply(lines); }
+EhloReply parse(std::vector<std::string_view> lines) {
+  return parse_ehlo_reply(lines);
+}
 
 std::vector<std::string> names(const EhloReply& r) {
   std::vector<std::string> out;
@@ -17,8 +19,8 @@ std::vector<std::string> names(const EhloReply& r) {
 }  // namespace
 
 TEST_CASE("a well-formed EHLO reply gives the domain and the keywords in order", "[ehlo]") {
-  EhloReply r = parse({"250-eq-c601.example.com", "250-8BITMIME", "250-SIZE 10485760",
-                       "250 STARTTLS"});
+  EhloReply r =
+      parse({"250-eq-c601.example.com", "250-8BITMIME", "250-SIZE 10485760", "250 STARTTLS"});
   CHECK(r.code == 250);
   CHECK(r.domain == "eq-c601.example.com");
   CHECK(r.domain_line == 0);
@@ -43,8 +45,8 @@ TEST_CASE("lower-case keywords are read case-insensitively and stored upper case
 }
 
 TEST_CASE("AUTH=LOGIN is the keyword AUTH with its mechanisms as parameters", "[ehlo]") {
-  EhloReply r = parse({"250-exch.example.com", "250-AUTH LOGIN PLAIN", "250-AUTH=LOGIN",
-                       "250 X-EXPS=LOGIN"});
+  EhloReply r =
+      parse({"250-exch.example.com", "250-AUTH LOGIN PLAIN", "250-AUTH=LOGIN", "250 X-EXPS=LOGIN"});
   REQUIRE(r.keywords.size() == 3);
   CHECK(r.keywords[0].keyword == "AUTH");
   CHECK(r.keywords[0].params == "LOGIN PLAIN");

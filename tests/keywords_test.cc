@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "keywords.h"
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
 #include "classifier_codes.h"
-#include "keywords.h"
 #include "references.h"
 
 using namespace mailtls;
@@ -14,7 +14,8 @@ namespace {
 
 // A throw-away data dir holding one grammars/<name> file.
 fs::path data_dir_with(const std::string& name, const std::string& text) {
-  fs::path dir = fs::temp_directory_path() / ("mailtls_kw_" + std::to_string(std::hash<std::string>{}(text)));
+  fs::path dir =
+      fs::temp_directory_path() / ("mailtls_kw_" + std::to_string(std::hash<std::string>{}(text)));
   fs::create_directories(dir / "grammars");
   std::ofstream(dir / "grammars" / name) << text;
   return dir;
@@ -34,9 +35,25 @@ TEST_CASE("the keyword catalogue loads and covers the seed's and the spec's keyw
   auto cat = KeywordCatalogue::load(MAILTLS_SOURCE_DATA_DIR, diag);
   for (const auto& d : diag.all()) INFO(d.format());
   REQUIRE(cat);
-  for (std::string_view k : {"PIPELINING", "CHUNKING", "BINARYMIME", "SIZE", "DSN", "8BITMIME",
-                             "ENHANCEDSTATUSCODES", "SMTPUTF8", "AUTH", "STARTTLS", "ETRN", "ATRN",
-                             "DELIVERBY", "REQUIRETLS", "VRFY", "EXPN", "HELP", "XEXCH50", "X-EXPS",
+  for (std::string_view k : {"PIPELINING",
+                             "CHUNKING",
+                             "BINARYMIME",
+                             "SIZE",
+                             "DSN",
+                             "8BITMIME",
+                             "ENHANCEDSTATUSCODES",
+                             "SMTPUTF8",
+                             "AUTH",
+                             "STARTTLS",
+                             "ETRN",
+                             "ATRN",
+                             "DELIVERBY",
+                             "REQUIRETLS",
+                             "VRFY",
+                             "EXPN",
+                             "HELP",
+                             "XEXCH50",
+                             "X-EXPS",
                              "X-LINK2STATE"}) {
     INFO(k);
     CHECK(cat->find(k) != nullptr);
@@ -65,8 +82,8 @@ TEST_CASE("a keyword without an rfc reference is refused, with the entry named",
 
 TEST_CASE("a lower-case or malformed keyword and unknown fields are refused", "[keywords]") {
   Diagnostics diag;
-  fs::path dir = data_dir_with("keywords.toml",
-                               "[[keyword]]\nkeyword = \"size\"\nrfc = \"RFC 1870\"\nmeaning = \"x\"\n");
+  fs::path dir = data_dir_with(
+      "keywords.toml", "[[keyword]]\nkeyword = \"size\"\nrfc = \"RFC 1870\"\nmeaning = \"x\"\n");
   CHECK_FALSE(KeywordCatalogue::load(dir, diag));
   CHECK(mentions(diag, "upper case"));
   CHECK(mentions(diag, "unknown field 'meaning'"));
@@ -79,8 +96,7 @@ TEST_CASE("a broken TOML file is reported, not thrown", "[keywords]") {
   CHECK(diag.any_error());
 }
 
-TEST_CASE("every reference the classifier can cite is in the references catalogue",
-          "[keywords]") {
+TEST_CASE("every reference the classifier can cite is in the references catalogue", "[keywords]") {
   Diagnostics diag;
   auto refs = ReferenceCatalogue::load(MAILTLS_SOURCE_DATA_DIR, diag);
   for (const auto& d : diag.all()) INFO(d.format());

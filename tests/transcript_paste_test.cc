@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "transcript_paste.h"
+
+#include <catch2/catch.hpp>
 
 using namespace mailtls;
 
@@ -25,7 +25,8 @@ constexpr std::string_view kCorrectPaste =
     ".250-mail-esa.com <--- This is the 250 destination server greeting\n"
     "250-8BITMIME\n"
     "250-SIZE 33554432\n"
-    "STARTTLS <--- STARTTLS is available after the greeting, it's not considered a greeting as 250\n"
+    "STARTTLS <--- STARTTLS is available after the greeting, it's not considered a greeting as "
+    "250\n"
     ".per RFC\n";
 
 std::vector<std::string> texts(const std::vector<TranscriptLine>& lines) {
@@ -38,10 +39,10 @@ std::vector<std::string> texts(const std::vector<TranscriptLine>& lines) {
 
 TEST_CASE("a pasted dialogue damaged by right-to-left rendering is repaired", "[paste]") {
   auto lines = parse_pasted_transcript(kMisorderedPaste, 7);
-  CHECK(texts(lines) == std::vector<std::string>{
-                            "220 mail.domain1.com ESMTP Service ready", "EHLO ESA.com",
-                            "250-STARTTLS", "250-mail.domain1.com", "250-8BITMIME",
-                            "250-PIPELINING", "250-HELP", "250-DELIVERBY 300"});
+  CHECK(texts(lines) ==
+        std::vector<std::string>{"220 mail.domain1.com ESMTP Service ready", "EHLO ESA.com",
+                                 "250-STARTTLS", "250-mail.domain1.com", "250-8BITMIME",
+                                 "250-PIPELINING", "250-HELP", "250-DELIVERBY 300"});
   REQUIRE(lines.size() == 8);
   CHECK(lines[0].sender == Sender::server);
   CHECK(lines[1].sender == Sender::client);
@@ -77,16 +78,14 @@ TEST_CASE("domain debug log lines: Sent is the appliance as client, Rcvd the ser
   CHECK(lines[2].text == "250 STARTTLS");
 }
 
-TEST_CASE("localized debug log lines of the seeds are read with their quotes stripped",
-          "[paste]") {
+TEST_CASE("localized debug log lines of the seeds are read with their quotes stripped", "[paste]") {
   auto lines = parse_pasted_transcript(
       "Lun 16 mai 18:34:30 les 2005 informations : 5165207 envoyé : « EHLO mx4.example.com »\n"
       "Lun 16 mai 18:34:30 les 2005 informations : 5165207 Rcvd : '250-eq-c601.example.com\n"
       "Segunda-feira o 16 de maio 18:34:30 2005 informações: 5165207 rcvds: '250 STARTTLS\n"
       "Segunda-feira o 16 de maio 18:34:30 2005 informações: 5165207 enviado: \"STARTTLS\"\n");
-  CHECK(texts(lines) == std::vector<std::string>{"EHLO mx4.example.com",
-                                                 "250-eq-c601.example.com", "250 STARTTLS",
-                                                 "STARTTLS"});
+  CHECK(texts(lines) == std::vector<std::string>{"EHLO mx4.example.com", "250-eq-c601.example.com",
+                                                 "250 STARTTLS", "STARTTLS"});
   REQUIRE(lines.size() == 4);
   CHECK(lines[0].sender == Sender::client);
   CHECK(lines[2].sender == Sender::server);
