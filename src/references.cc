@@ -1,0 +1,72 @@
+#include "references.h"
+
+#include <toml++/toml.h>
+
+#include <set>
+
+namespace mailtls {
+namespace {
+
+// The id and the link are derived from the number and the section, so a typo in one of
+// the three shows up as a mismatch instead of a wrong citation.
+void check_reference(const Reference& r, const std::string& where, std::vector<std::string>& errs) {
+  if (r.rfc <= 0) errs.push_back(where + ": rfc must be a positive number");
+  if (r.section.empty()) errs.push_back(where + ": no section");
+  if (r.title.empty()) errs.push_back(where + ": no title");
+  std::string n = std::to_string(r.rfc);
+  if (r.id != "RFC " + n + " §" + r.section)
+    errs.push_back(where + ": id must be \"RFC " + n + " §" + r.section + "\"");
+  std::string url = "https://www.rfc-editor.org/rfc/rfc" + n + "#section-" + r.section;
+  if (r.url != url) errs.push_back(where + ": url must be " + url);
+}
+
+Reference read_reference(const toml::table& t) {
+  Reference r;
+  r.id = t["id"].value_or(std::string());
+  r.rfc = static_cast<int>(t["rfc"].value_or(int64_t{0}));
+  r.section = t["section"].value_or(std::string());
+  r.title = t["title"].value_or(std::string());
+  r.url = t["url"].value_or(std::string());
+  return r;
+}
+
+}  // namespace
+
+std::unique_ptr<ReferenceCatalogue> ReferenceCatalogue::load(const std::filesystem::path& data_dir,
+                                                             Diagnostics& diag) {
+  std::filesystem::path path = data_dir / "grammars" / "references.toml";
+  toml::table root;
+  try {
+    root = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    diag.error(path.string(), -1, std::string("TOML: ") + std::string(e.description()), false);
+    return nullptr;
+  }
+  const toml::array* list = root["reference"].as_array();
+  std::vector<std::string> errs;
+  if (!list || list->empty()) errs.push_back("no [[reference]] entries");
+  auto cat = std::make_unique<ReferenceCatalogue>();
+  std::set<std::string> seen;
+  for (size_t i = 0; list && i < list->size(); ++i) {
+    const toml::table* t = (*list)[i].as_table();
+    std::string where = "reference[" + std::to_string(i) + "]";
+    if (!t) {
+      errs.push_back(where + ": not a table");
+      continue;
+    }
+    Reference r = read_reference(*t);
+    check_reference(r, where + " (" + r.id + ")", errs);
+    if (!seen.insert(r.id).second) errs.push_back(where + " (" + r.id + "): duplicate id");
+    cat->entries_.push_back(std::move(r));
+  }
+  for (const std::string& e : errs) diag.error(path.string(), -1, e, false);
+  return errs.empty() ? std::move(cat) : nullptr;
+}
+
+const Reference* ReferenceCatalogue::find(std::string_view id) const {
+  for (const Reference& r : entries_)
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+}  // namespace mailtls
