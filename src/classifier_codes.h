@@ -81,7 +81,7 @@ inline constexpr std::array<std::string_view, 24> kEvidenceRoles = {"open-line",
                                                                     "ehlo-reply-after-tls",
                                                                     "command-after-tls"};
 
-// RFC sections the classifier cites (each must exist in grammars/references.toml).
+// RFC sections the classifier cites (each must exist in grammars/catalogues/references.toml).
 inline constexpr std::string_view kRfc3207Sec4 = "RFC 3207 §4";
 inline constexpr std::string_view kRfc3207Sec4_1 = "RFC 3207 §4.1";
 inline constexpr std::string_view kRfc3207Sec4_2 = "RFC 3207 §4.2";

@@ -49,7 +49,7 @@ KeywordEntry read_entry(const toml::table& t) {
 
 std::unique_ptr<KeywordCatalogue> KeywordCatalogue::load(const std::filesystem::path& data_dir,
                                                          Diagnostics& diag) {
-  std::filesystem::path path = data_dir / "grammars" / "keywords.toml";
+  std::filesystem::path path = data_dir / "grammars" / "catalogues" / "keywords.toml";
   toml::table root;
   try {
     root = toml::parse_file(path.string());

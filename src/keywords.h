@@ -1,4 +1,4 @@
-// The catalogue of ESMTP keywords (grammars/keywords.toml): for each EHLO keyword the
+// The catalogue of ESMTP keywords (grammars/catalogues/keywords.toml): for each EHLO keyword the
 // document that defines it, so an explanation can cite it beside the keyword's meaning
 // (the meaning texts live in locales/<lang>/keywords.toml, keyword.<KEYWORD>.meaning).
 //
@@ -31,7 +31,7 @@ struct KeywordEntry {
 
 class KeywordCatalogue {
  public:
-  // Loads <data_dir>/grammars/keywords.toml. Returns null after reporting every problem.
+  // Loads <data_dir>/grammars/catalogues/keywords.toml. Returns null after reporting every problem.
   static std::unique_ptr<KeywordCatalogue> load(const std::filesystem::path& data_dir,
                                                 Diagnostics& diag);
 

@@ -34,7 +34,7 @@ Reference read_reference(const toml::table& t) {
 
 std::unique_ptr<ReferenceCatalogue> ReferenceCatalogue::load(const std::filesystem::path& data_dir,
                                                              Diagnostics& diag) {
-  std::filesystem::path path = data_dir / "grammars" / "references.toml";
+  std::filesystem::path path = data_dir / "grammars" / "catalogues" / "references.toml";
   toml::table root;
   try {
     root = toml::parse_file(path.string());

@@ -1,4 +1,4 @@
-// The catalogue of the RFC sections the classifier cites (grammars/references.toml), so
+// The catalogue of the RFC sections the classifier cites (grammars/catalogues/references.toml), so
 // the explainer can print a section's title and link for a reference id like
 // "RFC 3207 §4.2".
 //
@@ -34,7 +34,7 @@ struct Reference {
 
 class ReferenceCatalogue {
  public:
-  // Loads <data_dir>/grammars/references.toml. Returns null after reporting every problem.
+  // Loads <data_dir>/grammars/catalogues/references.toml. Returns null after reporting every problem.
   static std::unique_ptr<ReferenceCatalogue> load(const std::filesystem::path& data_dir,
                                                   Diagnostics& diag);
 
