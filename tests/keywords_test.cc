@@ -12,12 +12,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A throw-away data dir holding one grammars/<name> file.
+// A throw-away data dir holding one grammars/catalogues/<name> file.
 fs::path data_dir_with(const std::string& name, const std::string& text) {
   fs::path dir =
       fs::temp_directory_path() / ("mailtls_kw_" + std::to_string(std::hash<std::string>{}(text)));
-  fs::create_directories(dir / "grammars");
-  std::ofstream(dir / "grammars" / name) << text;
+  fs::create_directories(dir / "grammars" / "catalogues");
+  std::ofstream(dir / "grammars" / "catalogues" / name) << text;
   return dir;
 }
 
