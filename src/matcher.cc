@@ -53,14 +53,42 @@ bool try_kinds(const std::vector<const LineKind*>& kinds, std::string_view body,
   return false;
 }
 
+// A set over many patterns needs more DFA memory than one pattern; when it runs out
+// anyway, matching falls back to trying the kinds one by one.
+constexpr int64_t kSetMaxMem = int64_t{64} << 20;
+
 }  // namespace
 
 Matcher::Matcher(const Grammar& grammar) : grammar_(grammar) {
   for (const auto& k : grammar_.kinds()) {
-    if (k->token == "#") numeric_.push_back(k.get());
-    else if (k->token == "*") any_.push_back(k.get());
-    else by_token_[k->token].push_back(k.get());  // views into the kinds' own strings
+    if (k->token == "#") numeric_.kinds.push_back(k.get());
+    else if (k->token == "*") any_.kinds.push_back(k.get());
+    else by_token_[k->token].kinds.push_back(k.get());
   }
+  build_set(numeric_);
+  build_set(any_);
+  for (auto& [token, c] : by_token_) build_set(c);
+}
+
+void Matcher::build_set(Candidates& c) {
+  if (c.kinds.size() < 2) return;
+  RE2::Options options = c.kinds.front()->re->options();
+  options.set_max_mem(kSetMaxMem);
+  auto set = std::make_unique<RE2::Set>(options, RE2::ANCHOR_BOTH);
+  for (const LineKind* k : c.kinds)
+    if (set->Add(k->re->pattern(), nullptr) < 0) return;  // loaded kinds always compile
+  if (set->Compile()) c.set = std::move(set);
+}
+
+bool Matcher::match_in(const Candidates& c, std::string_view body, Event& out) {
+  if (!c.set) return try_kinds(c.kinds, body, out);
+  std::vector<int> hits;
+  RE2::Set::ErrorInfo error;
+  if (!c.set->Match(re2::StringPiece(body.data(), body.size()), &hits, &error))
+    return error.kind != RE2::Set::kNoError && try_kinds(c.kinds, body, out);
+  // Several kinds may match; the first in grammar order wins, as with sequential tries.
+  const int first = *std::min_element(hits.begin(), hits.end());
+  return try_kind(*c.kinds[first], body, out);
 }
 
 bool Matcher::match(std::string_view body, Event& out) const {
@@ -68,18 +96,18 @@ bool Matcher::match(std::string_view body, Event& out) const {
   body = trim_trailing_blanks(body);
   if (body.empty()) return false;
   if (is_digit(body.front())) {
-    if (try_kinds(numeric_, body, out)) return true;
+    if (match_in(numeric_, body, out)) return true;
   } else if (auto it = by_token_.find(first_word(body)); it != by_token_.end()) {
-    if (try_kinds(it->second, body, out)) return true;
+    if (match_in(it->second, body, out)) return true;
   }
-  if (try_kinds(any_, body, out)) return true;
+  if (match_in(any_, body, out)) return true;
   out = Event{};
   return false;
 }
 
 bool Matcher::has_token_for(std::string_view text) const {
   if (text.empty()) return false;
-  if (is_digit(text.front())) return !numeric_.empty();
+  if (is_digit(text.front())) return !numeric_.kinds.empty();
   return by_token_.count(first_word(text)) > 0;
 }
 
