@@ -1,10 +1,14 @@
 // Stage 4, the matcher: finds the line kind of a record body and extracts its fields.
-// Dispatch is on the body's first word (a fixed token, "#" for a number), then one
-// anchored capturing match per candidate kind of that token, in grammar order. No
-// allocation per line: fields are views into the body.
+// Dispatch is on the body's first word (a fixed token, "#" for a number); among that
+// token's candidate kinds, the first in grammar order whose pattern matches the whole
+// body wins ("*" kinds are tried last). One RE2::Set pass over the body picks the kind,
+// then one capturing match extracts its fields. Fields are views into the body.
 #pragma once
 
+#include <re2/set.h>
+
 #include <array>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -31,10 +35,20 @@ class Matcher {
   bool has_token_for(std::string_view text) const;
 
  private:
+  // The kinds one token selects, in grammar order, and a set of all their patterns so
+  // that one DFA pass finds which of them match (trying them one by one costs a
+  // failed match per kind on long candidate lists such as "MID").
+  struct Candidates {
+    std::vector<const LineKind*> kinds;
+    std::unique_ptr<RE2::Set> set;  // null for a single kind, or if the set failed
+  };
+  static void build_set(Candidates& c);
+  static bool match_in(const Candidates& c, std::string_view body, Event& out);
+
   const Grammar& grammar_;
-  std::unordered_map<std::string_view, std::vector<const LineKind*>> by_token_;
-  std::vector<const LineKind*> numeric_;  // token "#"
-  std::vector<const LineKind*> any_;      // token "*"
+  std::unordered_map<std::string_view, Candidates> by_token_;  // views into kinds' tokens
+  Candidates numeric_;  // token "#"
+  Candidates any_;      // token "*"
 };
 
 }  // namespace mailtls
