@@ -37,37 +37,6 @@ bool build_query(const SummaryOptions& o, SummaryQuery& q, std::ostream& err) {
 
 double rounded(double rate) { return std::round(rate * 10000.0) / 10000.0; }
 
-std::string percent(std::optional<double> rate) {
-  if (!rate) return "-";
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%.1f", *rate * 100.0);
-  return buf;
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
-  return out;
-}
-
-// "starttls-not-offered 3, ehlo-misordered 1": the failure outcomes, most frequent first.
-std::string failures_cell(const SummaryRow& row) {
-  std::vector<std::pair<int64_t, std::string>> failures;
-  for (const auto& [outcome, n] : row.outcomes)
-    if (is_failure_outcome(outcome)) failures.emplace_back(-n, outcome);
-  std::sort(failures.begin(), failures.end());
-  std::vector<std::string> parts;
-  for (const auto& [n, outcome] : failures) parts.push_back(outcome + " " + std::to_string(-n));
-  return join(parts, ", ");
-}
-
-std::string last_failure_cell(const SummaryRow& row) {
-  if (row.last_failure_outcome.empty()) return "";
-  if (!row.last_failure_time) return row.last_failure_outcome;
-  std::string t = iso_utc(*row.last_failure_time);  // 2024-03-05T14:02:09Z
-  return t.substr(0, 10) + " " + t.substr(11, 5) + " " + row.last_failure_outcome;
-}
-
 Table summary_table(const std::vector<SummaryRow>& rows, const Texts& texts, const std::string& by) {
   auto label = [&](const std::string& name) { return texts.get("summary.col." + name); };
   Table t;
@@ -81,9 +50,9 @@ Table summary_table(const std::vector<SummaryRow>& rows, const Texts& texts, con
   for (const auto& r : rows)
     t.rows.push_back({r.key.empty() ? texts.get("summary.unknown_key") : r.key,
                       std::to_string(r.connections), std::to_string(r.messages),
-                      percent(r.tls_success_rate()), std::to_string(r.cleartext_messages),
-                      std::to_string(r.cleartext_after_failure), failures_cell(r),
-                      last_failure_cell(r), join(r.protocols, " "), join(r.ciphers, " ")});
+                      format_rate(r.tls_success_rate()), std::to_string(r.cleartext_messages),
+                      std::to_string(r.cleartext_after_failure), failures_text(r),
+                      last_failure_text(r), join(r.protocols, " "), join(r.ciphers, " ")});
   return t;
 }
 

@@ -177,6 +177,37 @@ std::optional<int64_t> parse_utc_bound(std::string_view text, bool upper) {
   return upper ? t + 1 : t;
 }
 
+std::string format_rate(std::optional<double> rate) {
+  if (!rate) return "-";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.1f", *rate * 100.0);
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
+  return out;
+}
+
+// "starttls-not-offered 3, ehlo-misordered 1": the failure outcomes, most frequent first.
+std::string failures_text(const SummaryRow& row) {
+  std::vector<std::pair<int64_t, std::string>> failures;
+  for (const auto& [outcome, n] : row.outcomes)
+    if (is_failure_outcome(outcome)) failures.emplace_back(-n, outcome);
+  std::sort(failures.begin(), failures.end());
+  std::vector<std::string> parts;
+  for (const auto& [n, outcome] : failures) parts.push_back(outcome + " " + std::to_string(-n));
+  return join(parts, ", ");
+}
+
+std::string last_failure_text(const SummaryRow& row) {
+  if (row.last_failure_outcome.empty()) return "";
+  if (!row.last_failure_time) return row.last_failure_outcome;
+  std::string t = iso_utc(*row.last_failure_time);  // 2024-03-05T14:02:09Z
+  return t.substr(0, 10) + " " + t.substr(11, 5) + " " + row.last_failure_outcome;
+}
+
 std::string iso_utc(int64_t seconds) {
   using namespace std::chrono;
   sys_seconds tp{std::chrono::seconds{seconds}};

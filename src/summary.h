@@ -60,6 +60,12 @@ bool is_failure_outcome(std::string_view outcome);
 // upper bound the value is inclusive: a date covers its whole day, a time its second;
 // `out` is then the first second after it. Nullopt when the text is not such a time.
 std::optional<int64_t> parse_utc_bound(std::string_view text, bool upper);
+// Cells shared by the terminal table and the HTML report.
+std::string format_rate(std::optional<double> rate);  // "97.5" (percent), "-" when unknown
+std::string failures_text(const SummaryRow& row);     // "ehlo-misordered 3, tls-failed 1"
+std::string last_failure_text(const SummaryRow& row); // "2024-03-05 14:02 ehlo-misordered"
+std::string join(const std::vector<std::string>& items, const std::string& sep);
+
 // "2024-03-01T12:00:00Z".
 std::string iso_utc(int64_t seconds);
 
