@@ -87,7 +87,8 @@ std::string message_links_sql(const SummaryQuery& q) {
                          " AS fb, d.message_id AS mid FROM connections c JOIN deliveries d ON "
                          "d.connection_id = c.id WHERE d.result = 'delivered' AND "
                          "c.direction = 'outbound' AND " + where;
-  std::string inbound = "SELECT " + key + ", c.tls_outcome, " + fallback + ", m.id FROM messages m "
+  std::string inbound = "SELECT " + key + " AS k, c.tls_outcome AS outcome, " + fallback +
+                        " AS fb, m.id AS mid FROM messages m "
                         "JOIN connections c ON c.appliance = m.appliance AND c.direction = 'inbound' "
                         "AND c.conn_id = m.icid WHERE " + where;
   if (q.direction == "outbound") return outbound;
