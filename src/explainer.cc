@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <sstream>
@@ -91,8 +92,17 @@ std::string reference_line(const Ctx& x, const std::string& ref) {
   return it == x.refs.end() || it->second.empty() ? ref : ref + " (" + it->second + ")";
 }
 
+// A connection with id 0 was never logged by an appliance (ESA ids start at 1): it is a
+// dialogue a person pasted, named by the file it came from.
+std::string pasted_line(const Ctx& x) {
+  const auto& tr = x.c.transcript;
+  const std::string source = tr.empty() ? std::string("-") : source_name(x, tr.front().ref.source_id);
+  return x.t.render("explain.pasted", {{"source", source}});
+}
+
 std::string connection_line(const Ctx& x) {
   const auto& c = x.c;
+  if (c.conn_id == 0 && c.appliance.empty()) return pasted_line(x);
   std::string line = x.t.render("explain.connection-line",
       {{"direction", x.t.get("direction." + std::string(direction_name(c.direction)))},
        {"id_name", c.direction == Direction::outbound ? "DCID" : "ICID"},
@@ -124,10 +134,21 @@ void write_header(std::ostream& out, const Ctx& x) {
                                                    {"cipher", x.c.tls_cipher}}) << "\n";
 }
 
+// Evidence in log order, so a quoted dialogue reads as it happened; lines without a
+// place in a file keep their order after the others.
+std::vector<Evidence> in_log_order(const std::vector<Evidence>& evidence) {
+  std::vector<Evidence> sorted = evidence;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Evidence& a, const Evidence& b) {
+    if ((a.ref.line_no > 0) != (b.ref.line_no > 0)) return a.ref.line_no > 0;
+    return std::pair(a.ref.source_id, a.ref.line_no) < std::pair(b.ref.source_id, b.ref.line_no);
+  });
+  return sorted;
+}
+
 void write_evidence(std::ostream& out, const Ctx& x) {
   if (x.v.evidence.empty()) return;
   out << "\n" << x.t.get("explain.evidence") << ":\n";
-  for (const auto& e : x.v.evidence)
+  for (const auto& e : in_log_order(x.v.evidence))
     out << "  " << location(x, e.ref) << " [" << role_label(x, e.role) << "]\n"
         << "    " << e.text << "\n";
 }

@@ -182,6 +182,15 @@ TEST_CASE("a line pasted by a person is shown without a file position", "[explai
   CHECK(has(out, texts->get("explain.no-location") + " [" + texts->get("evidence.misplaced-starttls") + "]"));
 }
 
+TEST_CASE("a pasted dialogue is named by its file instead of a connection id", "[explain]") {
+  auto texts = english();
+  Connection c;
+  c.transcript.push_back({Sender::server, "250-STARTTLS", {3, 7}, 0});
+  const std::string out = render_text(c, misordered_from_transcript(), *texts, kSources);
+  CHECK(has(out, texts->render("explain.pasted", {{"source", "domain_debug.current"}})));
+  CHECK_FALSE(has(out, "DCID 0"));
+}
+
 TEST_CASE("the JSON explanation carries every field scripts rely on", "[explain]") {
   auto texts = english();
   Verdict v = low_confidence_not_offered();

@@ -157,6 +157,7 @@ TEST_CASE("the labels the explainer uses all have English texts", "[texts]") {
         "explain.no-location", "explain.finding-detail", "explain.no-detail", "explain.unknown-peer",
         "explain.unknown-domain", "explain.connection-line", "explain.connection-domain",
         "explain.connection-time", "explain.time-unknown", "explain.no-appliance", "explain.tls-used",
+        "explain.pasted",
         "confidence.high", "confidence.medium", "confidence.low", "direction.inbound",
         "direction.outbound", "keyword.unknown.meaning", "error.no-db", "error.no-id",
         "error.db-missing", "error.db-open", "error.not-found", "error.nearest", "error.none-nearby",
