@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -80,6 +81,29 @@ bool read_all(const std::string& path, std::string& text) {
   return true;
 }
 
+#ifdef MAILTLS_HAS_TRANSCRIPT_PASTE
+bool host_like(std::string_view word) {
+  if (word.find('.') == std::string_view::npos) return false;
+  return std::all_of(word.begin(), word.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-';
+  });
+}
+
+// A pasted dialogue has no log line naming the peer; the server names itself in its
+// greeting ("220 mx.example.com ESMTP") or on the first line of its EHLO reply.
+std::string peer_from_dialogue(const std::vector<TranscriptLine>& lines) {
+  for (const auto& l : lines) {
+    if (l.sender != Sender::server || l.text.size() < 5) continue;
+    const std::string_view code = std::string_view(l.text).substr(0, 3);
+    if (code != "220" && code != "250") continue;
+    std::string_view rest = std::string_view(l.text).substr(4);
+    const std::string_view word = rest.substr(0, rest.find(' '));
+    if (host_like(word)) return std::string(word);
+  }
+  return {};
+}
+#endif
+
 int explain_transcript(const ExplainOptions& o, const Env& env, Streams io) {
   const Texts& t = *env.texts;
   std::string text;
@@ -92,6 +116,7 @@ int explain_transcript(const ExplainOptions& o, const Env& env, Streams io) {
   c.direction = Direction::outbound;
   c.transcript = parse_pasted_transcript(text, kPasteSource);
   if (c.transcript.empty()) return fail(io, t, "error.transcript-empty", {{"path", o.transcript}});
+  c.peer_host = peer_from_dialogue(c.transcript);
   const SourceNames names{{kPasteSource, o.transcript == "-" ? "stdin" : o.transcript}};
   return print(c, classify(c), names, o, env, io);
 #else
