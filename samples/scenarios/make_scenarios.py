@@ -160,8 +160,17 @@ def out_scenario(dcid, ip, host, rcpt, log_tail, steps, extra_mail=None):
     mail = (inbound_injection(dcid + 5000, 0, [(mid, rcpt), (mid + 1, "ops@litware.example")]) +
             outbound_ok(dcid + 1, 30, mid + 1) + dcid_open(dcid, 60, ip) + log_tail(mid) +
             inbound_cleartext(dcid + 5001, 63) + (extra_mail or []))
-    debug = noise_dialogue(dcid + 1, 30) + client_dialogue(dcid, 60, steps)
+    debug = (noise_dialogue(dcid + 1, 30) + plain_noise_dialogue(dcid + 2, 45) +
+             client_dialogue(dcid, 60, steps))
     return mail, debug
+
+
+def plain_noise_dialogue(dcid, sec):
+    """A second unrelated outbound dialogue, to a server without STARTTLS."""
+    host = "mail.oldschool.example"
+    steps = ([("R", f"220 {host} ESMTP"), ("S", f"EHLO {ESA_HOST}")] + ehlo_reply(host, ["SIZE 5000000", "8BITMIME"]) +
+             [("S", "QUIT"), ("R", "221 Bye")])
+    return client_dialogue(dcid, sec, steps)
 
 
 def ok(outcome, confidence, findings=(), not_findings=(), note=""):
@@ -323,7 +332,8 @@ def in_scenario(icid, ip, host, lines, steps):
     mail = (inbound_injection(icid + 1, 0, [(icid * 10, "ops@example.com")]) +
             [(60, f"Info: New SMTP ICID {icid} interface Data 1 ({ESA_IP}) address {ip} reverse dns host {host} verified yes")] +
             lines + outbound_ok(icid + 2000, 40, icid * 10) + inbound_cleartext(icid + 3, 62))
-    debug = inbound_noise_dialogue(icid + 1, 0) + server_dialogue(icid, 60, steps)
+    debug = (inbound_noise_dialogue(icid + 1, 0) + inbound_noise_dialogue(icid + 4, 45) +
+             server_dialogue(icid, 60, steps))
     return mail, debug
 
 
