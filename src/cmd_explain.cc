@@ -21,12 +21,8 @@
 #include "store.h"
 #include "texts.h"
 
-// The pasted-transcript parser belongs to the classifier's stage; until that stage is
-// merged this command builds without it and says so at run time.
-#if __has_include("transcript_paste.h")
+#include "references.h"
 #include "transcript_paste.h"
-#define MAILTLS_HAS_TRANSCRIPT_PASTE 1
-#endif
 
 namespace mailtls {
 namespace {
@@ -52,7 +48,8 @@ bool load_env(const ExplainOptions& o, Streams io, Env& env) {
   Diagnostics diag;
   const fs::path data = resolve_data_dir(o.data_dir);
   env.texts = Texts::load(data / "locales", o.lang, diag);
-  env.references = load_reference_titles(data / "grammars" / "references.toml", diag);
+  if (auto catalogue = ReferenceCatalogue::load(data, diag))
+    for (const auto& r : catalogue->entries()) env.references[r.id] = r.title;
   print_diagnostics(diag, io.err);
   return env.texts != nullptr;
 }
@@ -81,7 +78,6 @@ bool read_all(const std::string& path, std::string& text) {
   return true;
 }
 
-#ifdef MAILTLS_HAS_TRANSCRIPT_PASTE
 bool host_like(std::string_view word) {
   if (word.find('.') == std::string_view::npos) return false;
   return std::all_of(word.begin(), word.end(), [](char ch) {
@@ -102,13 +98,11 @@ std::string peer_from_dialogue(const std::vector<TranscriptLine>& lines) {
   }
   return {};
 }
-#endif
 
 int explain_transcript(const ExplainOptions& o, const Env& env, Streams io) {
   const Texts& t = *env.texts;
   std::string text;
   if (!read_all(o.transcript, text)) return fail(io, t, "error.transcript-read", {{"path", o.transcript}});
-#ifdef MAILTLS_HAS_TRANSCRIPT_PASTE
   // A pasted dialogue is one source of its own; the appliance is taken to be the
   // client (outbound), the usual case of a domain debug log or a telnet test.
   constexpr int64_t kPasteSource = 1;
@@ -119,10 +113,6 @@ int explain_transcript(const ExplainOptions& o, const Env& env, Streams io) {
   c.peer_host = peer_from_dialogue(c.transcript);
   const SourceNames names{{kPasteSource, o.transcript == "-" ? "stdin" : o.transcript}};
   return print(c, classify(c), names, o, env, io);
-#else
-  io.err << "mailtls explain: --transcript needs the pasted-transcript parser, not in this build\n";
-  return 2;
-#endif
 }
 
 // ---- --db with --dcid/--icid ----

@@ -259,38 +259,7 @@ nlohmann::json references_json(const Ctx& x) {
   return {{"codes", codes}, {"titles", titles}};
 }
 
-void add_reference_entry(const toml::table& table, std::string_view key, ReferenceTitles& out) {
-  const auto title = table["title"].value<std::string>();
-  if (!title) return;
-  for (const char* id_key : {"id", "ref", "name"})
-    if (auto id = table[id_key].value<std::string>()) { out[*id] = *title; return; }
-  out[std::string(key)] = *title;
-}
-
-// Walks tables and arrays of tables, whatever the catalogue's nesting.
-void collect_references(const toml::node& node, std::string_view key, ReferenceTitles& out) {
-  if (const auto* table = node.as_table()) {
-    add_reference_entry(*table, key, out);
-    for (const auto& [k, child] : *table) collect_references(child, k.str(), out);
-  } else if (const auto* array = node.as_array()) {
-    for (const auto& child : *array) collect_references(child, key, out);
-  }
-}
-
 }  // namespace
-
-ReferenceTitles load_reference_titles(const std::filesystem::path& file, Diagnostics& diag) {
-  ReferenceTitles out;
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return out;
-  try {
-    collect_references(toml::parse_file(file.string()), "", out);
-  } catch (const toml::parse_error& e) {
-    diag.error(file.string(), -1, "line " + std::to_string(e.source().begin.line) + ": " +
-                                      std::string(e.description()), false);
-  }
-  return out;
-}
 
 std::string render_text(const Connection& c, const Verdict& v, const Texts& texts,
                         const SourceNames& sources, const ReferenceTitles& references) {

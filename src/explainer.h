@@ -27,13 +27,8 @@ namespace mailtls {
 // "source <id>"; line_no 0 means the line has no place in a file (a pasted dialogue).
 using SourceNames = std::map<int64_t, std::string>;
 
-// "RFC 3207 §4.2" -> its title, from grammars/references.toml. May be empty.
+// "RFC 3207 §4.2" -> its title, from the references catalogue (references.h). May be empty.
 using ReferenceTitles = std::map<std::string, std::string>;
-
-// Reads grammars/references.toml leniently: every table that has a string `title` gives
-// one entry, keyed by its `id`/`ref`/`name` string when present, else by its table key.
-// A missing file gives an empty map (titles are optional); a broken one, a diagnostic.
-ReferenceTitles load_reference_titles(const std::filesystem::path& file, Diagnostics& diag);
 
 // The explanation as plain text, one section per fact (verdict, confidence, connection,
 // evidence, cause, actor, action, findings, standards, EHLO keywords, candidates).

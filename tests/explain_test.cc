@@ -220,19 +220,6 @@ TEST_CASE("the JSON explanation carries every field scripts rely on", "[explain]
   CHECK(c["ended_at"] == "2019-10-10 12:02:16 UTC");
 }
 
-TEST_CASE("reference titles are read from a catalogue of tables", "[explain]") {
-  Diagnostics diag;
-  const fs::path file = fs::temp_directory_path() / ("mailtls-refs-" + std::to_string(::getpid()) + ".toml");
-  std::ofstream(file) << "[\"RFC 3207 §4\"]\ntitle = \"The STARTTLS keyword\"\n"
-                         "[[reference]]\nid = \"RFC 1869 §4.3\"\ntitle = \"Successful EHLO\"\n";
-  const auto titles = load_reference_titles(file, diag);
-  fs::remove(file);
-  CHECK(diag.size() == 0);
-  CHECK(titles.at("RFC 3207 §4") == "The STARTTLS keyword");
-  CHECK(titles.at("RFC 1869 §4.3") == "Successful EHLO");
-  CHECK(load_reference_titles("/no/such/references.toml", diag).empty());
-}
-
 // Needs the real classifier and the pasted-transcript parser (branch classifier).
 TEST_CASE("explain --transcript reads the Arabic seed's dialogue as ehlo-misordered",
           "[explain][needs-classifier]") {
