@@ -212,7 +212,7 @@ int64_t Store::reconcile_key(std::string_view appliance, Direction dir, int64_t 
     if (p.merged_away) delete_connection(p.c.id);
   }
   for (Piece& p : pieces) {
-    if (!p.merged_away && p.changed) put_connection(p.c, classify(p.c));
+    if (!p.merged_away && p.changed) put_connection(p.c, classify ? classify(p.c) : Verdict{});
   }
   return merged;
 }

@@ -281,6 +281,25 @@ TEST_CASE("a run that is not finished leaves the database unchanged", "[store]")
   CHECK_FALSE(diag.any_error());
 }
 
+TEST_CASE("a failed write rolls the whole run back and says so", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  Connection c = outbound(*st, 1, 100, 200);
+  st->put_connection(c, Verdict{});
+  // A temporary trigger stands in for a full disk: every unparsed insert fails.
+  REQUIRE(sqlite3_exec(st->handle(),
+                       "CREATE TEMP TRIGGER boom BEFORE INSERT ON main.unparsed"
+                       " BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  for (int i = 0; i < 100; ++i) st->put_unparsed(1, i, "junk");
+  st->finish(fake_classify);
+  REQUIRE(diag.all().size() == 1);
+  CHECK(diag.all()[0].file == dir.db());
+  CHECK_THAT(diag.all()[0].message, Catch::Contains("disk full (simulated)"));
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections") == -1);  // no tables: nothing kept
+}
+
 TEST_CASE("a read-only store refuses writes", "[store]") {
   TempDir dir;
   Diagnostics diag;
