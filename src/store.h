@@ -14,7 +14,8 @@
 //   Store flush it first, but a reader using handle() directly before finish() may not
 //   see the last rows.
 // - finish() builds the indexes (schema_indexes.sql), runs reconcile(), and commits.
-//   If any write failed, finish() rolls back instead and reports why.
+//   If any write failed, finish() rolls back instead and reports why. After finish(),
+//   the Store can still be read; writes are refused (a Diagnostic, not a crash).
 // - A Store is used by one thread at a time (the connection is opened without mutex).
 #pragma once
 
@@ -86,7 +87,7 @@ class Store {
   // Reading back (explain, reports, reconcile).
   std::optional<Connection> load_connection(int64_t id);
   std::vector<int64_t> find_connections(std::string_view appliance, Direction dir,
-                                        int64_t conn_id);  // appliance "" = any
+                                        int64_t conn_id);  // appliance "" = any; by id
   std::optional<Message> load_message(int64_t id);
 
   sqlite3* handle() const { return db_; }
