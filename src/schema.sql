@@ -83,7 +83,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
   message_id INTEGER NOT NULL,    -- messages.id
   rid INTEGER NOT NULL,
   result TEXT NOT NULL,           -- started, delivered, delayed, bounced
-  response TEXT
+  response TEXT,
+  mid INTEGER                     -- the message's MID, so a delivery reads without a join
 );
 
 CREATE TABLE IF NOT EXISTS findings (

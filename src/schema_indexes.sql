@@ -3,6 +3,10 @@ CREATE INDEX IF NOT EXISTS sources_fingerprint ON sources (fingerprint);
 CREATE INDEX IF NOT EXISTS connections_key ON connections (appliance, direction, conn_id);
 CREATE INDEX IF NOT EXISTS connections_domain ON connections (domain, direction);
 CREATE INDEX IF NOT EXISTS connections_started ON connections (started_at);
+-- Only the fragments (rows whose opening was not read): reconcile() finds them with one
+-- scan of this small index instead of the whole table.
+CREATE INDEX IF NOT EXISTS connections_fragments ON connections (appliance, direction, conn_id)
+  WHERE has_open = 0;
 CREATE INDEX IF NOT EXISTS log_events_conn ON log_events (connection_id, seq);
 CREATE INDEX IF NOT EXISTS transcript_conn ON transcript (connection_id, seq);
 CREATE INDEX IF NOT EXISTS messages_key ON messages (appliance, mid);

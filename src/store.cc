@@ -1,24 +1,472 @@
-// STUB: replaced by the SQLite store.
+// The store: opening and migrating the database, writing rows, reading them back.
+// Reconciliation of fragments is in store_reconcile.cc.
 #include "store.h"
+
+#include <sqlite3.h>
+
+#include <ctime>
+#include <filesystem>
+
+#include "fingerprint.h"
+#include "schema_sql.h"
+#include "store_statements.h"
+
 namespace mailtls {
-struct Store::Statements {};
-std::unique_ptr<Store> Store::open(const std::string&, Mode, Diagnostics& diag, int) {
-  diag.error("", -1, "store not implemented");
-  return nullptr;
+namespace {
+
+// migrations()[v] takes a database from user_version v to v + 1. Version 0 is an empty
+// file; a future schema change appends its ALTER/CREATE statements here and raises
+// kSchemaVersion, so databases of every earlier version are brought up to date in order.
+std::vector<const char*> migrations() { return {kSchemaSql}; }
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+void open_error(Diagnostics& diag, const std::string& path, const std::string& message) {
+  diag.add({Diagnostic::Severity::error, path, -1, message, false});
 }
-Store::~Store() = default;
-std::optional<SourceRecord> Store::find_source(std::string_view) { return std::nullopt; }
-int64_t Store::add_source(const SourceRecord&) { return 0; }
-void Store::update_source(const SourceRecord&) {}
-std::optional<SourceRecord> Store::source(int64_t) { return std::nullopt; }
+
+// Pragmas for a bulk writer. WAL lets readers (query, summary) keep reading the last
+// committed state while a run writes; NORMAL sync is safe with WAL (a crash may lose
+// the last commit, never corrupt); a 64 MiB cache keeps index building in memory.
+bool set_write_pragmas(sql::Db& db, std::string* error) {
+  return db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                 error) == SQLITE_OK;
+}
+
+// Takes the write lock for the whole run. SQLITE_BUSY after the busy timeout means
+// another process is writing.
+bool begin_run(sql::Db& db, const std::string& path, int busy_timeout_ms, Diagnostics& diag) {
+  std::string error;
+  int rc = db.exec("BEGIN IMMEDIATE", &error);
+  if (rc == SQLITE_OK) return true;
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    open_error(diag, path,
+               "the database is being written by another process (waited " +
+                   std::to_string(busy_timeout_ms) + " ms): " + quote(error));
+  else
+    open_error(diag, path, "cannot start a write transaction: " + quote(error));
+  return false;
+}
+
+bool migrate(sql::Db& db, const std::string& path, Diagnostics& diag) {
+  int64_t version = db.query_int("PRAGMA user_version");
+  if (version > kSchemaVersion) {
+    open_error(diag, path,
+               "the database has schema version " + std::to_string(version) +
+                   ", newer than this mailtls understands (" + std::to_string(kSchemaVersion) +
+                   ")");
+    return false;
+  }
+  auto steps = migrations();
+  for (; version < kSchemaVersion; ++version) {
+    std::string error;
+    if (db.exec(steps[static_cast<size_t>(version)], &error) != SQLITE_OK) {
+      open_error(diag, path,
+                 "cannot migrate the schema from version " + std::to_string(version) + ": " +
+                     quote(error));
+      return false;
+    }
+  }
+  db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  return true;
+}
+
+bool check_readable_version(sql::Db& db, const std::string& path, Diagnostics& diag) {
+  int64_t version = db.query_int("PRAGMA user_version", -1);
+  if (version < 0) {
+    open_error(diag, path, "cannot read the database: " + quote(db.errmsg()));
+    return false;
+  }
+  if (version == 0) {
+    open_error(diag, path, "not a mailtls database (no schema version)");
+    return false;
+  }
+  if (version > kSchemaVersion) {
+    open_error(diag, path, "the database has schema version " + std::to_string(version) +
+                               ", newer than this mailtls understands");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---- Opening ----
+
+std::unique_ptr<Store> Store::open(const std::string& path, Mode mode, Diagnostics& diag,
+                                   int busy_timeout_ms) {
+  bool read_only = mode == Mode::read_only;
+  std::error_code ec;
+  if (read_only && !std::filesystem::exists(path, ec)) {
+    open_error(diag, path, "no such database (run `mailtls ingest` first)");
+    return nullptr;
+  }
+  // NOMUTEX: a Store belongs to one thread, and the mutex costs time on every call.
+  int flags = SQLITE_OPEN_NOMUTEX |
+              (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  std::string error;
+  sql::Db db = sql::Db::open(path, flags, &error);
+  if (!db.ok()) {
+    open_error(diag, path, "cannot open the database: " + quote(error));
+    return nullptr;
+  }
+  sqlite3_busy_timeout(db.get(), busy_timeout_ms);
+  if (read_only) {
+    db.exec("PRAGMA query_only=1");
+    if (!check_readable_version(db, path, diag)) return nullptr;
+  } else {
+    if (!set_write_pragmas(db, &error)) {
+      open_error(diag, path, "cannot set up the database: " + quote(error));
+      return nullptr;
+    }
+    if (!begin_run(db, path, busy_timeout_ms, diag)) return nullptr;
+    if (!migrate(db, path, diag)) return nullptr;  // closing the Db rolls back
+  }
+  std::unique_ptr<Store> store(new Store());
+  store->mode_ = mode;
+  store->diag_ = &diag;
+  store->stmts_ = std::make_unique<Statements>(std::move(db), path, diag);
+  Statements& s = *store->stmts_;
+  store->db_ = s.db.get();
+  if (std::string e = s.prepare_error(); !e.empty()) {
+    open_error(diag, path, "cannot prepare the store's statements: " + quote(e));
+    store->finished_ = true;  // nothing to roll back beyond what closing does
+    return nullptr;
+  }
+  store->next_connection_id_ = s.connection_base =
+      s.db.query_int("SELECT coalesce(max(id), 0) + 1 FROM connections", 1);
+  store->next_message_id_ = s.message_base =
+      s.db.query_int("SELECT coalesce(max(id), 0) + 1 FROM messages", 1);
+  const char* child_tables[kChildCount] = {"log_events", "transcript", "deliveries",
+                                           "findings", "ehlo_keywords"};
+  for (size_t i = 0; i < kChildCount; ++i)
+    s.child_first_rowid[i] = s.db.query_int(
+        std::string("SELECT coalesce(max(rowid), 0) + 1 FROM ") + child_tables[i], 1);
+  s.recipients_first_rowid =
+      s.db.query_int("SELECT coalesce(max(rowid), 0) + 1 FROM recipients", 1);
+  s.indexed = s.db.query_int("SELECT count(*) FROM sqlite_schema WHERE type='index'"
+                             " AND name='log_events_conn'") > 0;
+  return store;
+}
+
+Store::~Store() {
+  if (stmts_ && mode_ == Mode::read_write && !finished_) stmts_->db.exec("ROLLBACK");
+}
+
+bool Store::writable(const char* what) {
+  if (mode_ == Mode::read_only) {
+    diag_->error(stmts_->path, -1,
+                 std::string(what) + ": the database was opened read-only", false);
+    return false;
+  }
+  if (finished_) {
+    diag_->error(stmts_->path, -1, std::string(what) + ": the run is already finished", false);
+    return false;
+  }
+  return true;
+}
+
+// ---- Sources ----
+
+namespace {
+
+void bind_source(sql::Stmt& s, const SourceRecord& r, int64_t ingested_at) {
+  s.bind_text(1, r.path).bind_text(2, r.fingerprint).bind_int(3, r.fp_len);
+  s.bind_int(4, r.bytes).bind_int(5, r.lines).bind_int(6, r.lines_parsed);
+  s.bind_int(7, r.lines_unparsed).bind_text(8, r.appliance).bind_text(9, r.locale);
+  s.bind_double(10, r.locale_confidence).bind_text(11, r.packaging).bind_int(12, ingested_at);
+}
+
+SourceRecord read_source(const sql::Stmt& s) {
+  SourceRecord r;
+  r.id = s.int64(0);
+  r.path = s.str(1);
+  r.fingerprint = s.str(2);
+  r.fp_len = s.int64(3);
+  r.bytes = s.int64(4);
+  r.lines = s.int64(5);
+  r.lines_parsed = s.int64(6);
+  r.lines_unparsed = s.int64(7);
+  r.appliance = s.str(8);
+  r.locale = s.str(9);
+  r.locale_confidence = s.real(10);
+  r.packaging = s.str(11);
+  r.ingested_at = s.int64(12);
+  return r;
+}
+
+}  // namespace
+
+std::optional<SourceRecord> Store::find_source(std::string_view head) {
+  Statements& s = *stmts_;
+  // Few distinct lengths exist (kFingerprintBytes for most logs, the size of each
+  // smaller file): hash `head` once per length, longest first, so the most specific
+  // match wins. An empty stored source would match every head, so length 0 only
+  // matches an empty head.
+  std::vector<int64_t> lengths;
+  s.source_lengths.bind_int(1, static_cast<int64_t>(head.size()));
+  while (s.source_lengths.row()) lengths.push_back(s.source_lengths.int64(0));
+  for (int64_t len : lengths) {
+    if (len == 0 && !head.empty()) continue;
+    std::string fp = fingerprint(head.substr(0, static_cast<size_t>(len)));
+    s.source_by_fingerprint.bind_text(1, fp).bind_int(2, len);
+    if (s.source_by_fingerprint.row()) {
+      SourceRecord r = read_source(s.source_by_fingerprint);
+      s.source_by_fingerprint.reset();
+      return r;
+    }
+  }
+  return std::nullopt;
+}
+
+int64_t Store::add_source(const SourceRecord& r) {
+  if (!writable("add_source")) return 0;
+  Statements& s = *stmts_;
+  bind_source(s.insert_source, r, r.ingested_at ? r.ingested_at : std::time(nullptr));
+  s.run(s.insert_source);
+  return s.failed ? 0 : sqlite3_last_insert_rowid(db_);
+}
+
+void Store::update_source(const SourceRecord& r) {
+  if (!writable("update_source")) return;
+  Statements& s = *stmts_;
+  bind_source(s.update_source, r, r.ingested_at ? r.ingested_at : std::time(nullptr));
+  s.update_source.bind_int(13, r.id);
+  s.run(s.update_source);
+}
+
+std::optional<SourceRecord> Store::source(int64_t id) {
+  sql::Stmt& q = stmts_->get_source;
+  q.bind_int(1, id);
+  if (!q.row()) return std::nullopt;
+  SourceRecord r = read_source(q);
+  q.reset();
+  return r;
+}
+
+// ---- Writing ----
+
 int64_t Store::new_connection_id() { return next_connection_id_++; }
 int64_t Store::new_message_id() { return next_message_id_++; }
-void Store::put_connection(const Connection&, const Verdict&) {}
-void Store::put_message(const Message&) {}
-void Store::put_unparsed(int64_t, int64_t, std::string_view) {}
-int64_t Store::reconcile(const Classify&, int64_t) { return 0; }
-void Store::finish(const Classify&) {}
-std::optional<Connection> Store::load_connection(int64_t) { return std::nullopt; }
-std::vector<int64_t> Store::find_connections(std::string_view, Direction, int64_t) { return {}; }
-std::optional<Message> Store::load_message(int64_t) { return std::nullopt; }
+
+namespace {
+
+void bind_connection(sql::Stmt& q, const Connection& c, const Verdict& v) {
+  q.bind_int(1, c.id).bind_text(2, c.appliance).bind_text(3, direction_name(c.direction));
+  q.bind_int(4, c.conn_id).bind_int_or_null(5, c.started_at).bind_int_or_null(6, c.ended_at);
+  q.bind_text_or_null(7, c.peer_ip).bind_text_or_null(8, c.peer_host);
+  q.bind_text_or_null(9, c.domain).bind_text(10, v.outcome);
+  q.bind_text_or_null(11, c.tls_protocol).bind_text_or_null(12, c.tls_cipher);
+  q.bind_text_or_null(13, v.detail).bind_text(14, confidence_name(v.confidence));
+  q.bind_int(15, c.has_open).bind_int(16, c.has_close).bind_int_or_null(17, c.last_seen);
+}
+
+}  // namespace
+
+void Store::put_connection(const Connection& c, const Verdict& v) {
+  if (!writable("put_connection")) return;
+  Statements& s = *stmts_;
+  if (c.id >= next_connection_id_) next_connection_id_ = c.id + 1;  // never hand it out again
+  if (s.written_before(c.id, s.connection_base, s.connection_written))
+    s.delete_children(c.id, c.id < s.connection_base);
+  bind_connection(s.insert_connection, c, v);
+  s.run(s.insert_connection);
+  int64_t seq = 0;
+  for (const LogLine& l : c.log) {
+    s.log_events.add_int(c.id).add_int(seq++).add_text(event_name(l.type));
+    s.log_events.add_int_or_null(l.time).add_text_or_null(l.detail);
+    s.log_events.add_int_or_null(l.ref.source_id).add_int_or_null(l.ref.line_no);
+    s.log_events.add_text(l.text);
+  }
+  seq = 0;
+  for (const TranscriptLine& t : c.transcript) {
+    s.transcript.add_int(c.id).add_int(seq++).add_text(sender_name(t.sender)).add_text(t.text);
+    s.transcript.add_int_or_null(t.time).add_int_or_null(t.ref.source_id);
+    s.transcript.add_int_or_null(t.ref.line_no);
+  }
+  for (const Delivery& d : c.deliveries) {
+    s.deliveries.add_int(c.id).add_int(d.message_id).add_int(d.rid).add_text(d.result);
+    s.deliveries.add_text_or_null(d.response).add_int_or_null(d.mid);
+  }
+  for (const Finding& f : v.findings)
+    s.findings.add_int(c.id).add_text(f.code).add_text_or_null(f.detail);
+  for (const EhloKeyword& k : v.keywords_before_tls)
+    s.ehlo_keywords.add_int(c.id).add_text("before-tls").add_text(k.keyword).add_text_or_null(
+        k.params);
+  for (const EhloKeyword& k : v.keywords_after_tls)
+    s.ehlo_keywords.add_int(c.id).add_text("after-tls").add_text(k.keyword).add_text_or_null(
+        k.params);
+  s.check_batches();
+}
+
+void Store::put_message(const Message& m) {
+  if (!writable("put_message")) return;
+  Statements& s = *stmts_;
+  if (m.id >= next_message_id_) next_message_id_ = m.id + 1;
+  if (s.written_before(m.id, s.message_base, s.message_written)) {
+    s.flush_all();
+    s.delete_recipients.bind_int(1, m.id).bind_int(
+        2, s.row_floor(m.id < s.message_base, s.recipients_first_rowid));
+    s.run(s.delete_recipients);
+  }
+  sql::Stmt& q = s.insert_message;
+  q.bind_int(1, m.id).bind_text(2, m.appliance).bind_int(3, m.mid);
+  q.bind_int_or_null(4, m.icid, -1).bind_text_or_null(5, m.mail_from);
+  q.bind_text_or_null(6, m.subject).bind_text_or_null(7, m.message_id);
+  q.bind_int_or_null(8, m.bytes, -1);
+  s.run(q);
+  for (const Recipient& r : m.recipients)
+    s.recipients.add_int(m.id).add_int(r.rid).add_text(r.address);
+  s.check_batches();
+}
+
+void Store::put_unparsed(int64_t source_id, int64_t line_no, std::string_view text) {
+  if (!writable("put_unparsed")) return;
+  stmts_->unparsed.add_int(source_id).add_int(line_no).add_text(text);
+  // Checked once per batch, not per line: the hot path stays a few stores into a buffer.
+  if (stmts_->unparsed.pending_rows() == 0) stmts_->check_batches();
+}
+
+void Store::delete_connection(int64_t id) {
+  Statements& s = *stmts_;
+  s.delete_children(id, true);
+  s.delete_connection_row.bind_int(1, id);
+  s.run(s.delete_connection_row);
+}
+
+void Store::delete_message(int64_t id) {
+  Statements& s = *stmts_;
+  s.flush_all();
+  s.delete_recipients.bind_int(1, id).bind_int(2, 0);
+  s.run(s.delete_recipients);
+  s.delete_message_row.bind_int(1, id);
+  s.run(s.delete_message_row);
+}
+
+void Store::finish(const Classify& classify) {
+  if (mode_ == Mode::read_only || finished_) return;
+  Statements& s = *stmts_;
+  s.flush_all();
+  if (!s.failed) s.build_indexes();
+  if (!s.failed) reconcile(classify);
+  s.flush_all();
+  finished_ = true;
+  if (s.failed) {
+    s.db.exec("ROLLBACK");
+    return;
+  }
+  std::string error;
+  if (s.db.exec("COMMIT", &error) != SQLITE_OK) {
+    diag_->error(s.path, -1, "cannot commit this run: " + quote(error) +
+                                 "; nothing of this run was kept");
+    s.db.exec("ROLLBACK");
+  }
+}
+
+// ---- Reading ----
+
+namespace {
+
+LogLine read_log_line(const sql::Stmt& q) {
+  LogLine l;
+  l.type = event_type_by_name(q.text(0)).value_or(EventType::other);
+  l.text = q.str(1);
+  l.detail = q.str(2);
+  l.ref = {q.int64(3), q.int64(4)};
+  l.time = q.int64(5);
+  return l;
+}
+
+TranscriptLine read_transcript_line(const sql::Stmt& q) {
+  TranscriptLine t;
+  t.sender = q.text(0) == "server" ? Sender::server : Sender::client;
+  t.text = q.str(1);
+  t.ref = {q.int64(2), q.int64(3)};
+  t.time = q.int64(4);
+  return t;
+}
+
+Delivery read_delivery(const sql::Stmt& q) {
+  Delivery d;
+  d.message_id = q.int64(0);
+  d.mid = q.int64(1);
+  d.rid = static_cast<int>(q.int64(2));
+  d.result = q.str(3);
+  d.response = q.str(4);
+  return d;
+}
+
+void read_connection_row(const sql::Stmt& q, Connection& c) {
+  c.appliance = q.str(0);
+  c.direction = direction_by_name(q.text(1)).value_or(Direction::inbound);
+  c.conn_id = q.int64(2);
+  c.started_at = q.int64(3);
+  c.ended_at = q.int64(4);
+  c.last_seen = q.int64(5);
+  c.has_open = q.int64(6) != 0;
+  c.has_close = q.int64(7) != 0;
+  c.peer_ip = q.str(8);
+  c.peer_host = q.str(9);
+  c.domain = q.str(10);
+  c.tls_protocol = q.str(11);
+  c.tls_cipher = q.str(12);
+}
+
+}  // namespace
+
+std::optional<Connection> Store::load_connection(int64_t id) {
+  Statements& s = *stmts_;
+  if (mode_ == Mode::read_write) s.flush_all();
+  s.get_connection.bind_int(1, id);
+  if (!s.get_connection.row()) return std::nullopt;
+  Connection c;
+  c.id = id;
+  read_connection_row(s.get_connection, c);
+  s.get_connection.reset();
+  s.get_log.bind_int(1, id);
+  while (s.get_log.row()) c.log.push_back(read_log_line(s.get_log));
+  s.get_transcript.bind_int(1, id);
+  while (s.get_transcript.row()) c.transcript.push_back(read_transcript_line(s.get_transcript));
+  s.get_deliveries.bind_int(1, id);
+  while (s.get_deliveries.row()) c.deliveries.push_back(read_delivery(s.get_deliveries));
+  return c;
+}
+
+std::vector<int64_t> Store::find_connections(std::string_view appliance, Direction dir,
+                                             int64_t conn_id) {
+  Statements& s = *stmts_;
+  sql::Stmt& q = appliance.empty() ? s.connections_by_key_any : s.connections_by_key;
+  int p = 1;
+  if (!appliance.empty()) q.bind_text(p++, appliance);
+  q.bind_text(p, direction_name(dir));
+  q.bind_int(p + 1, conn_id);
+  std::vector<int64_t> ids;
+  while (q.row()) ids.push_back(q.int64(0));
+  return ids;
+}
+
+std::optional<Message> Store::load_message(int64_t id) {
+  Statements& s = *stmts_;
+  if (mode_ == Mode::read_write) s.flush_all();
+  sql::Stmt& q = s.get_message;
+  q.bind_int(1, id);
+  if (!q.row()) return std::nullopt;
+  Message m;
+  m.id = id;
+  m.appliance = q.str(0);
+  m.mid = q.int64(1);
+  m.icid = q.is_null(2) ? -1 : q.int64(2);
+  m.mail_from = q.str(3);
+  m.subject = q.str(4);
+  m.message_id = q.str(5);
+  m.bytes = q.is_null(6) ? -1 : q.int64(6);
+  q.reset();
+  s.get_recipients.bind_int(1, id);
+  while (s.get_recipients.row())
+    m.recipients.push_back({static_cast<int>(s.get_recipients.int64(0)),
+                            s.get_recipients.str(1)});
+  return m;
+}
+
 }  // namespace mailtls

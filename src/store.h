@@ -10,7 +10,13 @@
 // - Rows are written with prepared statements reused across calls; ids of connections
 //   and messages are handed out by the store before the rows are written, so rows can
 //   be written in any order and written again (put_* replaces the earlier version).
+//   Hot tables are written with multi-row INSERTs from a buffer: reads through this
+//   Store flush it first, but a reader using handle() directly before finish() may not
+//   see the last rows.
 // - finish() builds the indexes (schema_indexes.sql), runs reconcile(), and commits.
+//   If any write failed, finish() rolls back instead and reports why. After finish(),
+//   the Store can still be read; writes are refused (a Diagnostic, not a crash).
+// - A Store is used by one thread at a time (the connection is opened without mutex).
 #pragma once
 
 #include <functional>
@@ -82,7 +88,7 @@ class Store {
   // Reading back (explain, reports, reconcile).
   std::optional<Connection> load_connection(int64_t id);
   std::vector<int64_t> find_connections(std::string_view appliance, Direction dir,
-                                        int64_t conn_id);  // appliance "" = any
+                                        int64_t conn_id);  // appliance "" = any; by id
   std::optional<Message> load_message(int64_t id);
 
   sqlite3* handle() const { return db_; }
@@ -90,6 +96,12 @@ class Store {
  private:
   Store() = default;
   struct Statements;
+  bool writable(const char* what);  // reports writes to a read-only or finished store
+  void merge_messages();
+  int64_t reconcile_key(std::string_view appliance, Direction dir, int64_t conn_id,
+                        const Classify& classify, int64_t window_seconds);
+  void delete_connection(int64_t id);  // the row and all of its child rows
+  void delete_message(int64_t id);     // the row and its recipients
   sqlite3* db_ = nullptr;
   Mode mode_ = Mode::read_only;
   bool finished_ = false;

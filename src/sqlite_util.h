@@ -1,0 +1,143 @@
+// Small RAII wrappers over the SQLite C API, shared by the store and the commands that
+// read the database (query, summary, report...). No exceptions: every object that can
+// fail carries ok()/error(), and result codes are SQLite's own (SQLITE_OK, ...).
+//
+//   sql::Db db = sql::Db::open(path, SQLITE_OPEN_READONLY, &err);
+//   sql::Stmt s(db.get(), "SELECT id FROM connections WHERE domain = ?1");
+//   s.bind_text(1, domain);
+//   while (s.row()) use(s.int64(0));
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace mailtls::sql {
+
+// An open database connection; closes it when destroyed.
+class Db {
+ public:
+  Db() = default;
+  ~Db();
+  Db(Db&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  Db& operator=(Db&& o) noexcept;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  // `flags` are sqlite3_open_v2 flags. On failure returns a closed Db and sets *error
+  // to SQLite's message.
+  static Db open(const std::string& path, int flags, std::string* error);
+
+  bool ok() const { return db_ != nullptr; }
+  sqlite3* get() const { return db_; }
+  std::string errmsg() const;
+
+  // Runs one or more statements that return no rows we need. Returns the result code;
+  // on failure *error (when given) gets SQLite's message.
+  int exec(const std::string& sql, std::string* error = nullptr);
+  // The first column of the first row of `sql`, or `fallback` when there is no row or
+  // the value is NULL.
+  int64_t query_int(const std::string& sql, int64_t fallback = 0);
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// A prepared statement, meant to be prepared once and reused. Binding after a step
+// resets it first, so a caller never needs to call reset() between uses.
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(sqlite3* db, std::string_view sql);  // check ok()
+  ~Stmt();
+  Stmt(Stmt&& o) noexcept;
+  Stmt& operator=(Stmt&& o) noexcept;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  bool ok() const { return stmt_ != nullptr; }
+  int rc() const { return rc_; }                // last result code
+  const std::string& error() const { return error_; }  // message of the last failure
+
+  // Parameters are 1-based, as in SQLite. Text is bound without copying: the caller
+  // keeps it alive until the statement has been stepped.
+  Stmt& bind_int(int i, int64_t v);
+  Stmt& bind_double(int i, double v);
+  Stmt& bind_text(int i, std::string_view v);
+  Stmt& bind_null(int i);
+  // NULL for "unknown": empty text, or an integer equal to `unknown`.
+  Stmt& bind_text_or_null(int i, std::string_view v);
+  Stmt& bind_int_or_null(int i, int64_t v, int64_t unknown = 0);
+
+  // Steps once: true when a row is available. At the end (or on an error, see rc()) the
+  // statement is reset, so it releases its read locks and can be bound again.
+  bool row();
+  // Steps to the end and resets; SQLITE_OK on success.
+  int run();
+  void reset();
+
+  // Columns of the current row, 0-based. NULL reads as 0 / empty.
+  int64_t int64(int col) const;
+  double real(int col) const;
+  std::string_view text(int col) const;
+  std::string str(int col) const { return std::string(text(col)); }
+  bool is_null(int col) const;
+
+ private:
+  void ready();  // resets a statement that was stepped before binding again
+  void fail(int rc);
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+  bool stepped_ = false;
+  int rc_ = 0;
+  std::string error_;
+};
+
+// Buffers rows for one table and writes them with a multi-row INSERT
+// ("INSERT INTO t (a, b) VALUES (?,?),(?,?),..."), which costs one statement step per
+// `batch_rows` rows instead of one per row. Values are copied into the buffer, so the
+// caller's strings need not outlive add(). Rows are written in the order added; call
+// flush() before reading the table or deleting from it.
+class BatchInsert {
+ public:
+  BatchInsert(sqlite3* db, std::string_view table, const std::vector<std::string>& columns,
+              int batch_rows = 64);
+  bool ok() const { return full_.ok() && single_.ok(); }
+  int rc() const { return rc_; }  // first failure, SQLITE_OK when none
+  const std::string& error() const { return error_; }
+
+  // A row is `columns.size()` values added in column order; a full batch is written
+  // as soon as its last value is added.
+  BatchInsert& add_int(int64_t v);
+  BatchInsert& add_text(std::string_view v);
+  BatchInsert& add_null();
+  BatchInsert& add_text_or_null(std::string_view v);
+  BatchInsert& add_int_or_null(int64_t v, int64_t unknown = 0);
+
+  // Writes the buffered rows. Returns SQLITE_OK or the first failure.
+  int flush();
+  size_t pending_rows() const { return values_.size() / columns_; }
+
+ private:
+  struct Value {
+    enum class Kind : uint8_t { null, integer, text } kind;
+    int64_t i;    // the integer, or the text's offset in arena_
+    size_t len;   // text length
+  };
+  void added();
+  void bind_rows(Stmt& s, size_t first_value, size_t rows);
+  void record(const Stmt& s);
+  size_t columns_;
+  size_t batch_rows_;
+  std::vector<Value> values_;
+  std::string arena_;
+  Stmt full_, single_;
+  int rc_ = 0;
+  std::string error_;
+};
+
+}  // namespace mailtls::sql

@@ -1,0 +1,241 @@
+// reconcile(): joins what several files or several runs wrote in pieces.
+//
+// Pieces arise because a connection's lines can be spread over files read in different
+// runs (a log rotated mid-connection) or over two kinds of log (mail_logs and a debug
+// log with the SMTP dialogue). Each piece was stored as its own row; here the pieces of
+// one key (appliance, direction, conn_id) are loaded, merged in memory, and the result
+// is written back and classified again. Merging in memory keeps one write path
+// (put_connection) for every row the store ever writes.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "store.h"
+#include "store_statements.h"
+
+namespace mailtls {
+namespace {
+
+// The earliest time known for a piece: its opening, else its first dated line.
+int64_t first_time(const Connection& c) {
+  if (c.started_at) return c.started_at;
+  int64_t t = 0;
+  for (const auto& l : c.log)
+    if (l.time && (!t || l.time < t)) t = l.time;
+  for (const auto& l : c.transcript)
+    if (l.time && (!t || l.time < t)) t = l.time;
+  return t ? t : c.last_seen;
+}
+
+// The latest time known for a piece: its close, else its last dated line.
+int64_t last_time(const Connection& c) {
+  if (c.ended_at) return c.ended_at;
+  int64_t t = std::max(c.last_seen, first_time(c));
+  for (const auto& l : c.log) t = std::max(t, l.time);
+  for (const auto& l : c.transcript) t = std::max(t, l.time);
+  return t;
+}
+
+// Each line's time for ordering: an undated line keeps the time of the line before it
+// (or after it, at the start), so it stays next to its neighbours.
+template <class Line>
+std::vector<int64_t> ordering_times(const std::vector<Line>& lines) {
+  std::vector<int64_t> times(lines.size(), 0);
+  int64_t last = 0;
+  for (size_t i = 0; i < lines.size(); ++i) times[i] = last = lines[i].time ? lines[i].time : last;
+  for (size_t i = lines.size(); i-- > 0;)
+    if (!times[i]) times[i] = last = (i + 1 < lines.size() ? times[i + 1] : 0);
+  return times;
+}
+
+// Merges two lists, each already in order, by time; on equal times the lines of `a`
+// (the piece that began first) come first, and each list keeps its own order.
+template <class Line>
+std::vector<Line> merge_by_time(std::vector<Line> a, std::vector<Line> b) {
+  std::vector<int64_t> ta = ordering_times(a), tb = ordering_times(b);
+  std::vector<Line> out;
+  out.reserve(a.size() + b.size());
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    bool take_b = i == a.size() || (j < b.size() && tb[j] < ta[i]);
+    out.push_back(take_b ? std::move(b[j++]) : std::move(a[i++]));
+  }
+  return out;
+}
+
+void coalesce(std::string& into, const std::string& from) {
+  if (into.empty()) into = from;
+}
+
+int64_t min_known(int64_t a, int64_t b) { return !a ? b : !b ? a : std::min(a, b); }
+
+// Moves `src` into `dst`: lines in time order, deliveries appended, columns coalesced.
+void absorb(Connection& dst, Connection& src) {
+  bool dst_first = first_time(dst) <= first_time(src);
+  Connection& early = dst_first ? dst : src;
+  Connection& late = dst_first ? src : dst;
+  auto log = merge_by_time(std::move(early.log), std::move(late.log));
+  auto transcript = merge_by_time(std::move(early.transcript), std::move(late.transcript));
+  dst.log = std::move(log);
+  dst.transcript = std::move(transcript);
+  for (auto& d : src.deliveries) dst.deliveries.push_back(std::move(d));
+  for (std::string Connection::*field : {&Connection::peer_ip, &Connection::peer_host, &Connection::domain,
+                      &Connection::tls_protocol, &Connection::tls_cipher})
+    coalesce(dst.*field, src.*field);
+  dst.started_at = min_known(dst.started_at, src.started_at);
+  dst.ended_at = std::max(dst.ended_at, src.ended_at);
+  dst.last_seen = std::max(dst.last_seen, src.last_seen);
+  dst.has_open = dst.has_open || src.has_open;
+  dst.has_close = dst.has_close || src.has_close;
+}
+
+struct Piece {
+  Connection c;
+  bool merged_away = false;
+  bool changed = false;
+};
+
+// For a piece that lacks its opening: the nearest earlier piece with mail_logs lines
+// that is not closed yet, within the window. Pieces are in (first_time, id) order.
+Piece* earlier_open_piece(std::vector<Piece>& pieces, size_t r, int64_t window) {
+  int64_t t = first_time(pieces[r].c);
+  if (!t) return nullptr;  // an undated piece cannot be placed
+  for (size_t q = r; q-- > 0;) {
+    Piece& p = pieces[q];
+    if (t - first_time(p.c) > window) return nullptr;
+    if (!p.merged_away && !p.c.log.empty() && !p.c.has_close) return &p;
+  }
+  return nullptr;
+}
+
+// For a transcript-only piece: the piece with mail_logs lines whose span contains the
+// transcript's first time, else the one nearest to it, within the window.
+Piece* containing_piece(std::vector<Piece>& pieces, size_t r, int64_t window) {
+  int64_t t = first_time(pieces[r].c);
+  if (!t) return nullptr;  // an undated dialogue cannot be placed
+  Piece* best = nullptr;
+  int64_t best_distance = window + 1;
+  for (size_t q = 0; q < pieces.size(); ++q) {
+    Piece& p = pieces[q];
+    if (q == r || p.merged_away || p.c.log.empty()) continue;
+    int64_t start = first_time(p.c), end = last_time(p.c);
+    int64_t distance = t < start ? start - t : t > end ? t - end : 0;
+    if (distance <= best_distance) {  // on a tie the later start wins: it is nearer
+      best = &p;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+// Decides and performs the merges among the pieces of one key. Returns how many pieces
+// were merged away.
+int64_t merge_pieces(std::vector<Piece>& pieces, int64_t window) {
+  std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) {
+    return std::tuple(first_time(a.c), a.c.id) < std::tuple(first_time(b.c), b.c.id);
+  });
+  int64_t merged = 0;
+  auto merge = [&](Piece* into, Piece& from) {
+    if (!into) return;
+    absorb(into->c, from.c);
+    into->changed = true;
+    from.merged_away = true;
+    ++merged;
+  };
+  // Mail_logs pieces first, in time order, so a middle piece joins the opening before
+  // the closing piece looks for an open connection; then the dialogues, which need the
+  // joined spans.
+  for (size_t r = 0; r < pieces.size(); ++r)
+    if (!pieces[r].merged_away && !pieces[r].c.has_open && !pieces[r].c.log.empty())
+      merge(earlier_open_piece(pieces, r, window), pieces[r]);
+  for (size_t r = 0; r < pieces.size(); ++r)
+    if (!pieces[r].merged_away && pieces[r].c.log.empty() && !pieces[r].c.transcript.empty())
+      merge(containing_piece(pieces, r, window), pieces[r]);
+  return merged;
+}
+
+// Fills in what `into` lacks from `from`, and unites the recipients.
+void absorb_message(Message& into, const Message& from) {
+  if (into.icid < 0) into.icid = from.icid;
+  if (into.bytes < 0) into.bytes = from.bytes;
+  coalesce(into.mail_from, from.mail_from);
+  coalesce(into.subject, from.subject);
+  coalesce(into.message_id, from.message_id);
+  for (const Recipient& r : from.recipients) {
+    bool known = std::any_of(into.recipients.begin(), into.recipients.end(), [&](auto& x) {
+      return x.rid == r.rid && x.address == r.address;
+    });
+    if (!known) into.recipients.push_back(r);
+  }
+}
+
+}  // namespace
+
+int64_t Store::reconcile(const Classify& classify, int64_t window_seconds) {
+  if (!writable("reconcile")) return 0;
+  Statements& s = *stmts_;
+  s.flush_all();
+  if (!s.indexed) s.build_indexes();
+  merge_messages();
+  // The keys are read first: the loop below rewrites the table the query reads.
+  struct Key {
+    std::string appliance;
+    Direction dir;
+    int64_t conn_id;
+  };
+  std::vector<Key> keys;
+  while (s.fragment_keys.row())
+    keys.push_back({s.fragment_keys.str(0),
+                    direction_by_name(s.fragment_keys.text(1)).value_or(Direction::inbound),
+                    s.fragment_keys.int64(2)});
+  int64_t merged = 0;
+  for (const Key& k : keys)
+    merged += reconcile_key(k.appliance, k.dir, k.conn_id, classify, window_seconds);
+  s.flush_all();
+  return merged;
+}
+
+int64_t Store::reconcile_key(std::string_view appliance, Direction dir, int64_t conn_id,
+                             const Classify& classify, int64_t window_seconds) {
+  Statements& s = *stmts_;
+  std::vector<Piece> pieces;
+  s.connections_by_key.bind_text(1, appliance).bind_text(2, direction_name(dir));
+  s.connections_by_key.bind_int(3, conn_id);
+  std::vector<int64_t> ids;
+  while (s.connections_by_key.row()) ids.push_back(s.connections_by_key.int64(0));
+  if (ids.size() < 2) return 0;  // a lone fragment: nothing to join it with
+  for (int64_t id : ids)
+    if (auto c = load_connection(id)) pieces.push_back({std::move(*c)});
+  int64_t merged = merge_pieces(pieces, window_seconds);
+  for (Piece& p : pieces) {
+    if (p.merged_away) delete_connection(p.c.id);
+  }
+  for (Piece& p : pieces) {
+    if (!p.merged_away && p.changed) put_connection(p.c, classify ? classify(p.c) : Verdict{});
+  }
+  return merged;
+}
+
+void Store::merge_messages() {
+  Statements& s = *stmts_;
+  std::vector<std::pair<std::string, int64_t>> keys;
+  while (s.duplicate_message_keys.row())
+    keys.emplace_back(s.duplicate_message_keys.str(0), s.duplicate_message_keys.int64(1));
+  for (const auto& [appliance, mid] : keys) {
+    std::vector<int64_t> ids;
+    s.messages_by_key.bind_text(1, appliance).bind_int(2, mid);
+    while (s.messages_by_key.row()) ids.push_back(s.messages_by_key.int64(0));
+    auto kept = load_message(ids.front());
+    if (!kept) continue;
+    for (size_t i = 1; i < ids.size(); ++i) {
+      if (auto m = load_message(ids[i])) absorb_message(*kept, *m);
+      s.move_deliveries.bind_int(1, kept->id).bind_int(2, ids[i]);
+      s.run(s.move_deliveries);
+      delete_message(ids[i]);
+    }
+    put_message(*kept);
+  }
+}
+
+}  // namespace mailtls

@@ -1,0 +1,68 @@
+// Internal to the store (store.cc, store_reconcile.cc): the open database, every prepared
+// statement the store reuses, and the state of the current run.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "sqlite_util.h"
+#include "store.h"
+
+namespace mailtls {
+
+// The child tables of a connection, in the order of Statements::delete_children.
+enum class Child { log_events, transcript, deliveries, findings, ehlo_keywords, count_ };
+inline constexpr size_t kChildCount = static_cast<size_t>(Child::count_);
+
+struct Store::Statements {
+  Statements(sql::Db d, std::string db_path, Diagnostics& diagnostics);
+  // The first statement that failed to prepare, if any (empty when all are ready).
+  std::string prepare_error() const;
+
+  // Reports the first failure of the run; finish() then rolls back.
+  void report(const std::string& message);
+  // Steps a write statement to the end, reporting a failure.
+  void run(sql::Stmt& s);
+  // Writes every buffered row (reads and deletes need them in the tables).
+  void flush_all();
+  // Reports a failure recorded by a buffered insert.
+  void check_batches();
+  // True when `id` may already have rows: written earlier in this run, or in an earlier
+  // run. Marks it as written. The first write of a new id is the fast path: no deletes.
+  bool written_before(int64_t id, int64_t base, std::vector<bool>& written);
+  void delete_children(int64_t connection_id, bool from_earlier_run);
+  // The lowest rowid a delete of a connection's (or message's) child rows must look at.
+  int64_t row_floor(bool from_earlier_run, int64_t first_rowid) const;
+  void build_indexes();  // schema_indexes.sql; sets `indexed`
+
+  sql::Db db;
+  std::string path;
+  Diagnostics* diag;
+  bool failed = false;
+
+  // Ids from base on were handed out in this run; the bitmaps say which were written.
+  int64_t connection_base = 1, message_base = 1;
+  std::vector<bool> connection_written, message_written;
+  // Before the indexes exist (the first run into a database), deleting a connection's
+  // child rows scans the table. A connection created in this run only has rows from the
+  // rowid each table had when the run began, so the scan starts there. Once the indexes
+  // exist, the index is used and these floors are not needed (nor safe: deletes of older
+  // rows may let SQLite hand out lower rowids again).
+  bool indexed = false;
+  std::array<int64_t, kChildCount> child_first_rowid{};
+  int64_t recipients_first_rowid = 0;
+
+  // Writes.
+  sql::Stmt insert_connection, insert_message, insert_source, update_source;
+  sql::BatchInsert log_events, transcript, deliveries, findings, ehlo_keywords, recipients,
+      unparsed;
+  std::array<sql::Stmt, kChildCount> delete_children_stmt;
+  sql::Stmt delete_recipients, delete_connection_row, delete_message_row, move_deliveries;
+  // Reads.
+  sql::Stmt get_connection, get_log, get_transcript, get_deliveries, get_message,
+      get_recipients, get_source, source_lengths, source_by_fingerprint, connections_by_key,
+      connections_by_key_any, fragment_keys, duplicate_message_keys, messages_by_key;
+};
+
+}  // namespace mailtls

@@ -1,0 +1,580 @@
+// The store against real SQLite files in a temporary directory. Rows are checked with
+// raw sqlite3 where the point is what lands in the tables.
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "fingerprint.h"
+#include "schema_sql.h"
+#include "store.h"
+
+using namespace mailtls;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A directory removed at the end of the test.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "mailtls-store-XXXXXX").string();
+    path = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string db() const { return (path / "t.db").string(); }
+};
+
+// One integer from a query run on its own connection, as another tool would.
+int64_t count(const std::string& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* s = nullptr;
+  int64_t v = -1;
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW)
+    v = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return v;
+}
+
+std::string text(const std::string& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* s = nullptr;
+  std::string v = "<none>";
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW)
+    v = sqlite3_column_type(s, 0) == SQLITE_NULL
+            ? "<null>"
+            : reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return v;
+}
+
+// A stand-in classifier: enough to see that reconcile reclassified a merged row.
+Verdict fake_classify(const Connection& c) {
+  Verdict v;
+  v.confidence = Confidence::medium;
+  for (const auto& l : c.log)
+    if (l.type == EventType::dcid_tls_success || l.type == EventType::icid_tls_success)
+      v.outcome = "tls-success";
+  if (v.outcome == "unknown" && c.has_open && c.has_close) v.outcome = "cleartext";
+  if (!c.transcript.empty()) {
+    v.confidence = Confidence::high;
+    v.findings.push_back({"ehlo-repeated-after-tls", ""});
+    v.keywords_before_tls.push_back({"STARTTLS", ""});
+  }
+  return v;
+}
+
+LogLine log_line(EventType type, int64_t time, std::string text, int64_t line_no = 1) {
+  LogLine l;
+  l.type = type;
+  l.time = time;
+  l.text = std::move(text);
+  l.ref = {1, line_no};
+  return l;
+}
+
+TranscriptLine said(Sender who, int64_t time, std::string text) {
+  TranscriptLine t;
+  t.sender = who;
+  t.time = time;
+  t.text = std::move(text);
+  t.ref = {2, time};
+  return t;
+}
+
+// An outbound connection with its opening at `start` (and its close at `end`, if set).
+Connection outbound(Store& st, int64_t dcid, int64_t start, int64_t end,
+                    std::string appliance = "esa1") {
+  Connection c;
+  c.id = st.new_connection_id();
+  c.appliance = std::move(appliance);
+  c.direction = Direction::outbound;
+  c.conn_id = dcid;
+  if (start) {
+    c.started_at = start;
+    c.has_open = true;
+    c.log.push_back(log_line(EventType::dcid_new, start, "New SMTP DCID"));
+  }
+  if (end) {
+    c.ended_at = end;
+    c.has_close = true;
+    c.log.push_back(log_line(EventType::dcid_close, end, "DCID close"));
+  }
+  c.last_seen = end ? end : start;
+  return c;
+}
+
+std::unique_ptr<Store> open_rw(const std::string& db, Diagnostics& diag, int timeout = 5000) {
+  auto st = Store::open(db, Store::Mode::read_write, diag, timeout);
+  REQUIRE(st);
+  return st;
+}
+
+}  // namespace
+
+TEST_CASE("schema user_version is set", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  open_rw(dir.db(), diag)->finish(fake_classify);
+  CHECK(count(dir.db(), "PRAGMA user_version") == kSchemaVersion);
+  CHECK(text(dir.db(), "PRAGMA journal_mode") == "wal");
+  CHECK(count(dir.db(), "SELECT count(*) FROM sqlite_schema WHERE name='transcript_conn'") == 1);
+}
+
+TEST_CASE("every connection field survives a round trip through the store", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  Connection c;
+  c.id = st->new_connection_id();
+  c.appliance = "esa2";
+  c.direction = Direction::outbound;
+  c.conn_id = 4242;
+  c.started_at = 1700000000;
+  c.ended_at = 1700000060;
+  c.last_seen = 1700000061;
+  c.has_open = c.has_close = true;
+  c.peer_ip = "192.0.2.7";
+  c.peer_host = "mx.example.net";
+  c.domain = "example.net";
+  c.tls_protocol = "TLSv1.2";
+  c.tls_cipher = "ECDHE-RSA-AES256-GCM-SHA384";
+  LogLine l = log_line(EventType::dcid_tls_failed, 1700000005, "DCID 4242 TLS failed", 17);
+  l.detail = "STARTTLS unexpected response";
+  c.log = {log_line(EventType::dcid_new, 1700000000, "New SMTP DCID 4242", 16), l};
+  c.transcript = {said(Sender::server, 1700000001, "250-STARTTLS"),
+                  said(Sender::client, 1700000002, "STARTTLS")};
+  c.deliveries = {{7, 99, 0, "delivered", "250 ok"}, {8, 100, 1, "bounced", ""}};
+  st->put_connection(c, fake_classify(c));
+  auto back = st->load_connection(c.id);
+  REQUIRE(back);
+  CHECK(back->appliance == c.appliance);
+  CHECK(back->direction == c.direction);
+  CHECK(back->conn_id == c.conn_id);
+  CHECK(back->started_at == c.started_at);
+  CHECK(back->ended_at == c.ended_at);
+  CHECK(back->last_seen == c.last_seen);
+  CHECK(back->has_open);
+  CHECK(back->has_close);
+  CHECK(back->peer_ip == c.peer_ip);
+  CHECK(back->peer_host == c.peer_host);
+  CHECK(back->domain == c.domain);
+  CHECK(back->tls_protocol == c.tls_protocol);
+  CHECK(back->tls_cipher == c.tls_cipher);
+  REQUIRE(back->log.size() == 2);
+  CHECK(back->log[1].type == EventType::dcid_tls_failed);
+  CHECK(back->log[1].text == l.text);
+  CHECK(back->log[1].detail == l.detail);
+  CHECK(back->log[1].ref.source_id == 1);
+  CHECK(back->log[1].ref.line_no == 17);
+  CHECK(back->log[1].time == l.time);
+  REQUIRE(back->transcript.size() == 2);
+  CHECK(back->transcript[0].sender == Sender::server);
+  CHECK(back->transcript[0].text == "250-STARTTLS");
+  CHECK(back->transcript[1].sender == Sender::client);
+  CHECK(back->transcript[1].time == 1700000002);
+  CHECK(back->transcript[1].ref.line_no == 1700000002);
+  REQUIRE(back->deliveries.size() == 2);
+  CHECK(back->deliveries[0].message_id == 7);
+  CHECK(back->deliveries[0].mid == 99);
+  CHECK(back->deliveries[1].rid == 1);
+  CHECK(back->deliveries[1].result == "bounced");
+  CHECK(back->deliveries[0].response == "250 ok");
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM findings") == 1);
+  CHECK(text(dir.db(), "SELECT phase || ' ' || keyword FROM ehlo_keywords") ==
+        "before-tls STARTTLS");
+  CHECK(text(dir.db(), "SELECT confidence FROM connections") == "high");
+}
+
+TEST_CASE("unknown values are stored as NULL", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  Connection c = outbound(*st, 5, 0, 0);
+  c.log.push_back(log_line(EventType::dcid_tls_success, 0, "DCID 5 TLS success"));
+  c.log.back().ref = {};
+  st->put_connection(c, Verdict{});
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections WHERE started_at IS NULL AND"
+                        " ended_at IS NULL AND last_seen IS NULL AND peer_ip IS NULL AND"
+                        " domain IS NULL AND tls_detail IS NULL") == 1);
+  CHECK(count(dir.db(), "SELECT count(*) FROM log_events WHERE time IS NULL AND detail IS"
+                        " NULL AND source_id IS NULL AND line_no IS NULL") == 1);
+}
+
+TEST_CASE("a connection written twice keeps only its second version", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  Connection c = outbound(*st, 10, 100, 0);
+  c.transcript = {said(Sender::server, 101, "220 hi")};
+  st->put_connection(c, fake_classify(c));
+  Connection other = outbound(*st, 11, 100, 200);
+  st->put_connection(other, fake_classify(other));
+  c.ended_at = 150;
+  c.has_close = true;
+  c.log.push_back(log_line(EventType::dcid_close, 150, "closed"));
+  c.transcript.push_back(said(Sender::client, 102, "EHLO me"));
+  st->put_connection(c, fake_classify(c));
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections") == 2);
+  CHECK(count(dir.db(), "SELECT ended_at FROM connections WHERE conn_id=10") == 150);
+  CHECK(count(dir.db(), "SELECT count(*) FROM log_events WHERE connection_id=" +
+                            std::to_string(c.id)) == 2);
+  CHECK(count(dir.db(), "SELECT count(*) FROM transcript") == 2);
+  CHECK(count(dir.db(), "SELECT count(*) FROM findings") == 1);
+  CHECK(count(dir.db(), "SELECT count(*) FROM log_events WHERE connection_id=" +
+                            std::to_string(other.id)) == 2);
+}
+
+TEST_CASE("a connection from an earlier run written again replaces it", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  Connection c;
+  {
+    auto st = open_rw(dir.db(), diag);
+    c = outbound(*st, 10, 100, 200);
+    st->put_connection(c, fake_classify(c));
+    st->finish(fake_classify);
+  }
+  auto st = open_rw(dir.db(), diag);
+  CHECK(st->new_connection_id() == c.id + 1);  // ids continue after the stored ones
+  c.peer_ip = "198.51.100.1";
+  st->put_connection(c, fake_classify(c));
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections") == 1);
+  CHECK(count(dir.db(), "SELECT count(*) FROM log_events") == 2);
+  CHECK(text(dir.db(), "SELECT peer_ip FROM connections") == "198.51.100.1");
+}
+
+TEST_CASE("a run that is not finished leaves the database unchanged", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  {
+    auto st = open_rw(dir.db(), diag);
+    Connection c = outbound(*st, 1, 100, 200);
+    st->put_connection(c, fake_classify(c));
+    st->finish(fake_classify);
+  }
+  {
+    auto st = open_rw(dir.db(), diag);
+    for (int i = 0; i < 500; ++i) {
+      Connection c = outbound(*st, 100 + i, 300, 400);
+      st->put_connection(c, fake_classify(c));
+      st->put_unparsed(1, i, "junk");
+    }
+  }  // destroyed without finish(): rolled back
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections") == 1);
+  CHECK(count(dir.db(), "SELECT count(*) FROM log_events") == 2);
+  CHECK(count(dir.db(), "SELECT count(*) FROM unparsed") == 0);
+  CHECK_FALSE(diag.any_error());
+}
+
+TEST_CASE("a failed write rolls the whole run back and says so", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  Connection c = outbound(*st, 1, 100, 200);
+  st->put_connection(c, Verdict{});
+  // A temporary trigger stands in for a full disk: every unparsed insert fails.
+  REQUIRE(sqlite3_exec(st->handle(),
+                       "CREATE TEMP TRIGGER boom BEFORE INSERT ON main.unparsed"
+                       " BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  for (int i = 0; i < 100; ++i) st->put_unparsed(1, i, "junk");
+  st->finish(fake_classify);
+  REQUIRE(diag.all().size() == 1);
+  CHECK(diag.all()[0].file == dir.db());
+  CHECK_THAT(diag.all()[0].message, Catch::Contains("disk full (simulated)"));
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections") == -1);  // no tables: nothing kept
+}
+
+TEST_CASE("a read-only store refuses writes", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  open_rw(dir.db(), diag)->finish(fake_classify);
+  auto ro = Store::open(dir.db(), Store::Mode::read_only, diag);
+  REQUIRE(ro);
+  Connection c;
+  c.id = ro->new_connection_id();
+  ro->put_connection(c, Verdict{});
+  ro->put_unparsed(1, 1, "x");
+  CHECK(diag.any_error());
+  CHECK(sqlite3_exec(ro->handle(), "INSERT INTO unparsed VALUES (1, 1, 'x')", nullptr, nullptr,
+                     nullptr) != SQLITE_OK);
+  ro.reset();
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections") == 0);
+  CHECK(count(dir.db(), "SELECT count(*) FROM unparsed") == 0);
+}
+
+TEST_CASE("a missing database cannot be opened read-only", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  CHECK_FALSE(Store::open(dir.db(), Store::Mode::read_only, diag));
+  REQUIRE(diag.all().size() == 1);
+  CHECK(diag.all()[0].file == dir.db());
+  CHECK_FALSE(fs::exists(dir.db()));
+}
+
+TEST_CASE("a second writer waits then fails clearly", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto first = open_rw(dir.db(), diag);
+  Diagnostics diag2;
+  auto t0 = std::chrono::steady_clock::now();
+  auto second = Store::open(dir.db(), Store::Mode::read_write, diag2, 300);
+  auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK_FALSE(second);
+  CHECK(waited >= std::chrono::milliseconds(250));
+  REQUIRE(diag2.all().size() == 1);
+  CHECK(diag2.all()[0].file == dir.db());
+  CHECK_THAT(diag2.all()[0].message, Catch::Contains("being written by another process"));
+  first->finish(fake_classify);
+  CHECK(Store::open(dir.db(), Store::Mode::read_write, diag2, 300));  // free again
+}
+
+TEST_CASE("a reader sees the last finished run while a writer works", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  open_rw(dir.db(), diag)->finish(fake_classify);
+  auto writer = open_rw(dir.db(), diag);
+  Connection c = outbound(*writer, 1, 100, 200);
+  writer->put_connection(c, Verdict{});
+  writer->finish(fake_classify);
+  auto reader = Store::open(dir.db(), Store::Mode::read_only, diag);
+  REQUIRE(reader);
+  CHECK(reader->load_connection(c.id));
+}
+
+TEST_CASE("a grown file is found by its shorter fingerprint", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  std::string small = "Mon Jan  1 00:00:00 2024 Info: Begin Logfile\n";
+  SourceRecord s;
+  s.path = "mail.current";
+  s.fp_len = static_cast<int64_t>(small.size());
+  s.fingerprint = fingerprint(small);
+  s.bytes = s.fp_len;
+  s.lines = 1;
+  s.appliance = "esa1";
+  s.id = st->add_source(s);
+  CHECK(s.id > 0);
+  std::string grown = small + std::string(5000, 'x');
+  auto found = st->find_source(std::string_view(grown).substr(0, kFingerprintBytes));
+  REQUIRE(found);
+  CHECK(found->id == s.id);
+  CHECK(found->appliance == "esa1");
+  CHECK_FALSE(st->find_source("Tue " + grown.substr(4)));
+  CHECK_FALSE(st->find_source(small.substr(0, 10)));  // a shorter head is another file
+
+  s.bytes = 5045;
+  s.lines_parsed = 7;
+  st->update_source(s);
+  CHECK(st->source(s.id)->lines_parsed == 7);
+  CHECK_FALSE(st->source(s.id + 1));
+}
+
+TEST_CASE("unparsed lines are all stored, whatever the batch size", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  for (int i = 1; i <= 1000; ++i) st->put_unparsed(3, i, "line " + std::to_string(i));
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM unparsed WHERE source_id=3") == 1000);
+  CHECK(text(dir.db(), "SELECT text FROM unparsed WHERE line_no=999") == "line 999");
+}
+
+TEST_CASE("a message round trips and is replaced by id", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  Message m;
+  m.id = st->new_message_id();
+  m.appliance = "esa1";
+  m.mid = 555;
+  m.mail_from = "a@example.org";
+  m.recipients = {{0, "b@example.net"}};
+  st->put_message(m);
+  m.subject = "hello";
+  m.bytes = 1234;
+  m.recipients.push_back({1, "c@example.net"});
+  st->put_message(m);
+  auto back = st->load_message(m.id);
+  REQUIRE(back);
+  CHECK(back->icid == -1);
+  CHECK(back->bytes == 1234);
+  CHECK(back->subject == "hello");
+  CHECK(back->recipients.size() == 2);
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM recipients") == 2);
+  CHECK(text(dir.db(), "SELECT message_id FROM messages") == "<null>");
+}
+
+TEST_CASE("messages with the same appliance and MID are merged", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  Message a, b, other;
+  int64_t conn = 0;
+  {
+    auto st = open_rw(dir.db(), diag);
+    a.id = st->new_message_id();
+    a.appliance = "esa1";
+    a.mid = 77;
+    a.icid = 9;
+    a.recipients = {{0, "x@example.net"}};
+    st->put_message(a);
+    other = a;
+    other.id = st->new_message_id();
+    other.appliance = "esa2";  // another appliance: stays apart
+    st->put_message(other);
+    st->finish(fake_classify);
+  }
+  auto st = open_rw(dir.db(), diag);
+  b.id = st->new_message_id();
+  b.appliance = "esa1";
+  b.mid = 77;
+  b.subject = "later half";
+  b.recipients = {{0, "x@example.net"}, {1, "y@example.net"}};
+  st->put_message(b);
+  Connection c = outbound(*st, 3, 100, 200);
+  c.deliveries = {{b.id, 77, 1, "delivered", "250 ok"}};
+  conn = c.id;
+  st->put_connection(c, Verdict{});
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM messages") == 2);
+  CHECK(count(dir.db(), "SELECT icid FROM messages WHERE mid=77 AND appliance='esa1'") == 9);
+  CHECK(text(dir.db(), "SELECT subject FROM messages WHERE id=" + std::to_string(a.id)) ==
+        "later half");
+  CHECK(count(dir.db(), "SELECT count(*) FROM recipients WHERE message_id=" +
+                            std::to_string(a.id)) == 2);
+  CHECK(count(dir.db(), "SELECT message_id FROM deliveries WHERE connection_id=" +
+                            std::to_string(conn)) == a.id);
+}
+
+TEST_CASE("a connection split across two runs is merged and reclassified", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  int64_t first_id = 0;
+  {
+    auto st = open_rw(dir.db(), diag);
+    Connection c = outbound(*st, 42, 1000, 0);
+    c.domain = "example.net";
+    first_id = c.id;
+    st->put_connection(c, fake_classify(c));
+    st->finish(fake_classify);
+  }
+  CHECK(text(dir.db(), "SELECT tls_outcome FROM connections") == "unknown");
+  auto st = open_rw(dir.db(), diag);
+  Connection rest = outbound(*st, 42, 0, 1100);
+  rest.peer_ip = "192.0.2.1";
+  rest.log.insert(rest.log.begin(), log_line(EventType::dcid_tls_success, 1010, "TLS success"));
+  st->put_connection(rest, fake_classify(rest));
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections") == 1);
+  CHECK(count(dir.db(), "SELECT id FROM connections") == first_id);
+  CHECK(text(dir.db(), "SELECT tls_outcome FROM connections") == "tls-success");
+  CHECK(text(dir.db(), "SELECT peer_ip || ' ' || domain FROM connections") ==
+        "192.0.2.1 example.net");
+  CHECK(count(dir.db(), "SELECT has_open + has_close FROM connections") == 2);
+  CHECK(count(dir.db(), "SELECT ended_at FROM connections") == 1100);
+  auto ro = Store::open(dir.db(), Store::Mode::read_only, diag);
+  auto merged = ro->load_connection(first_id);
+  REQUIRE(merged);
+  REQUIRE(merged->log.size() == 3);
+  CHECK(merged->log[0].type == EventType::dcid_new);
+  CHECK(merged->log[1].type == EventType::dcid_tls_success);
+  CHECK(merged->log[2].type == EventType::dcid_close);
+}
+
+TEST_CASE("a debug-log fragment is merged into the connection whose span contains it",
+          "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  Connection early = outbound(*st, 7, 1000, 1100);  // the same DCID, reused later
+  Connection late = outbound(*st, 7, 5000, 5100);
+  Connection dialogue;
+  dialogue.id = st->new_connection_id();
+  dialogue.appliance = "esa1";
+  dialogue.direction = Direction::outbound;
+  dialogue.conn_id = 7;
+  dialogue.transcript = {said(Sender::server, 5001, "220 mx ESMTP"),
+                         said(Sender::client, 5002, "EHLO esa1")};
+  for (auto* c : {&early, &late, &dialogue}) st->put_connection(*c, fake_classify(*c));
+  CHECK(st->reconcile(fake_classify) == 1);
+  auto merged = st->load_connection(late.id);
+  REQUIRE(merged);
+  REQUIRE(merged->transcript.size() == 2);
+  CHECK(merged->transcript[0].text == "220 mx ESMTP");
+  CHECK(st->load_connection(early.id)->transcript.empty());
+  CHECK_FALSE(st->load_connection(dialogue.id));
+  st->finish(fake_classify);
+  CHECK(text(dir.db(), "SELECT confidence FROM connections WHERE id=" +
+                           std::to_string(late.id)) == "high");
+  CHECK(count(dir.db(), "SELECT count(*) FROM ehlo_keywords") == 1);
+}
+
+TEST_CASE("reconcile run twice changes nothing", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  Connection open = outbound(*st, 9, 1000, 0);
+  Connection middle = outbound(*st, 9, 0, 0);
+  middle.log = {log_line(EventType::dcid_tls_success, 1005, "TLS success")};
+  Connection close = outbound(*st, 9, 0, 1010);
+  Connection orphan = outbound(*st, 10, 0, 2000);  // its opening is nowhere
+  for (auto* c : {&open, &middle, &close, &orphan}) st->put_connection(*c, fake_classify(*c));
+  CHECK(st->reconcile(fake_classify) == 2);
+  auto before = st->load_connection(open.id);
+  REQUIRE(before);
+  CHECK(before->log.size() == 3);
+  CHECK(before->has_close);
+  CHECK(st->reconcile(fake_classify) == 0);
+  auto after = st->load_connection(open.id);
+  CHECK(after->log.size() == 3);
+  CHECK(st->find_connections("", Direction::outbound, 10) == std::vector<int64_t>{orphan.id});
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections") == 2);
+  CHECK(count(dir.db(), "SELECT count(*) FROM log_events") == 4);
+}
+
+TEST_CASE("connections of two appliances with the same DCID stay apart", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  Connection a = outbound(*st, 12, 1000, 0, "esa1");
+  Connection b = outbound(*st, 12, 0, 1010, "esa2");
+  st->put_connection(a, fake_classify(a));
+  st->put_connection(b, fake_classify(b));
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections") == 2);
+  auto ro = Store::open(dir.db(), Store::Mode::read_only, diag);
+  CHECK(ro->find_connections("esa1", Direction::outbound, 12) == std::vector<int64_t>{a.id});
+  CHECK(ro->find_connections("", Direction::outbound, 12).size() == 2);
+  CHECK(ro->find_connections("esa1", Direction::inbound, 12).empty());
+}
+
+TEST_CASE("a fragment beyond the window is not merged", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  Connection a = outbound(*st, 12, 1000, 0);
+  Connection b = outbound(*st, 12, 0, 1000 + 90000);
+  st->put_connection(a, fake_classify(a));
+  st->put_connection(b, fake_classify(b));
+  CHECK(st->reconcile(fake_classify, 86400) == 0);
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections") == 2);
+}
