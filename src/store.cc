@@ -176,6 +176,7 @@ void bind_source(sql::Stmt& s, const SourceRecord& r, int64_t ingested_at) {
   s.bind_int(4, r.bytes).bind_int(5, r.lines).bind_int(6, r.lines_parsed);
   s.bind_int(7, r.lines_unparsed).bind_text(8, r.appliance).bind_text(9, r.locale);
   s.bind_double(10, r.locale_confidence).bind_text(11, r.packaging).bind_int(12, ingested_at);
+  s.bind_int(13, r.utc_offset);
 }
 
 SourceRecord read_source(const sql::Stmt& s) {
@@ -193,6 +194,7 @@ SourceRecord read_source(const sql::Stmt& s) {
   r.locale_confidence = s.real(10);
   r.packaging = s.str(11);
   r.ingested_at = s.int64(12);
+  r.utc_offset = s.int64(13);
   return r;
 }
 
@@ -232,7 +234,7 @@ void Store::update_source(const SourceRecord& r) {
   if (!writable("update_source")) return;
   Statements& s = *stmts_;
   bind_source(s.update_source, r, r.ingested_at ? r.ingested_at : std::time(nullptr));
-  s.update_source.bind_int(13, r.id);
+  s.update_source.bind_int(14, r.id);
   s.run(s.update_source);
 }
 

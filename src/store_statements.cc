@@ -49,13 +49,13 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
   insert_source = sql::Stmt(
       h,
       "INSERT INTO sources (path, fingerprint, fp_len, bytes, lines, lines_parsed,"
-      " lines_unparsed, appliance, locale, locale_confidence, packaging, ingested_at)"
-      " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+      " lines_unparsed, appliance, locale, locale_confidence, packaging, ingested_at,"
+      " utc_offset) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
   update_source = sql::Stmt(
       h,
       "UPDATE sources SET path=?1, fingerprint=?2, fp_len=?3, bytes=?4, lines=?5,"
       " lines_parsed=?6, lines_unparsed=?7, appliance=?8, locale=?9, locale_confidence=?10,"
-      " packaging=?11, ingested_at=?12 WHERE id=?13");
+      " packaging=?11, ingested_at=?12, utc_offset=?13 WHERE id=?14");
   const char* child_tables[kChildCount] = {"log_events", "transcript", "deliveries",
                                            "findings", "ehlo_keywords"};
   for (size_t i = 0; i < kChildCount; ++i)
@@ -87,7 +87,7 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
       h, "SELECT rid, address FROM recipients WHERE message_id=?1 ORDER BY rowid");
   const char* source_columns =
       "SELECT id, path, fingerprint, fp_len, bytes, lines, lines_parsed, lines_unparsed,"
-      " appliance, locale, locale_confidence, packaging, ingested_at FROM sources ";
+      " appliance, locale, locale_confidence, packaging, ingested_at, utc_offset FROM sources ";
   get_source = sql::Stmt(h, std::string(source_columns) + "WHERE id=?1");
   source_by_fingerprint = sql::Stmt(
       h, std::string(source_columns) + "WHERE fingerprint=?1 AND fp_len=?2 ORDER BY id DESC");
