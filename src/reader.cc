@@ -41,6 +41,21 @@ void add_file(const std::string& path, const struct stat& st, std::vector<InputI
   if (check_readable(path, diag)) out.push_back({path, static_cast<int64_t>(st.st_mtim.tv_sec)});
 }
 
+// A directory of logs often holds their notes too (READMEs, expected results, scripts,
+// databases). Walking a directory skips those by name; a file named on the command line
+// is always read.
+bool looks_like_notes(const fs::path& file) {
+  static constexpr std::string_view kSkipped[] = {".md", ".toml", ".py", ".sh", ".json", ".sql",
+                                                  ".html", ".png", ".csv", ".paste", ".db",
+                                                  ".db-wal", ".db-shm", ".sqlite"};
+  const std::string name = file.filename().string();
+  if (name.empty() || name.front() == '.') return true;
+  for (auto ext : kSkipped)
+    if (name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0)
+      return true;
+  return false;
+}
+
 // Symlinked directories are not followed, so a link cycle cannot recurse forever.
 void walk_directory(const fs::path& dir, std::vector<std::string>& files, Diagnostics& diag) {
   std::error_code ec;
@@ -49,7 +64,7 @@ void walk_directory(const fs::path& dir, std::vector<std::string>& files, Diagno
     std::error_code kind_ec;
     if (it->is_directory(kind_ec) && !it->is_symlink(kind_ec)) {
       walk_directory(it->path(), files, diag);
-    } else if (it->is_regular_file(kind_ec)) {
+    } else if (it->is_regular_file(kind_ec) && !looks_like_notes(it->path())) {
       files.push_back(it->path().string());
     }
   }
@@ -59,7 +74,7 @@ void walk_directory(const fs::path& dir, std::vector<std::string>& files, Diagno
 void expand_directory(const std::string& dir, std::vector<InputItem>& out, Diagnostics& diag) {
   std::vector<std::string> files;
   walk_directory(dir, files, diag);
-  if (files.empty()) return diag.error(dir, -1, "directory contains no regular files");
+  if (files.empty()) return diag.error(dir, -1, "directory contains no log files");
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     struct stat st;

@@ -361,7 +361,7 @@ TEST_CASE("missing files and empty directories are reported and skipped", "[read
   REQUIRE(all.size() == 3);
   CHECK(all[0].file == dir / "missing.log");
   CHECK(all[1].file == dir / "empty");
-  CHECK_THAT(all[1].message, Catch::Contains("no regular files"));
+  CHECK_THAT(all[1].message, Catch::Contains("no log files"));
   CHECK(all[2].file == dir / "nothing-*.log");
   for (const auto& d : all) CHECK(d.data_lost);
 }
@@ -401,22 +401,27 @@ TEST_CASE("a glob expands to the matching files in sorted order", "[reader]") {
   CHECK(diag.size() == 0);
 }
 
-TEST_CASE("a directory is expanded recursively, sorted by path, hidden files included", "[reader]") {
+TEST_CASE("a directory is expanded recursively, sorted by path, without hidden files and notes", "[reader]") {
   TempDir dir;
   write_file(dir / "logs/z.log", "z\n");
   write_file(dir / "logs/b/2.log", "b2\n");
   write_file(dir / "logs/b/1.log.gz", "b1\n");
   write_file(dir / "logs/a.log", "a\n");
+  write_file(dir / "logs/mail.@20261116T183430.s", "s\n");
   write_file(dir / "logs/.hidden", "h\n");
+  write_file(dir / "logs/README.md", "notes\n");
+  write_file(dir / "logs/expected.toml", "x = 1\n");
   fs::create_directories(dir / "logs/empty");
   Diagnostics diag;
   auto inputs = mailtls::expand_inputs({dir / "logs"}, diag);
   std::vector<std::string> paths;
   for (const auto& i : inputs) paths.push_back(i.path);
-  CHECK(paths == std::vector<std::string>{dir / "logs/.hidden", dir / "logs/a.log",
-                                          dir / "logs/b/1.log.gz", dir / "logs/b/2.log",
+  CHECK(paths == std::vector<std::string>{dir / "logs/a.log", dir / "logs/b/1.log.gz",
+                                          dir / "logs/b/2.log", dir / "logs/mail.@20261116T183430.s",
                                           dir / "logs/z.log"});
   CHECK(diag.size() == 0);
+  // Named on the command line, a notes file is read like any other.
+  CHECK(mailtls::expand_inputs({dir / "logs/README.md"}, diag).size() == 1);
 }
 
 TEST_CASE("a consumer that stops early does not hang the reader", "[reader]") {
