@@ -76,8 +76,9 @@ def scan_mail(path):
             stats["level " + p[1]] += 1
             if line.endswith(" \n"):
                 stats["trailing space"] += 1
-            if "TLS" in body:
-                stats[re.sub(r"^(ICID|DCID) \d+ ", r"\1 ", DIGITS.sub("N", body))[:60]] += 1
+            if "TLS" in body and (body.startswith("ICID") or body.startswith("DCID")):
+                kind = re.sub(r" cipher .*| for .*|IP \S+ ", " ", DIGITS.sub("N", body))
+                stats[kind[:70].rstrip()] += 1
             m = opener.match(body)
             if m:
                 t = seconds(p[0])

@@ -55,7 +55,8 @@ void Sim::on_inbound(uint32_t idx) {
     case kData: in_data(c); break;
     default: return in_close(c, idx);
   }
-  schedule(rng_.range(20, 2500), Kind::inbound, idx);
+  // Seconds between SMTP steps: DNS checks, slow clients and tarpitting make sessions long.
+  schedule(rng_.range(50, 5000), Kind::inbound, idx);
 }
 
 void Sim::in_open(InConn& c) {
@@ -135,8 +136,10 @@ void Sim::in_tls(InConn& c) {
       if (rng_.chance(0.02)) {
         mail_.s(" TLS success").end();  // the shape of old AsyncOS versions
       } else {
-        mail_.s(" TLS success protocol TLSv1.").c(rng_.chance(0.8) ? '2' : '3');
-        mail_.s(" cipher ").s(rng_.pick(kCiphers)).end();
+        const bool old = rng_.chance(0.05);  // TLSv1 peers still exist
+        mail_.s(old ? " TLS success protocol TLSv1" : rng_.chance(0.8) ? " TLS success protocol TLSv1.2"
+                                                                       : " TLS success protocol TLSv1.3");
+        mail_.s(" cipher ").s(old ? rng_.pick(kOldCiphers) : rng_.pick(kCiphers)).end();
       }
       return;
     case InOutcome::handshake:
@@ -248,10 +251,13 @@ void Sim::on_scan(uint32_t idx) {
   const Message m = msgs_[idx];  // a copy: bcc_copy() may grow msgs_
   const bool relay = m.from.internal;
   scan_verdicts(m, relay);
-  const bool spam = !relay && rng_.chance(0.08);
-  const char* verdict = spam ? "spam positive" : rng_.chance(0.05) ? "marketing" : "spam negative";
-  mail_.begin(now()).s("MID ").n(m.mid).s(" interim verdict using engine: CASE ").s(verdict).end();
-  mail_.begin(now()).s("MID ").n(m.mid).s(" using engine: CASE ").s(verdict).end();
+  const double roll = relay ? 1.0 : rng_.unit();
+  const bool spam = roll < 0.08, quarantine = !spam && roll < 0.12;
+  const char* verdict = spam ? "spam positive" : quarantine ? "marketing" : "spam negative";
+  const char* engine = !spam && rng_.chance(0.03) ? "SLBL " : "CASE ";  // safelisted sender
+  mail_.begin(now()).s("MID ").n(m.mid).s(" interim verdict using engine: ").s(engine).s(verdict).end();
+  mail_.begin(now()).s("MID ").n(m.mid).s(" using engine: ").s(engine).s(verdict).end();
+  if (quarantine) mail_.begin(now()).s("ISQ: Tagging MID ").n(m.mid).s(" for quarantine").end();
   if (spam) {
     mail_.begin(now()).s("Message aborted MID ").n(m.mid).s(" Dropped by CASE").end();
     mail_.begin(now()).s("Message finished MID ").n(m.mid).s(" done").end();
@@ -266,8 +272,30 @@ void Sim::on_scan(uint32_t idx) {
     mail_.begin(now()).s("MID ").n(m.mid).s(" Outbreak Filters: verdict negative").end();
   }
   if (rng_.chance(0.04)) bcc_copy(m);
+  if (m.nrcpt >= 2 && rng_.chance(0.05)) {
+    const uint32_t part = split_message(idx);
+    mail_.begin(now()).s("MID ").n(msgs_[part].mid).s(" queued for delivery").end();
+    queue_for_delivery(part, quarantine);
+  }
   mail_.begin(now()).s("MID ").n(m.mid).s(" queued for delivery").end();
-  queue_for_delivery(idx);
+  queue_for_delivery(idx, quarantine);
+}
+
+// Safelist/blocklist settings differ per recipient, so the last recipient moves to a new
+// message that is delivered on its own.
+uint32_t Sim::split_message(uint32_t idx) {
+  const uint32_t part = new_message(msgs_[idx].icid, msgs_[idx].from);
+  Message& m = msgs_[idx];  // after new_message(): msgs_ may have grown
+  Message& p = msgs_[part];
+  p.subject = m.subject;
+  p.size = m.size;
+  p.nrcpt = 1;
+  p.rcpt[0] = m.rcpt[--m.nrcpt];
+  mail_.begin(now()).s("MID ").n(m.mid).s(" was split creating MID ").n(p.mid);
+  mail_.s(" due to a SL/BL configuration for following recipients: ");
+  addr(mail_, p.rcpt[0]);
+  mail_.end();
+  return part;
 }
 
 void Sim::scan_verdicts(const Message& m, bool relay) {
@@ -325,25 +353,26 @@ void Sim::bcc_copy(const Message& m) {
   addr(mail_, c.from);
   mail_.c('>').end();
   mail_.begin(now()).s("MID ").n(c.mid).s(" queued for delivery").end();
-  queue_for_delivery(idx);
+  queue_for_delivery(idx, false);
 }
 
 // One group per destination: recipients at the same domain travel on one connection.
-void Sim::queue_for_delivery(uint32_t idx) {
+// Quarantined mail goes to the off-box spam quarantine instead.
+void Sim::queue_for_delivery(uint32_t idx, bool quarantine) {
   Message& m = msgs_[idx];
   m.open_rids = m.nrcpt;
-  const uint32_t internal = uint32_t(dests_.size() - 1);
+  auto dest_of = [&](const Addr& a) {
+    return quarantine ? quarantine_dest() : a.internal ? internal_dest() : uint32_t(a.domain);
+  };
   uint8_t done = 0;
   for (uint8_t r = 0; r < m.nrcpt; ++r) {
     if (done & (1u << r)) continue;
-    const uint32_t dest = m.rcpt[r].internal ? internal : m.rcpt[r].domain;
-    Group g{idx, 0, 0};
+    Group g{idx, dest_of(m.rcpt[r]), 0, 0};
     for (uint8_t s = r; s < m.nrcpt; ++s) {
-      const uint32_t ds = m.rcpt[s].internal ? internal : m.rcpt[s].domain;
-      if (ds == dest) g.rids |= uint8_t(1u << s);
+      if (dest_of(m.rcpt[s]) == g.dest) g.rids |= uint8_t(1u << s);
     }
     done |= g.rids;
-    push_group(dest, g);
+    push_group(g.dest, g);
   }
 }
 

@@ -88,7 +88,7 @@ void Sim::on_outbound(uint32_t idx) {
     default:
       return out_close(c, idx, true);
   }
-  schedule(rng_.range(10, 1500), Kind::outbound, idx);
+  schedule(rng_.range(10, 800), Kind::outbound, idx);
 }
 
 void Sim::out_open(OutConn& c) {
@@ -166,8 +166,12 @@ bool Sim::out_tls(OutConn& c) {
   mail_.begin(now());
   switch (c.outcome) {
     case OutProfile::success:
-      mail_.s("DCID ").n(c.dcid).s(" TLS success protocol TLSv1.").c(rng_.chance(0.7) ? '2' : '3');
-      mail_.s(" cipher ").s(rng_.pick(kCiphers));
+      if (rng_.chance(0.05)) {  // an old peer: TLSv1, as AsyncOS 7.x logged it
+        mail_.s("DCID ").n(c.dcid).s(" TLS success protocol TLSv1 cipher ").s(rng_.pick(kOldCiphers));
+      } else {
+        mail_.s("DCID ").n(c.dcid).s(" TLS success protocol TLSv1.").c(rng_.chance(0.7) ? '2' : '3');
+        mail_.s(" cipher ").s(rng_.pick(kCiphers));
+      }
       if (rng_.chance(0.1)) mail_.s(" for ").s(d.name);
       if (rng_.chance(0.3)) mail_.c(' ');
       mail_.end();
@@ -218,6 +222,7 @@ bool Sim::out_next(OutConn& c) {
   const Message& m = msgs_[c.current.msg];
   mail_.begin(now()).s("Delivery start DCID ").n(c.dcid).s(" MID ").n(m.mid).s(" to RID ");
   rid_list(mail_, c.current.rids);
+  if (d.domain->quarantine) mail_.s(" to offbox IronPort Spam Quarantine");
   mail_.end();
   if (!c.debug) return true;
   out_dbg(c, "Sent").s("MAIL FROM:<");
@@ -252,7 +257,9 @@ void Sim::out_finish(OutConn& c) {
   }
   mail_.begin(now()).s("Message done DCID ").n(c.dcid).s(" MID ").n(m.mid).s(" to RID ");
   rid_list(mail_, g.rids);
-  if (rng_.chance(0.05)) {
+  if (dests_[c.dest].domain->quarantine) {
+    mail_.s(" (external quarantine) ");
+  } else if (rng_.chance(0.05)) {
     mail_.s(" [('from', '");
     addr(mail_, m.from);
     mail_.s("'), ('to', '");
@@ -265,7 +272,7 @@ void Sim::out_finish(OutConn& c) {
   mail_.begin(now()).s("MID ").n(m.mid).s(" RID ");
   rid_list(mail_, g.rids);
   mail_.s(" Response '");
-  switch (c.dest % 4) {
+  switch (dests_[c.dest].domain->response_style) {
     case 0: mail_.s("2.0.0 Ok: queued as "); token(mail_, 16); break;
     case 1: mail_.s("2.6.0 <"); token(mail_, 24); mail_.s("@mail.local> [InternalId=").n(rng_.next() % 100000000000ull).s("] Queued mail for delivery"); break;
     case 2: mail_.s("2.0.0 OK  ").n(1700000000 + uint64_t(now() % 100000000)).c(' '); token(mail_, 20); mail_.s(" - gsmtp"); break;
@@ -321,7 +328,7 @@ void Sim::defer_group(uint64_t dcid, const Group& g, const char* status, const c
     slot = uint32_t(retries_.size());
     retries_.emplace_back();
   }
-  retries_[slot] = Group{g.msg, g.rids, uint8_t(g.attempts + 1)};
+  retries_[slot] = Group{g.msg, g.dest, g.rids, uint8_t(g.attempts + 1)};
   schedule(rng_.range(60, 900) * 1000, Kind::retry, slot);
 }
 
@@ -358,9 +365,7 @@ void Sim::finish_rids(const Group& g) {
 void Sim::on_retry(uint32_t slot) {
   const Group g = retries_[slot];
   retries_free_.push_back(slot);
-  const Message& m = msgs_[g.msg];
-  const Addr& a = m.rcpt[std::countr_zero(g.rids)];
-  push_group(a.internal ? uint32_t(dests_.size() - 1) : a.domain, g);
+  push_group(g.dest, g);
 }
 
 }  // namespace gen

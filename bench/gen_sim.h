@@ -63,6 +63,7 @@ struct Message {
 // Recipients of one message bound for one destination.
 struct Group {
   uint32_t msg = 0;
+  uint32_t dest = 0;  // index into Sim::dests_
   uint8_t rids = 0;  // bit mask of RIDs
   uint8_t attempts = 0;
 };
@@ -154,7 +155,8 @@ class Sim {
   void on_scan(uint32_t msg);
   void scan_verdicts(const Message& m, bool relay);
   void bcc_copy(const Message& m);
-  void queue_for_delivery(uint32_t msg);
+  void queue_for_delivery(uint32_t msg, bool quarantine);
+  uint32_t split_message(uint32_t msg);
   LogWriter& in_dbg(const InConn& c, const char* dir);
 
   // Outbound connections (gen_outbound.cc).
@@ -193,10 +195,12 @@ class Sim {
   std::vector<uint32_t> out_free_;
   std::vector<Message> msgs_;
   std::vector<uint32_t> msgs_free_;
-  std::vector<Dest> dests_;  // Vocab::domains, then the internal destination last
+  std::vector<Dest> dests_;  // Vocab::domains, then internal_domain_, then quarantine_
   std::vector<Group> retries_;  // deferred groups waiting for their retry
   std::vector<uint32_t> retries_free_;
-  Domain internal_domain_;
+  Domain internal_domain_, quarantine_;
+  uint32_t internal_dest() const { return uint32_t(dests_.size() - 2); }
+  uint32_t quarantine_dest() const { return uint32_t(dests_.size() - 1); }
 };
 
 }  // namespace gen

@@ -95,6 +95,7 @@ Vocab make_vocab(Rng& rng, size_t domain_count) {
     d.tls_required = !head && rng.chance(0.06);
     d.ehlo_style = uint8_t(rng.below(4));
     d.max_conns = uint8_t(i < 5 ? 12 : i < 20 ? 4 : i < 100 ? 2 : 1);
+    d.response_style = d.name == "gmail.com" ? 2 : d.mx.ends_with("outlook.com") ? 1 : uint8_t(rng.below(4));
     v.domains.push_back(std::move(d));
   }
   return v;
