@@ -94,7 +94,7 @@ def scan_mail(path):
                     open_now[key[0]] -= 1
                 continue
             m = rcpt.match(body)
-            if m:
+            if m and not m.group(1).endswith("mycompany.com"):  # the appliance's own
                 rcpt_domains[m.group(1)] += 1
     return shapes, life, stats, peak, rcpt_domains
 
@@ -149,7 +149,7 @@ def main():
     print(f"peak open connections: ICID {peak['ICID']}, DCID {peak['DCID']}")
     top = domains.most_common()
     total = sum(domains.values())
-    print(f"recipient domains: {len(top)} distinct; top 5 carry "
+    print(f"external recipient domains: {len(top)} distinct; top 5 carry "
           f"{100.0 * sum(n for _, n in top[:5]) / max(total, 1):.1f}% of {total} recipients")
     print("line counters:")
     for k, n in sorted(stats.items(), key=lambda kv: -kv[1])[:40]:

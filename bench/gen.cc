@@ -34,11 +34,16 @@ uint64_t parse_size(std::string_view s) {
   if (unit.empty()) return v;
   if (unit.size() != 1) return 0;
   switch (unit[0] | 0x20) {
-    case 'k': return v << 10;
-    case 'm': return v << 20;
-    case 'g': return v << 30;
-    case 't': return v << 40;
-    default: return 0;
+    case 'k':
+      return v << 10;
+    case 'm':
+      return v << 20;
+    case 'g':
+      return v << 30;
+    case 't':
+      return v << 40;
+    default:
+      return 0;
   }
 }
 
@@ -117,13 +122,13 @@ void print_summary(const gen::Sim& sim, double seconds) {
   }
   const gen::Totals& t = sim.totals();
   const double cpu = cpu_seconds();
-  std::printf("], \"bytes\": %llu, \"lines\": %llu, \"connections_in\": %llu, "
-              "\"connections_out\": %llu, \"messages\": %llu, \"seconds\": %.3f, "
-              "\"mb_per_s\": %.1f, \"cpu_seconds\": %.3f, \"mb_per_cpu_s\": %.1f}\n",
-              (unsigned long long)bytes, (unsigned long long)lines,
-              (unsigned long long)t.connections_in, (unsigned long long)t.connections_out,
-              (unsigned long long)t.messages, seconds, seconds > 0 ? bytes / 1e6 / seconds : 0.0,
-              cpu, cpu > 0 ? bytes / 1e6 / cpu : 0.0);
+  std::printf(
+      "], \"bytes\": %llu, \"lines\": %llu, \"connections_in\": %llu, "
+      "\"connections_out\": %llu, \"messages\": %llu, \"seconds\": %.3f, "
+      "\"mb_per_s\": %.1f, \"cpu_seconds\": %.3f, \"mb_per_cpu_s\": %.1f}\n",
+      (unsigned long long)bytes, (unsigned long long)lines, (unsigned long long)t.connections_in,
+      (unsigned long long)t.connections_out, (unsigned long long)t.messages, seconds,
+      seconds > 0 ? bytes / 1e6 / seconds : 0.0, cpu, cpu > 0 ? bytes / 1e6 / cpu : 0.0);
 }
 
 }  // namespace

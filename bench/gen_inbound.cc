@@ -49,11 +49,20 @@ static void peer_host(LogWriter& w, const InConn& c, const Vocab& v) {
 void Sim::on_inbound(uint32_t idx) {
   InConn& c = in_[idx];
   switch (c.state) {
-    case kOpen: in_open(c); break;
-    case kTls: in_tls(c); break;
-    case kEnvelope: in_envelope(c); break;
-    case kData: in_data(c); break;
-    default: return in_close(c, idx);
+    case kOpen:
+      in_open(c);
+      break;
+    case kTls:
+      in_tls(c);
+      break;
+    case kEnvelope:
+      in_envelope(c);
+      break;
+    case kData:
+      in_data(c);
+      break;
+    default:
+      return in_close(c, idx);
   }
   // Seconds between SMTP steps: DNS checks, slow clients and tarpitting make sessions long.
   schedule(rng_.range(50, 5000), Kind::inbound, idx);
@@ -64,8 +73,12 @@ void Sim::in_open(InConn& c) {
   c.reject = !c.relay && rng_.chance(0.18);
   c.debug = !c.reject && rng_.chance(opt_.debug_fraction);
   c.sender_domain = uint16_t(vocab_.popularity.sample(rng_));
-  c.ip = c.relay ? (10u << 24) | (30u << 16) | uint32_t(rng_.below(65536))
-                 : uint32_t(rng_.range(11, 223)) << 24 | uint32_t(rng_.next() & 0xFFFFFF);
+  if (c.relay) {
+    c.ip = (10u << 24) | (30u << 16) | uint32_t(rng_.below(65536));
+  } else {
+    const uint32_t first = uint32_t(rng_.range(11, 223));  // drawn first, in a fixed order
+    c.ip = first << 24 | uint32_t(rng_.next() & 0xFFFFFF);
+  }
   c.msgs_left = uint8_t(rng_.chance(0.7) ? 1 : rng_.range(2, 4));
   mail_.begin(now()).s("New SMTP ICID ").n(c.icid).s(" interface ");
   mail_.s(c.relay ? "InternalNet (" : "Data 1 (").ip(c.relay ? kInternalIp : kDataIp);
@@ -137,19 +150,26 @@ void Sim::in_tls(InConn& c) {
         mail_.s(" TLS success").end();  // the shape of old AsyncOS versions
       } else {
         const bool old = rng_.chance(0.05);  // TLSv1 peers still exist
-        mail_.s(old ? " TLS success protocol TLSv1" : rng_.chance(0.8) ? " TLS success protocol TLSv1.2"
-                                                                       : " TLS success protocol TLSv1.3");
+        mail_.s(old                ? " TLS success protocol TLSv1"
+                : rng_.chance(0.8) ? " TLS success protocol TLSv1.2"
+                                   : " TLS success protocol TLSv1.3");
         mail_.s(" cipher ").s(old ? rng_.pick(kOldCiphers) : rng_.pick(kCiphers)).end();
       }
       return;
     case InOutcome::handshake:
       mail_.begin(now()).s("ICID ").n(c.icid);
-      mail_.s(" TLS failed: (336027900, 'error:1417A0C1:SSL routines:"
-              "tls_post_process_client_hello:no shared cipher')").end();
+      mail_
+          .s(" TLS failed: (336027900, 'error:1417A0C1:SSL routines:"
+             "tls_post_process_client_hello:no shared cipher')")
+          .end();
       c.state = kClose;
       return;
     case InOutcome::reset:
-      mail_.begin(now()).s("ICID ").n(c.icid).s(" TLS failed: [Errno 54] Connection reset by peer").end();
+      mail_.begin(now())
+          .s("ICID ")
+          .n(c.icid)
+          .s(" TLS failed: [Errno 54] Connection reset by peer")
+          .end();
       mail_.begin(now()).s("ICID ").n(c.icid).s(" lost").end();
       c.state = kClose;
       return;
@@ -158,8 +178,11 @@ void Sim::in_tls(InConn& c) {
         in_dbg(c, "Rcvd").s("MAIL FROM:<x@").s(vocab_.domains[c.sender_domain].name).s(">'").end();
         in_dbg(c, "Sent").s("530 Must issue a STARTTLS command first'").end();
       }
-      mail_.begin(now()).s("ICID ").n(c.icid)
-          .s(" TLS was required but remote host did not initiate it").end();
+      mail_.begin(now())
+          .s("ICID ")
+          .n(c.icid)
+          .s(" TLS was required but remote host did not initiate it")
+          .end();
       c.state = kClose;
       return;
     case InOutcome::bare:
@@ -220,9 +243,14 @@ void Sim::in_data(InConn& c) {
     mail_.s(", helo: ");
     peer_host(mail_, c, vocab_);
     mail_.s(", env-from: ").s(d).s(", header-from: ").s(d).s(", reply-to: Not Present").end();
-    mail_.begin(now()).s("MID ").n(m.mid).s(" SDR: Consolidated Sender Threat Level: Neutral, "
-        "Threat Category: N/A, Suspected Domain(s) : N/A (other reasons for verdict). Sender "
-        "Maturity: 30 days (or greater) for domain: ").s(d).end();
+    mail_.begin(now())
+        .s("MID ")
+        .n(m.mid)
+        .s(" SDR: Consolidated Sender Threat Level: Neutral, "
+           "Threat Category: N/A, Suspected Domain(s) : N/A (other reasons for verdict). Sender "
+           "Maturity: 30 days (or greater) for domain: ")
+        .s(d)
+        .end();
   }
   mail_.begin(now()).s("MID ").n(m.mid).s(" ready ").n(m.size).s(" bytes from <");
   addr(mail_, m.from);
@@ -255,7 +283,13 @@ void Sim::on_scan(uint32_t idx) {
   const bool spam = roll < 0.08, quarantine = !spam && roll < 0.12;
   const char* verdict = spam ? "spam positive" : quarantine ? "marketing" : "spam negative";
   const char* engine = !spam && rng_.chance(0.03) ? "SLBL " : "CASE ";  // safelisted sender
-  mail_.begin(now()).s("MID ").n(m.mid).s(" interim verdict using engine: ").s(engine).s(verdict).end();
+  mail_.begin(now())
+      .s("MID ")
+      .n(m.mid)
+      .s(" interim verdict using engine: ")
+      .s(engine)
+      .s(verdict)
+      .end();
   mail_.begin(now()).s("MID ").n(m.mid).s(" using engine: ").s(engine).s(verdict).end();
   if (quarantine) mail_.begin(now()).s("ISQ: Tagging MID ").n(m.mid).s(" for quarantine").end();
   if (spam) {
@@ -264,7 +298,11 @@ void Sim::on_scan(uint32_t idx) {
     return free_message(idx);
   }
   mail_.begin(now()).s("MID ").n(m.mid).s(" interim AV verdict using Sophos CLEAN").end();
-  mail_.begin(now()).s("MID ").n(m.mid).s(rng_.chance(0.5) ? " antivirus negative " : " antivirus negative").end();
+  mail_.begin(now())
+      .s("MID ")
+      .n(m.mid)
+      .s(rng_.chance(0.5) ? " antivirus negative " : " antivirus negative")
+      .end();
   if (m.size > 262144) {
     mail_.begin(now()).s("MID ").n(m.mid).s(" was too big (").n(m.size);
     mail_.s("/262144) for scanning by Outbreak Filters").end();
@@ -319,7 +357,13 @@ void Sim::scan_verdicts(const Message& m, bool relay) {
     mail_.s(", DMARC pass (SPF aligned True, DKIM aligned True)").end();
   }
   if (rng_.chance(0.2)) {
-    mail_.begin(now()).s("MID ").n(m.mid).s(" attachment '").s(rng_.pick(kAttachments)).s("'").end();
+    mail_.begin(now())
+        .s("MID ")
+        .n(m.mid)
+        .s(" attachment '")
+        .s(rng_.pick(kAttachments))
+        .s("'")
+        .end();
   } else if (rng_.chance(0.4)) {
     mail_.begin(now()).s("MID ").n(m.mid);
     mail_.s(" AMP file reputation verdict : SKIPPED (no attachment in message)").end();

@@ -53,18 +53,24 @@ char* put_str(char* p, std::string_view s) {
 
 const char* level_word(Level l) {
   switch (l) {
-    case Level::warning: return "Warning: ";
-    case Level::debug: return "Debug: ";
-    default: return "Info: ";
+    case Level::warning:
+      return "Warning: ";
+    case Level::debug:
+      return "Debug: ";
+    default:
+      return "Info: ";
   }
 }
 
 // Syslog priority for facility local4 (20), as the ESA sends it: info 166, warning 164.
 const char* syslog_pri(Level l) {
   switch (l) {
-    case Level::warning: return "<164>";
-    case Level::debug: return "<167>";
-    default: return "<166>";
+    case Level::warning:
+      return "<164>";
+    case Level::debug:
+      return "<167>";
+    default:
+      return "<166>";
   }
 }
 

@@ -1,8 +1,8 @@
 // Outbound connections (DCID): TLS negotiation as the destination's profile says, then
 // delivery of the queued messages, with the occasional deferral and bounce.
-#include "gen_sim.h"
-
 #include <bit>
+
+#include "gen_sim.h"
 
 namespace gen {
 namespace {
@@ -17,8 +17,8 @@ enum State : uint8_t { kOpen, kTls, kDeliver, kDone, kClose };
 // masked per the connection's outcome; style 3 puts it last in lower case (valid, and a
 // case parsers get wrong).
 const std::vector<std::string_view> kEhloStyles[4] = {
-    {"PIPELINING", "SIZE 10240000", "VRFY", "ETRN", "STARTTLS", "ENHANCEDSTATUSCODES",
-     "8BITMIME", "DSN", "SMTPUTF8"},
+    {"PIPELINING", "SIZE 10240000", "VRFY", "ETRN", "STARTTLS", "ENHANCEDSTATUSCODES", "8BITMIME",
+     "DSN", "SMTPUTF8"},
     {"SIZE 37748736", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES", "STARTTLS", "8BITMIME",
      "BINARYMIME", "CHUNKING", "SMTPUTF8"},
     {"SIZE 157286400", "8BITMIME", "STARTTLS", "ENHANCEDSTATUSCODES", "PIPELINING", "CHUNKING",
@@ -167,9 +167,15 @@ bool Sim::out_tls(OutConn& c) {
   switch (c.outcome) {
     case OutProfile::success:
       if (rng_.chance(0.05)) {  // an old peer: TLSv1, as AsyncOS 7.x logged it
-        mail_.s("DCID ").n(c.dcid).s(" TLS success protocol TLSv1 cipher ").s(rng_.pick(kOldCiphers));
+        mail_.s("DCID ")
+            .n(c.dcid)
+            .s(" TLS success protocol TLSv1 cipher ")
+            .s(rng_.pick(kOldCiphers));
       } else {
-        mail_.s("DCID ").n(c.dcid).s(" TLS success protocol TLSv1.").c(rng_.chance(0.7) ? '2' : '3');
+        mail_.s("DCID ")
+            .n(c.dcid)
+            .s(" TLS success protocol TLSv1.")
+            .c(rng_.chance(0.7) ? '2' : '3');
         mail_.s(" cipher ").s(rng_.pick(kCiphers));
       }
       if (rng_.chance(0.1)) mail_.s(" for ").s(d.name);
@@ -273,10 +279,24 @@ void Sim::out_finish(OutConn& c) {
   rid_list(mail_, g.rids);
   mail_.s(" Response '");
   switch (dests_[c.dest].domain->response_style) {
-    case 0: mail_.s("2.0.0 Ok: queued as "); token(mail_, 16); break;
-    case 1: mail_.s("2.6.0 <"); token(mail_, 24); mail_.s("@mail.local> [InternalId=").n(rng_.next() % 100000000000ull).s("] Queued mail for delivery"); break;
-    case 2: mail_.s("2.0.0 OK  ").n(1700000000 + uint64_t(now() % 100000000)).c(' '); token(mail_, 20); mail_.s(" - gsmtp"); break;
-    default: mail_.s("ok:  Message ").n(rng_.next() % 100000000).s(" accepted");
+    case 0:
+      mail_.s("2.0.0 Ok: queued as ");
+      token(mail_, 16);
+      break;
+    case 1:
+      mail_.s("2.6.0 <");
+      token(mail_, 24);
+      mail_.s("@mail.local> [InternalId=")
+          .n(rng_.next() % 100000000000ull)
+          .s("] Queued mail for delivery");
+      break;
+    case 2:
+      mail_.s("2.0.0 OK  ").n(1700000000 + uint64_t(now() % 100000000)).c(' ');
+      token(mail_, 20);
+      mail_.s(" - gsmtp");
+      break;
+    default:
+      mail_.s("ok:  Message ").n(rng_.next() % 100000000).s(" accepted");
   }
   mail_.s("'").end();
   finish_rids(g);

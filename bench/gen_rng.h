@@ -42,9 +42,13 @@ class Rng {
   double unit() { return double(next() >> 11) * 0x1.0p-53; }
   bool chance(double p) { return unit() < p; }
   template <class T, size_t N>
-  const T& pick(const T (&a)[N]) { return a[below(uint32_t(N))]; }
+  const T& pick(const T (&a)[N]) {
+    return a[below(uint32_t(N))];
+  }
   template <class V>
-  const auto& pick(const V& v) { return v[below(uint32_t(v.size()))]; }
+  const auto& pick(const V& v) {
+    return v[below(uint32_t(v.size()))];
+  }
 
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

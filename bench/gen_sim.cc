@@ -8,8 +8,8 @@ namespace {
 
 // Relative connection rate per hour of the day, so log time advances unevenly (quiet
 // nights, busy mornings) the way an appliance's does.
-constexpr int kHourlyRate[24] = {30, 25, 22, 20, 22, 30, 50, 75, 95, 100, 100, 95,
-                                 90, 95, 100, 95, 85, 70, 55, 45, 40, 38, 35, 32};
+constexpr int kHourlyRate[24] = {30, 25, 22,  20, 22, 30, 50, 75, 95, 100, 100, 95,
+                                 90, 95, 100, 95, 85, 70, 55, 45, 40, 38,  35,  32};
 
 // Shaped like a real serial: 20 hex digits, a dash, 12 hex digits.
 std::string default_serial(uint64_t seed) {
@@ -87,12 +87,18 @@ bool Sim::run() {
 
 void Sim::dispatch(const Event& e) {
   switch (e.kind) {
-    case Kind::arrive: return on_arrive();
-    case Kind::inbound: return on_inbound(e.idx);
-    case Kind::scan: return on_scan(e.idx);
-    case Kind::outbound: return on_outbound(e.idx);
-    case Kind::retry: return on_retry(e.idx);
-    case Kind::system: return on_system();
+    case Kind::arrive:
+      return on_arrive();
+    case Kind::inbound:
+      return on_inbound(e.idx);
+    case Kind::scan:
+      return on_scan(e.idx);
+    case Kind::outbound:
+      return on_outbound(e.idx);
+    case Kind::retry:
+      return on_retry(e.idx);
+    case Kind::system:
+      return on_system();
   }
 }
 
@@ -139,8 +145,8 @@ Addr Sim::random_person(bool internal) {
   a.internal = internal;
   a.a = uint16_t(rng_.below(uint32_t(kFirstNames.size())));
   a.b = uint16_t(rng_.below(uint32_t(kLastNames.size())));
-  a.domain = internal ? uint16_t(rng_.chance(0.9) ? 0 : 1)
-                      : uint16_t(vocab_.popularity.sample(rng_));
+  a.domain =
+      internal ? uint16_t(rng_.chance(0.9) ? 0 : 1) : uint16_t(vocab_.popularity.sample(rng_));
   return a;
 }
 
@@ -176,7 +182,9 @@ uint32_t Sim::new_message(uint64_t icid, const Addr& from) {
   return i;
 }
 
-void Sim::free_message(uint32_t idx) { msgs_free_.push_back(idx); }
+void Sim::free_message(uint32_t idx) {
+  msgs_free_.push_back(idx);
+}
 
 // Subjects are logged in Python repr: single quotes, double quotes when the text holds
 // a single quote, and (rarely, from old versions) no quotes at all.

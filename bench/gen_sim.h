@@ -64,7 +64,7 @@ struct Message {
 struct Group {
   uint32_t msg = 0;
   uint32_t dest = 0;  // index into Sim::dests_
-  uint8_t rids = 0;  // bit mask of RIDs
+  uint8_t rids = 0;   // bit mask of RIDs
   uint8_t attempts = 0;
 };
 
@@ -124,7 +124,9 @@ class Sim {
     uint64_t seq;
     uint32_t idx;
     Kind kind;
-    bool operator>(const Event& e) const { return at_ms != e.at_ms ? at_ms > e.at_ms : seq > e.seq; }
+    bool operator>(const Event& e) const {
+      return at_ms != e.at_ms ? at_ms > e.at_ms : seq > e.seq;
+    }
   };
 
   void schedule(int64_t delay_ms, Kind kind, uint32_t idx);
@@ -195,7 +197,7 @@ class Sim {
   std::vector<uint32_t> out_free_;
   std::vector<Message> msgs_;
   std::vector<uint32_t> msgs_free_;
-  std::vector<Dest> dests_;  // Vocab::domains, then internal_domain_, then quarantine_
+  std::vector<Dest> dests_;     // Vocab::domains, then internal_domain_, then quarantine_
   std::vector<Group> retries_;  // deferred groups waiting for their retry
   std::vector<uint32_t> retries_free_;
   Domain internal_domain_, quarantine_;

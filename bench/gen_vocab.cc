@@ -8,24 +8,23 @@ namespace {
 
 // The big providers head the popularity ranking; they all do TLS properly.
 const std::vector<std::string_view> kHeadDomains = {
-    "gmail.com",     "outlook.com",  "hotmail.com",    "yahoo.com",     "icloud.com",
-    "aol.com",       "comcast.net",  "gmx.de",         "web.de",        "orange.fr",
-    "protonmail.com", "live.com",    "att.net",        "t-online.de",   "libero.it",
-    "btinternet.com", "yandex.ru",   "qq.com",         "naver.com",     "zoho.com"};
+    "gmail.com",      "outlook.com", "hotmail.com", "yahoo.com",   "icloud.com",
+    "aol.com",        "comcast.net", "gmx.de",      "web.de",      "orange.fr",
+    "protonmail.com", "live.com",    "att.net",     "t-online.de", "libero.it",
+    "btinternet.com", "yandex.ru",   "qq.com",      "naver.com",   "zoho.com"};
 
 // Tail domains are made of two words and a TLD: plausible, and clearly not real companies.
 const std::vector<std::string_view> kWordA = {
-    "north", "blue",  "silver", "green", "red",   "oak",    "river", "stone", "bright",
-    "cedar", "iron",  "lake",   "maple", "pine",  "sun",    "star",  "west",  "east",
-    "grand", "alpha", "nova",   "terra", "delta", "summit", "coast", "harbor", "swift",
-    "prime", "urban", "valley"};
+    "north", "blue",  "silver", "green",  "red",   "oak",    "river", "stone", "bright", "cedar",
+    "iron",  "lake",  "maple",  "pine",   "sun",   "star",   "west",  "east",  "grand",  "alpha",
+    "nova",  "terra", "delta",  "summit", "coast", "harbor", "swift", "prime", "urban",  "valley"};
 const std::vector<std::string_view> kWordB = {
-    "peak",    "field",   "works",  "tech",    "labs",   "trading", "logistics", "health",
-    "finance", "systems", "group",  "media",   "foods",  "energy",  "legal",     "motors",
-    "design",  "press",   "supply", "capital", "travel", "partners", "bank",     "clinic",
+    "peak",    "field",   "works",  "tech",    "labs",   "trading",  "logistics", "health",
+    "finance", "systems", "group",  "media",   "foods",  "energy",   "legal",     "motors",
+    "design",  "press",   "supply", "capital", "travel", "partners", "bank",      "clinic",
     "school",  "shop",    "farms",  "steel",   "air",    "insure"};
-const std::vector<std::string_view> kTlds = {".com", ".com", ".com", ".net", ".org", ".de",
-                                             ".co.uk", ".fr", ".nl", ".io", ".com.au", ".ca"};
+const std::vector<std::string_view> kTlds = {".com",   ".com", ".com", ".net", ".org",    ".de",
+                                             ".co.uk", ".fr",  ".nl",  ".io",  ".com.au", ".ca"};
 
 // Share (per mille) of each OutProfile among the tail domains, in enum order.
 constexpr int kProfilePerMille[] = {620, 90, 30, 30, 20, 30, 50, 60, 20, 50};
@@ -49,9 +48,12 @@ std::vector<std::string> tail_names(Rng& rng, size_t count) {
   std::unordered_set<std::string> seen;
   for (auto h : kHeadDomains) seen.emplace(h);
   while (out.size() < count) {
-    std::string n = std::string(rng.pick(kWordA)) + std::string(rng.pick(kWordB));
-    if (rng.chance(0.2)) n += "-" + std::string(rng.pick(kWordB));
-    n += rng.pick(kTlds);
+    // One draw per statement: the operands of + are evaluated in no fixed order, and the
+    // output must not depend on the compiler.
+    std::string n(rng.pick(kWordA));
+    n.append(rng.pick(kWordB));
+    if (rng.chance(0.2)) n.append("-").append(rng.pick(kWordB));
+    n.append(rng.pick(kTlds));
     if (seen.insert(n).second) out.push_back(std::move(n));
   }
   return out;
@@ -73,8 +75,8 @@ std::vector<OutProfile> tail_profiles(Rng& rng, size_t count) {
 
 std::string_view profile_name(OutProfile p) {
   static constexpr std::string_view names[] = {
-      "success",       "not_offered", "misordered", "masked", "ehlo_rejected",
-      "refused",       "handshake",   "certificate", "lost",  "tls_off"};
+      "success", "not_offered", "misordered",  "masked", "ehlo_rejected",
+      "refused", "handshake",   "certificate", "lost",   "tls_off"};
   return names[size_t(p)];
 }
 
@@ -95,7 +97,9 @@ Vocab make_vocab(Rng& rng, size_t domain_count) {
     d.tls_required = !head && rng.chance(0.06);
     d.ehlo_style = uint8_t(rng.below(4));
     d.max_conns = uint8_t(i < 5 ? 12 : i < 20 ? 4 : i < 100 ? 2 : 1);
-    d.response_style = d.name == "gmail.com" ? 2 : d.mx.ends_with("outlook.com") ? 1 : uint8_t(rng.below(4));
+    d.response_style = d.name == "gmail.com"           ? 2
+                       : d.mx.ends_with("outlook.com") ? 1
+                                                       : uint8_t(rng.below(4));
     v.domains.push_back(std::move(d));
   }
   return v;
@@ -108,14 +112,17 @@ const std::vector<std::string_view> kFirstNames = {
     "li",    "wei",   "yuki",   "hans",     "greta",  "omar",     "fatima",  "raj",
     "priya", "ivan",  "olga",   "lucas",    "emma",   "noah",     "mia",     "leon"};
 const std::vector<std::string_view> kLastNames = {
-    "smith",  "johnson", "williams", "brown",  "jones",  "garcia", "miller",  "davis",
-    "martin", "lopez",   "wilson",   "moore",  "taylor", "lee",    "walker",  "hall",
-    "young",  "king",    "wright",   "scott",  "dubois", "muller", "schmidt", "rossi",
-    "silva",  "santos",  "tanaka",   "chen",   "wang",   "kumar",  "patel",   "novak",
-    "ivanov", "berg",    "jensen",   "kowalski"};
-const std::vector<std::string_view> kRoleNames = {
-    "info", "noreply", "billing", "support", "newsletter", "orders", "hr", "alerts",
-    "no-reply", "notifications", "sales", "postmaster", "archive"};  // archive: last (bcc copies)
+    "smith",  "johnson", "williams", "brown",  "jones",   "garcia", "miller", "davis",  "martin",
+    "lopez",  "wilson",  "moore",    "taylor", "lee",     "walker", "hall",   "young",  "king",
+    "wright", "scott",   "dubois",   "muller", "schmidt", "rossi",  "silva",  "santos", "tanaka",
+    "chen",   "wang",    "kumar",    "patel",  "novak",   "ivanov", "berg",   "jensen", "kowalski"};
+const std::vector<std::string_view> kRoleNames = {"info",       "noreply",
+                                                  "billing",    "support",
+                                                  "newsletter", "orders",
+                                                  "hr",         "alerts",
+                                                  "no-reply",   "notifications",
+                                                  "sales",      "postmaster",
+                                                  "archive"};  // archive: last (bcc copies)
 
 const std::vector<std::string_view> kSubjects = {
     "Invoice 4471 for October",
@@ -146,17 +153,18 @@ const std::vector<std::string_view> kSubjects = {
     "RE: DDD"};
 
 const std::vector<std::string_view> kCiphers = {
-    "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256",
-    "ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-SHA384",
-    "DHE-RSA-AES256-SHA", "AES128-SHA"};
+    "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "TLS_AES_256_GCM_SHA384",      "ECDHE-RSA-AES256-SHA384",
+    "DHE-RSA-AES256-SHA",          "AES128-SHA"};
 const std::vector<std::string_view> kOldCiphers = {"AES128-SHA", "RC4-SHA", "DHE-RSA-AES256-SHA",
                                                    "RC4-MD5"};
 const std::vector<std::string_view> kAttachments = {
-    "invoice.pdf", "image001.png", "image002.jpg", "report_Q3.xlsx", "CFO_INV_1400691819.pdf",
+    "invoice.pdf",  "image001.png", "image002.jpg", "report_Q3.xlsx", "CFO_INV_1400691819.pdf",
     "scan0042.pdf", "minutes.docx", "photo.jpg"};
 const std::vector<std::string_view> kCountries = {
-    "United States", "Germany", "France", "United Kingdom", "Netherlands", "Canada",
-    "Japan", "Brazil", "India", "Australia", "Russian Federation", "China"};
+    "United States", "Germany", "France", "United Kingdom", "Netherlands",        "Canada",
+    "Japan",         "Brazil",  "India",  "Australia",      "Russian Federation", "China"};
 const std::vector<std::string_view> kSystemLines = {
     "SenderBase upload: 734 hosts totaling 201887 bytes",
     "CASE cache status: hits 44031 misses 2711",

@@ -30,14 +30,14 @@ std::string_view profile_name(OutProfile p);
 
 struct Domain {
   std::string name;
-  std::string mx;           // the host name in its banner and EHLO reply
-  uint32_t ip = 0;          // its MX address
+  std::string mx;   // the host name in its banner and EHLO reply
+  uint32_t ip = 0;  // its MX address
   OutProfile profile = OutProfile::success;
-  bool tls_required = false;  // the appliance's destination controls require TLS
-  uint8_t ehlo_style = 0;     // which keyword list its EHLO reply carries
-  uint8_t max_conns = 1;      // simultaneous deliveries the appliance opens to it
-  uint8_t response_style = 0; // the shape of its reply to the end of DATA
-  bool quarantine = false;    // the off-box spam quarantine, not a mail domain
+  bool tls_required = false;   // the appliance's destination controls require TLS
+  uint8_t ehlo_style = 0;      // which keyword list its EHLO reply carries
+  uint8_t max_conns = 1;       // simultaneous deliveries the appliance opens to it
+  uint8_t response_style = 0;  // the shape of its reply to the end of DATA
+  bool quarantine = false;     // the off-box spam quarantine, not a mail domain
 };
 
 struct Vocab {
