@@ -149,11 +149,8 @@ void Sim::in_tls(InConn& c) {
       if (rng_.chance(0.02)) {
         mail_.s(" TLS success").end();  // the shape of old AsyncOS versions
       } else {
-        const bool old = rng_.chance(0.05);  // TLSv1 peers still exist
-        mail_.s(old                ? " TLS success protocol TLSv1"
-                : rng_.chance(0.8) ? " TLS success protocol TLSv1.2"
-                                   : " TLS success protocol TLSv1.3");
-        mail_.s(" cipher ").s(old ? rng_.pick(kOldCiphers) : rng_.pick(kCiphers)).end();
+        tls_success_fields(mail_);
+        mail_.end();
       }
       return;
     case InOutcome::handshake:

@@ -166,18 +166,8 @@ bool Sim::out_tls(OutConn& c) {
   mail_.begin(now());
   switch (c.outcome) {
     case OutProfile::success:
-      if (rng_.chance(0.05)) {  // an old peer: TLSv1, as AsyncOS 7.x logged it
-        mail_.s("DCID ")
-            .n(c.dcid)
-            .s(" TLS success protocol TLSv1 cipher ")
-            .s(rng_.pick(kOldCiphers));
-      } else {
-        mail_.s("DCID ")
-            .n(c.dcid)
-            .s(" TLS success protocol TLSv1.")
-            .c(rng_.chance(0.7) ? '2' : '3');
-        mail_.s(" cipher ").s(rng_.pick(kCiphers));
-      }
+      mail_.s("DCID ").n(c.dcid);
+      tls_success_fields(mail_);
       if (rng_.chance(0.1)) mail_.s(" for ").s(d.name);
       if (rng_.chance(0.3)) mail_.c(' ');
       mail_.end();

@@ -186,6 +186,19 @@ void Sim::free_message(uint32_t idx) {
   msgs_free_.push_back(idx);
 }
 
+// " TLS success protocol P cipher C", the protocol matching the cipher: TLS 1.3 suites
+// are named TLS_*, and 5% of peers are old TLSv1 ones, logged as AsyncOS 7.x did.
+void Sim::tls_success_fields(LogWriter& w) {
+  if (rng_.chance(0.05)) {
+    w.s(" TLS success protocol TLSv1 cipher ").s(rng_.pick(kOldCiphers));
+    return;
+  }
+  const std::string_view cipher = rng_.pick(kCiphers);
+  w.s(cipher.starts_with("TLS_") ? " TLS success protocol TLSv1.3 cipher "
+                                 : " TLS success protocol TLSv1.2 cipher ");
+  w.s(cipher);
+}
+
 // Subjects are logged in Python repr: single quotes, double quotes when the text holds
 // a single quote, and (rarely, from old versions) no quotes at all.
 void Sim::write_subject(LogWriter& w, uint64_t mid, uint16_t subject) {

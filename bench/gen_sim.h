@@ -144,6 +144,7 @@ class Sim {
   void write_subject(LogWriter& w, uint64_t mid, uint16_t subject);
   void write_message_id(LogWriter& w, const Message& m);
   void free_message(uint32_t idx);
+  void tls_success_fields(LogWriter& w);
 
   // Inbound connections and messages (gen_inbound.cc).
   void on_arrive();

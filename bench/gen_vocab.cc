@@ -153,10 +153,9 @@ const std::vector<std::string_view> kSubjects = {
     "RE: DDD"};
 
 const std::vector<std::string_view> kCiphers = {
-    "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
-    "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
-    "TLS_AES_256_GCM_SHA384",      "ECDHE-RSA-AES256-SHA384",
-    "DHE-RSA-AES256-SHA",          "AES128-SHA"};
+    "ECDHE-RSA-AES256-GCM-SHA384",   "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_AES_256_GCM_SHA384",      "TLS_AES_128_GCM_SHA256",
+    "ECDHE-RSA-AES256-SHA384",       "DHE-RSA-AES256-SHA",          "AES128-SHA"};
 const std::vector<std::string_view> kOldCiphers = {"AES128-SHA", "RC4-SHA", "DHE-RSA-AES256-SHA",
                                                    "RC4-MD5"};
 const std::vector<std::string_view> kAttachments = {
