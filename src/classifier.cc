@@ -80,6 +80,10 @@ bool decide_after_accept(Context& x) {
     set(x.v, r.outcome, Confidence::high, r.detail);
   } else if (logs.tls_success) {
     set(x.v, "tls-success", Confidence::high);
+  } else if (logs.required_failed) {
+    // The peer accepted STARTTLS and the appliance then says TLS could not be negotiated:
+    // the handshake failed, for a reason the logs do not give.
+    set(x.v, "handshake-failed", Confidence::medium);
   } else if (ended(logs)) {
     set(x.v, "connection-lost", Confidence::high, error_reason(logs));
     cite_end(x.v, logs);

@@ -252,6 +252,19 @@ TEST_CASE("220 to STARTTLS then a failed handshake in the logs is decided with h
   CHECK(cites(v, "RFC 3207 §4.1"));
 }
 
+TEST_CASE("220 to STARTTLS then 'TLS was required but could not be negotiated' is a handshake failure",
+          "[classifier]") {
+  Verdict v = run(outbound(
+      {log(EventType::dcid_tls_required_failed,
+           "DCID 3112 IP 203.0.113.12 TLS was required but could not be successfully negotiated"),
+       log(EventType::dcid_close, "DCID 3112 close", "", 2)},
+      dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS",
+                "C: STARTTLS", "S: 220 Ready to start TLS"})));
+  CHECK(v.outcome == "handshake-failed");
+  CHECK(v.confidence == Confidence::medium);
+  CHECK(has_finding(v, "tls-required"));
+}
+
 TEST_CASE("certificate failures name the kind when the reason says it", "[classifier]") {
   auto kind = [](std::string reason) {
     return run(outbound({log(EventType::dcid_tls_failed, "DCID 1 TLS failed: " + reason, reason)}));
