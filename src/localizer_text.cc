@@ -137,9 +137,10 @@ bool take_name(const WordSource& w, std::string_view word, bool first, LinePrefi
   if (first && p.weekday < 0) {
     p.weekday = index_of(kWeekdayNames, lookup(w, &LocaleWords::weekdays, word, specific));
     if (p.weekday >= 0) {
-      int ignored = 0;
-      first_month = index_of(kMonthNames, lookup(w, &LocaleWords::months, word, ignored));
+      int month_specific = 0;
+      first_month = index_of(kMonthNames, lookup(w, &LocaleWords::months, word, month_specific));
       p.specific += specific;
+      p.month_instead = month_specific - specific;  // if it turns out to be the month
       return true;
     }
   }
@@ -164,6 +165,7 @@ bool finish_prefix(LinePrefix& p, int first_month) {
   if (p.month < 0 && first_month >= 0 && p.weekday >= 0) {
     p.month = first_month;  // "Mar 17 18:24:37": a month, not a weekday
     p.weekday = -1;
+    p.specific += p.month_instead;
   }
   const bool any = p.month >= 0 || p.day > 0 || !p.time.empty() || p.weekday >= 0 || !p.year.empty();
   if (!any) return true;

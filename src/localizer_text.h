@@ -19,6 +19,7 @@ struct LinePrefix {
   std::string level;
   size_t body_at = 0;                   // where the body starts in the line
   int specific = 0;                     // words only this language (not English) explains
+  int month_instead = 0;                // change to `specific` if the weekday is the month
   bool has_time() const { return month >= 0; }
 };
 
