@@ -356,3 +356,11 @@ TEST_CASE("a wrong word table is refused with its file and key", "[localizer]") 
     fs::remove_all(dir);
   }
 }
+
+TEST_CASE("English syslog lines starting with Mar are detected as English", "[localizer]") {
+  const auto d = shipped().detect(
+      "<166>Mar 17 18:24:37 mail_logs: Info: ICID 5 close\n"
+      "Mar 17 18:31:14 esa1 gui_logs: Warning: SSL error with client\n");
+  CHECK(d.lang == "en");
+  CHECK(d.confidence == 1.0);
+}
