@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <ostream>
 
@@ -13,6 +14,7 @@
 #include "fingerprint.h"
 #include "framer.h"
 #include "grammar.h"
+#include "localizer.h"
 #include "matcher.h"
 #include "progress.h"
 #include "reader.h"
@@ -40,6 +42,7 @@ struct StreamResult {
   int64_t lines = 0, parsed = 0, unparsed = 0, connections = 0;
   double seconds = 0;
   std::string note;  // "already ingested", "read on from line N"
+  std::string locale;  // "fr (0.93)"
 };
 
 // Everything one run shares: loaded data, the store, sessions, counters.
@@ -49,6 +52,7 @@ struct Run {
   Diagnostics diag;
   std::unique_ptr<Grammar> grammar;
   std::unique_ptr<Matcher> matcher;
+  std::unique_ptr<Localizer> localizer;
   std::unique_ptr<Store> store;
   std::unique_ptr<StoreSink> sink;
   std::unique_ptr<Sessions> sessions;
@@ -109,6 +113,18 @@ std::string read_head(LogStream& stream, bool& ended) {
   return head;
 }
 
+// The stream's language: forced by --locale, else guessed from its first bytes.
+Localizer::Detection stream_locale(const Run& run, std::string_view head) {
+  if (run.options.locale != "auto") return {run.options.locale, 1.0};
+  return run.localizer->detect(head.substr(0, std::min<size_t>(head.size(), 4096)));
+}
+
+std::string describe(const Localizer::Detection& d) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%s (%.2f)", d.lang.c_str(), d.confidence);
+  return text;
+}
+
 StreamResult ingest_stream(Run& run, LogStream& stream, int64_t mtime) {
   const auto start = std::chrono::steady_clock::now();
   StreamResult result{stream.name()};
@@ -119,6 +135,8 @@ StreamResult ingest_stream(Run& run, LogStream& stream, int64_t mtime) {
     return result;
   }
   StreamState ss;
+  const Localizer::Detection locale = stream_locale(run, head);
+  result.locale = describe(locale);
   int64_t skip = 0;
   const std::string_view id_bytes = std::string_view(head).substr(0, kFingerprintBytes);
   if (auto known = run.store->find_source(id_bytes)) {
@@ -129,7 +147,8 @@ StreamResult ingest_stream(Run& run, LogStream& stream, int64_t mtime) {
   } else {
     ss.source.path = stream.name();
     ss.source.packaging = std::string(stream.packaging());
-    ss.source.locale = run.options.locale == "auto" ? "en" : run.options.locale;
+    ss.source.locale = locale.lang;
+    ss.source.locale_confidence = locale.confidence;
     ss.source.ingested_at = std::time(nullptr);
     ss.source.id = run.store->add_source(ss.source);
   }
@@ -141,6 +160,8 @@ StreamResult ingest_stream(Run& run, LogStream& stream, int64_t mtime) {
   fo.mtime = stream.mtime() ? stream.mtime() : mtime;
   fo.first_line_no = ss.source.lines + 1;
   fo.first_offset = skip;
+  fo.localizer = run.localizer.get();
+  fo.locale = locale.lang;
   Framer framer(*run.grammar, *run.matcher, fo, stream.name(), run.diag);
   const auto sink = [&](const Record& rec) { on_record(run, ss, rec); };
   const int64_t before = run.sessions->stats().connections + static_cast<int64_t>(run.sessions->open_connections());
@@ -189,14 +210,15 @@ uint64_t total_size(const std::vector<InputItem>& inputs) {
 void print_results(const Run& run) {
   auto& out = run.io.out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-40s %10s %10s %9s %11s %8s\n", "input", "lines", "recognised",
-                "unparsed", "connections", "seconds");
+  std::snprintf(line, sizeof line, "%-40s %10s %10s %9s %11s %8s  %s\n", "input", "lines", "recognised",
+                "unparsed", "connections", "seconds", "locale");
   out << line;
   for (const auto& r : run.results) {
     std::string name = r.name.size() > 40 ? "…" + r.name.substr(r.name.size() - 39) : r.name;
     std::snprintf(line, sizeof line, "%-40s %10lld %10lld %9lld %11lld %8.2f", name.c_str(),
                   static_cast<long long>(r.lines), static_cast<long long>(r.parsed),
                   static_cast<long long>(r.unparsed), static_cast<long long>(r.connections), r.seconds);
+    if (!r.locale.empty()) std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), "  %s", r.locale.c_str());
     out << line << (r.note.empty() ? "" : "  (" + r.note + ")") << "\n";
   }
 }
@@ -206,6 +228,14 @@ bool load_data(Run& run) {
   run.grammar = Grammar::load(data_dir / "grammars", run.diag);
   if (!run.grammar) return false;
   run.matcher = std::make_unique<Matcher>(*run.grammar);
+  run.localizer = Localizer::load(data_dir / "locales", run.diag);
+  if (!run.localizer) return false;
+  if (run.options.locale != "auto" && !run.localizer->has_language(run.options.locale)) {
+    std::string known = "auto";
+    for (const auto& lang : run.localizer->languages()) known += ", " + lang;
+    run.diag.error("--locale", -1, "unknown language '" + run.options.locale + "' (known: " + known + ")", false);
+    return false;
+  }
   return true;
 }
 

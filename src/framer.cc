@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "localizer.h"
 #include "matcher.h"
 
 namespace mailtls {
@@ -74,6 +75,7 @@ Framer::Framer(const Grammar& grammar, const Matcher& matcher, FramerOptions opt
       line_no_(options.first_line_no),
       complete_offset_(options.first_offset) {
   if (options_.year > 0) last_year_ = options_.year;
+  restore_all_ = options_.localizer && options_.locale != "en" && options_.locale != "auto";
 }
 
 void Framer::feed(std::string_view chunk, const Sink& sink) {
@@ -151,7 +153,7 @@ void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
   Record rec;
   rec.line_no = line_no;
   rec.offset = offset;
-  rec.framed = parse_prefix(line, rec);
+  rec.framed = options_.localizer ? frame_localized(line, rec) : parse_prefix(line, rec);
   if (!rec.framed) {
     if (has_pending_ && !matcher_.has_token_for(line)) {
       // A continuation of the held record.
@@ -178,6 +180,18 @@ void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
   pending_.level = rebase(rec.level);
   pending_.physical_lines = 1;
   has_pending_ = true;
+}
+
+// Frames the restored form of a localized line; `line` then views that form, so the
+// record's text and body are canonical English (the matcher and store see no
+// translation). The English frames are tried first unless the whole stream is localized.
+bool Framer::frame_localized(std::string_view& line, Record& out) {
+  if (!restore_all_ && parse_prefix(line, out)) return true;
+  if (restore_all_ && options_.localizer->restore(line, options_.locale, restored_)) line = restored_;
+  if (parse_prefix(line, out)) return true;
+  if (!options_.localizer->restore(line, "auto", restored_)) return false;
+  line = restored_;  // a line of another language in a mixed file
+  return parse_prefix(line, out);
 }
 
 bool Framer::parse_prefix(std::string_view line, Record& out) {

@@ -21,6 +21,7 @@
 
 namespace mailtls {
 
+class Localizer;
 class Matcher;
 
 struct Record {
@@ -43,6 +44,11 @@ struct FramerOptions {
   size_t max_line_bytes = size_t{1} << 20;
   int64_t first_line_no = 1;  // when reading on from where a previous run stopped
   int64_t first_offset = 0;
+  // Localized logs (see localizer.h): with a localizer, a line of language `locale` is
+  // restored to canonical English before framing; under "en" or "auto" only a line the
+  // English frames miss is tried, line by line ("auto"), so English logs pay nothing.
+  const Localizer* localizer = nullptr;
+  std::string locale = "auto";
 };
 
 class Framer {
@@ -62,6 +68,7 @@ class Framer {
  private:
   void on_line(std::string_view line, int64_t offset, const Sink& sink);
   bool parse_prefix(std::string_view line, Record& out);
+  bool frame_localized(std::string_view& line, Record& out);
   int64_t to_time(std::string_view month, std::string_view day, std::string_view time,
                   std::string_view year);
   void flush_pending(const Sink& sink);
@@ -84,6 +91,8 @@ class Framer {
   std::string pending_text_, pending_body_;
   int last_year_ = 0;
   int last_month_ = 0;
+  bool restore_all_ = false;  // a non-English locale: every line goes through the localizer
+  std::string restored_;      // the restored form of the current line
 };
 
 // Parses an English (or locale-table) month name or number: 1..12, 0 when unknown.
