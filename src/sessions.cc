@@ -396,6 +396,7 @@ void Handler::bounce(const char* result) {
   if (dcid <= 0) dcid = ms.last_dcid;  // bounce-log forms name no connection
   if (dcid <= 0) return;
   const int64_t message_id = ms.message.id;
+  const bool was_open = st_.open.count(ConnKey{app_, Direction::outbound, dcid}) > 0;
   Connection& c = connection(Direction::outbound, dcid);
   const int rid = static_cast<int>(std::max<int64_t>(0, to_int64(f(slot::bounce_rid), 0)));
   auto d = std::find_if(c.deliveries.begin(), c.deliveries.end(),
@@ -408,6 +409,9 @@ void Handler::bounce(const char* result) {
   d->response = std::string(f(slot::detail));
   if (c.domain.empty()) c.domain = domain_of(f(slot::bounce_to));
   add_log(c, f(slot::detail));
+  // Logged after its connection closed: a piece of its own, joined to it by the store,
+  // not held open where a later line of the same number could wrongly join it.
+  if (!was_open) finish(st_, sink_, stats_, st_.open.find(ConnKey{app_, Direction::outbound, dcid}));
 }
 
 void Handler::connection_error() {

@@ -96,15 +96,26 @@ struct Piece {
   bool changed = false;
 };
 
+// A piece made only of Delayed:/Bounced: lines: the appliance logs those after the
+// connection that carried the message has closed, so they belong to it all the same.
+bool only_late_lines(const Connection& c) {
+  if (c.log.empty() || !c.transcript.empty()) return false;
+  return std::all_of(c.log.begin(), c.log.end(), [](const LogLine& l) {
+    return l.type == EventType::delayed || l.type == EventType::bounced;
+  });
+}
+
 // For a piece that lacks its opening: the nearest earlier piece with mail_logs lines
-// that is not closed yet, within the window. Pieces are in (first_time, id) order.
+// that is not closed yet (closed or not, for late lines), within the window. Pieces are
+// in (first_time, id) order.
 Piece* earlier_open_piece(std::vector<Piece>& pieces, size_t r, int64_t window) {
   int64_t t = first_time(pieces[r].c);
   if (!t) return nullptr;  // an undated piece cannot be placed
+  const bool late = only_late_lines(pieces[r].c);
   for (size_t q = r; q-- > 0;) {
     Piece& p = pieces[q];
     if (t - first_time(p.c) > window) return nullptr;
-    if (!p.merged_away && !p.c.log.empty() && !p.c.has_close) return &p;
+    if (!p.merged_away && !p.c.log.empty() && (!p.c.has_close || late)) return &p;
   }
   return nullptr;
 }
