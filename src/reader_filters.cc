@@ -96,7 +96,7 @@ class FilterDecoder : public Decoder {
     try {
       n = filter_.read(device_, out, static_cast<std::streamsize>(std::min(cap, kFilterBuffer)));
     } catch (const Error& e) {
-      damage(raw_.offset(), describe(e) + " before byte " + std::to_string(raw_.offset()));
+      damage(raw_.offset(), describe(e));  // the offset: how far the filter had read
     } catch (const std::exception& e) {
       damage(raw_.offset(), packaging_ + " decoder failed: " + failure_text(e));
     }
