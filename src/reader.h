@@ -13,6 +13,9 @@
 //   becomes one Diagnostic naming the file and the byte offset (in the compressed file
 //   where known; the message also says how many decompressed bytes were good). The
 //   stream then ends after its last good byte, and read_input() returns normally.
+//   Checksums cover a whole gzip member or bzip2/zstd block, so bytes of the damaged
+//   block decoded before the damage shows may already have been handed out.
+//   Zero bytes after the last gzip member (padding) are only a warning, not data lost.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +46,8 @@ class LogStream {
   virtual std::string_view read() = 0;
   // Decompressed bytes handed out so far.
   virtual uint64_t position() const = 0;
-  // "plain", "gzip", "bzip2", "xz", "zstd"; with "tar+" in front for tar members.
+  // "plain", "gzip", "bzip2", "xz", "zstd"; with "tar+" in front for tar members
+  // ("tar+plain" for a member of an uncompressed tar).
   virtual std::string_view packaging() const = 0;
   // Modification time of the file or tar member (seconds), 0 when not known.
   virtual int64_t mtime() const = 0;

@@ -33,7 +33,10 @@ std::string_view sniff_packaging(std::string_view head) {
   auto starts = [&](std::string_view magic) { return head.substr(0, magic.size()) == magic; };
   if (starts("\x1f\x8b")) return "gzip";
   if (starts("BZh")) return "bzip2";
-  if (starts(std::string_view("\xfd" "7zXZ\0", 6))) return "xz";
+  if (starts(std::string_view("\xfd"
+                              "7zXZ\0",
+                              6)))
+    return "xz";
   if (starts("\x28\xb5\x2f\xfd")) return "zstd";
   return "plain";
 }
@@ -129,7 +132,8 @@ class GzipDecoder : public Decoder {
     } while (raw_.fill());
     if (read_failed()) return;
     uint64_t n = raw_.offset() - start;
-    std::string what = std::to_string(n) + (zeros ? " zero bytes of padding" : " bytes of trailing garbage") +
+    std::string what = std::to_string(n) +
+                       (zeros ? " zero bytes of padding" : " bytes of trailing garbage") +
                        " after gzip member at byte " + std::to_string(member_start_) + " (ignored)";
     damage(start, what, !zeros);
   }
@@ -142,7 +146,8 @@ class GzipDecoder : public Decoder {
 
   void corrupt() {
     std::string why = zs_.msg ? zs_.msg : "inflate error";
-    damage(raw_.offset(), "corrupt gzip member at byte " + std::to_string(member_start_) + ": " + why);
+    damage(raw_.offset(),
+           "corrupt gzip member at byte " + std::to_string(member_start_) + ": " + why);
   }
 
   z_stream zs_;
@@ -153,8 +158,8 @@ class GzipDecoder : public Decoder {
 
 }  // namespace
 
-std::unique_ptr<Decoder> make_decoder(std::string_view packaging, RawFile& raw,
-                                      Diagnostics& diag, const std::string& name) {
+std::unique_ptr<Decoder> make_decoder(std::string_view packaging, RawFile& raw, Diagnostics& diag,
+                                      const std::string& name) {
   if (packaging == "plain") return std::make_unique<PlainDecoder>(raw, diag, name);
   if (packaging == "gzip") return std::make_unique<GzipDecoder>(raw, diag, name);
   return make_filter_decoder(packaging, raw, diag, name);

@@ -53,14 +53,13 @@ inline constexpr size_t kFilterBuffer = size_t{64} << 10;
 // "gzip", "bzip2", "xz", "zstd" or "plain", from the first bytes of `head`.
 std::string_view sniff_packaging(std::string_view head);
 
-std::unique_ptr<Decoder> make_decoder(std::string_view packaging, RawFile& raw,
-                                      Diagnostics& diag, const std::string& name);
+std::unique_ptr<Decoder> make_decoder(std::string_view packaging, RawFile& raw, Diagnostics& diag,
+                                      const std::string& name);
 
 // Replays bytes already taken from `inner` (to sniff for tar), then reads on from it.
 class PrefixedSource : public ChunkSource {
  public:
-  PrefixedSource(std::string head, ChunkSource& inner)
-      : head_(std::move(head)), inner_(inner) {}
+  PrefixedSource(std::string head, ChunkSource& inner) : head_(std::move(head)), inner_(inner) {}
   size_t fill(char* out, size_t cap) override;
   bool damaged() const override { return inner_.damaged(); }
 

@@ -27,7 +27,10 @@ class RawFile {
   std::string_view data() const { return {buf_.data() + begin_, end_ - begin_}; }
   // Reads until at least `n` bytes are buffered or the file ends. False if none are.
   bool fill(size_t n = 1);
-  void consume(size_t n) { begin_ += n; offset_ += n; }
+  void consume(size_t n) {
+    begin_ += n;
+    offset_ += n;
+  }
   // Copies buffered bytes, then reads straight into `dst`: the plain-file fast path.
   size_t read_direct(char* dst, size_t cap);
 

@@ -1,10 +1,9 @@
 // bzip2, xz and zstd decoders on top of the Boost.Iostreams filters.
+#include <algorithm>
 #include <boost/iostreams/categories.hpp>
 #include <boost/iostreams/filter/bzip2.hpp>
 #include <boost/iostreams/filter/lzma.hpp>
 #include <boost/iostreams/filter/zstd.hpp>
-
-#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -48,7 +47,8 @@ std::string failure_text(const std::exception& e) {
 }
 
 std::string describe(const io::bzip2_error& e) {
-  if (e.error() == io::bzip2::unexpected_eof) return "truncated bzip2 stream (unexpected end of file)";
+  if (e.error() == io::bzip2::unexpected_eof)
+    return "truncated bzip2 stream (unexpected end of file)";
   if (e.error() == io::bzip2::data_error_magic) return "bytes that are no bzip2 stream (bad magic)";
   if (e.error() == io::bzip2::data_error) return "corrupt bzip2 data";
   return "bzip2 error " + std::to_string(e.error());
@@ -61,7 +61,9 @@ std::string describe(const io::lzma_error& e) {
   return "xz error " + std::to_string(e.error()) + " (bad or unsupported xz data)";
 }
 
-std::string describe(const io::zstd_error& e) { return "corrupt zstd data: " + failure_text(e); }
+std::string describe(const io::zstd_error& e) {
+  return "corrupt zstd data: " + failure_text(e);
+}
 
 template <typename Filter, typename Error>
 class FilterDecoder : public Decoder {
@@ -94,7 +96,7 @@ class FilterDecoder : public Decoder {
     try {
       n = filter_.read(device_, out, static_cast<std::streamsize>(std::min(cap, kFilterBuffer)));
     } catch (const Error& e) {
-      damage(raw_.offset(), describe(e) + " before byte " + std::to_string(raw_.offset()));
+      damage(raw_.offset(), describe(e));  // the offset: how far the filter had read
     } catch (const std::exception& e) {
       damage(raw_.offset(), packaging_ + " decoder failed: " + failure_text(e));
     }
@@ -129,15 +131,15 @@ std::unique_ptr<Decoder> make_filter_decoder(std::string_view packaging, RawFile
                                              Diagnostics& diag, const std::string& name) {
   std::string p(packaging);
   if (p == "bzip2") {
-    return std::make_unique<FilterDecoder<io::bzip2_decompressor, io::bzip2_error>>(
-        raw, diag, name, p, false);
+    return std::make_unique<FilterDecoder<io::bzip2_decompressor, io::bzip2_error>>(raw, diag, name,
+                                                                                    p, false);
   }
   if (p == "xz") {
-    return std::make_unique<FilterDecoder<io::lzma_decompressor, io::lzma_error>>(
-        raw, diag, name, p, false);
+    return std::make_unique<FilterDecoder<io::lzma_decompressor, io::lzma_error>>(raw, diag, name,
+                                                                                  p, false);
   }
-  return std::make_unique<FilterDecoder<io::zstd_decompressor, io::zstd_error>>(
-      raw, diag, name, p, true);
+  return std::make_unique<FilterDecoder<io::zstd_decompressor, io::zstd_error>>(raw, diag, name, p,
+                                                                                true);
 }
 
 }  // namespace mailtls

@@ -50,8 +50,10 @@ bool ThreadedStream::produce_one(std::stop_token stop) {
   size_t n = source_.fill(chunk.get(), chunk_bytes_);
   {
     std::lock_guard lock(mu_);
-    if (n > 0) filled_.push_back({index, n});
-    else free_.push_back(index);
+    if (n > 0)
+      filled_.push_back({index, n});
+    else
+      free_.push_back(index);
   }
   cv_.notify_all();
   return n == chunk_bytes_ && !stop.stop_requested();

@@ -51,8 +51,10 @@ class MemberSource : public ChunkSource {
     size_t got = 0;
     while (got < cap && !done_) {
       la_ssize_t n = archive_read_data(a_, out + got, cap - got);
-      if (n > 0) got += static_cast<size_t>(n);
-      else end(n);
+      if (n > 0)
+        got += static_cast<size_t>(n);
+      else
+        end(n);
     }
     return got;
   }

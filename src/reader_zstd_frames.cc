@@ -50,17 +50,24 @@ void ZstdFrameWalker::expect(State state, size_t bytes) {
 
 void ZstdFrameWalker::on_field() {
   switch (state_) {
-    case State::magic: return on_magic();
-    case State::descriptor: return on_descriptor();
-    case State::header: return expect(State::block_header, 3);
-    case State::block_header: return on_block_header();
+    case State::magic:
+      return on_magic();
+    case State::descriptor:
+      return on_descriptor();
+    case State::header:
+      return expect(State::block_header, 3);
+    case State::block_header:
+      return on_block_header();
     case State::skippable_size:
       skip_ = little_endian(field_, 4);
       after_skip_ = State::magic;
-      if (skip_ == 0) expect(State::magic, 4);
-      else have_ = 0;
+      if (skip_ == 0)
+        expect(State::magic, 4);
+      else
+        have_ = 0;
       return;
-    case State::lost: return;
+    case State::lost:
+      return;
   }
 }
 

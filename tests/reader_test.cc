@@ -1,6 +1,8 @@
 // The reader: inputs expanded from arguments, and their bytes decompressed by magic.
 // Compressed fixtures are made at test time with the system tools (gzip, bzip2, xz, zstd,
 // tar) in a temporary directory.
+#include "reader.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,8 +15,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "reader.h"
 
 namespace fs = std::filesystem;
 using mailtls::Diagnostics;
@@ -202,8 +202,10 @@ TEST_CASE("tar bundles visit each member as path:member", "[reader]") {
   sh("tar -czf " + (dir / "b.tgz") + members);
   sh("tar --zstd -cf " + (dir / "b.tar.zst") + members);
   sh("tar -cJf " + (dir / "b.tar.xz") + members);
-  for (auto [file, packaging] : {std::pair{"b.tar", "tar+plain"}, {"b.tgz", "tar+gzip"},
-                                 {"b.tar.zst", "tar+zstd"}, {"b.tar.xz", "tar+xz"}}) {
+  for (auto [file, packaging] : {std::pair{"b.tar", "tar+plain"},
+                                 {"b.tgz", "tar+gzip"},
+                                 {"b.tar.zst", "tar+zstd"},
+                                 {"b.tar.xz", "tar+xz"}}) {
     Diagnostics diag;
     auto seen = read_all(dir / file, diag);
     INFO(file << "\n" << diag_text(diag));
@@ -236,7 +238,8 @@ TEST_CASE("a truncated gzip file delivers its good bytes and names the offset", 
   CHECK(all[0].offset == 300000);
   CHECK(all[0].data_lost);
   CHECK_THAT(all[0].message, Catch::Contains("truncated"));
-  CHECK_THAT(all[0].message, Catch::Contains(std::to_string(seen[0].content.size()) + " decompressed bytes were good"));
+  CHECK_THAT(all[0].message, Catch::Contains(std::to_string(seen[0].content.size()) +
+                                             " decompressed bytes were good"));
 }
 
 TEST_CASE("garbage after a gzip member is reported with its offset", "[reader]") {
@@ -255,7 +258,8 @@ TEST_CASE("garbage after a gzip member is reported with its offset", "[reader]")
     REQUIRE(all.size() == 1);
     CHECK(all[0].offset == gz_size);
     CHECK(all[0].data_lost);
-    CHECK_THAT(all[0].message, Catch::Contains("15 bytes of trailing garbage after gzip member at byte 0"));
+    CHECK_THAT(all[0].message,
+               Catch::Contains("15 bytes of trailing garbage after gzip member at byte 0"));
   }
   SECTION("zero padding is only a warning") {
     sh("head -c 1000 /dev/zero >> " + (dir / "g.gz"));
@@ -275,12 +279,15 @@ TEST_CASE("garbage after a gzip member is reported with its offset", "[reader]")
 void corrupt_middle(const std::string& path) {
   std::string data = slurp(path);
   REQUIRE(data.size() > 20000);
-  for (size_t i = data.size() / 2; i < data.size() / 2 + 64; ++i) data[i] = static_cast<char>(data[i] ^ 0x5a);
+  for (size_t i = data.size() / 2; i < data.size() / 2 + 64; ++i)
+    data[i] = static_cast<char>(data[i] ^ 0x5a);
   write_file(path, data);
 }
 
 size_t common_prefix(const std::string& a, const std::string& b) {
-  return static_cast<size_t>(std::mismatch(a.begin(), a.begin() + std::min(a.size(), b.size()), b.begin()).first - a.begin());
+  return static_cast<size_t>(
+      std::mismatch(a.begin(), a.begin() + std::min(a.size(), b.size()), b.begin()).first -
+      a.begin());
 }
 
 // Checksums cover a whole block or member, so some bytes of the damaged block may be
@@ -352,8 +359,8 @@ TEST_CASE("missing files and empty directories are reported and skipped", "[read
   write_file(dir / "good.log", "one line\n");
   fs::create_directories(dir / "empty/sub");
   Diagnostics diag;
-  auto inputs = mailtls::expand_inputs({dir / "missing.log", dir / "empty", dir / "good.log",
-                                        dir / "nothing-*.log"}, diag);
+  auto inputs = mailtls::expand_inputs(
+      {dir / "missing.log", dir / "empty", dir / "good.log", dir / "nothing-*.log"}, diag);
   REQUIRE(inputs.size() == 1);
   CHECK(inputs[0].path == dir / "good.log");
   CHECK(inputs[0].mtime > 0);
@@ -401,7 +408,8 @@ TEST_CASE("a glob expands to the matching files in sorted order", "[reader]") {
   CHECK(diag.size() == 0);
 }
 
-TEST_CASE("a directory is expanded recursively, sorted by path, without hidden files and notes", "[reader]") {
+TEST_CASE("a directory is expanded recursively, sorted by path, without hidden files and notes",
+          "[reader]") {
   TempDir dir;
   write_file(dir / "logs/z.log", "z\n");
   write_file(dir / "logs/b/2.log", "b2\n");
@@ -479,4 +487,44 @@ TEST_CASE("stdin is read as the input named -", "[reader]") {
   CHECK(seen[0].packaging == "gzip");
   CHECK(seen[0].mtime == 0);
   CHECK(seen[0].content == log);
+}
+
+TEST_CASE("a consumer that stops early on a pipe that stays open does not hang", "[reader]") {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  std::string data = sample_log(200);  // less than three chunks: the producer then waits
+  REQUIRE(write(fds[1], data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+  int saved = dup(0);
+  dup2(fds[0], 0);
+  ReaderOptions options;
+  options.chunk_bytes = 4096;
+  Diagnostics diag;
+  std::string first;
+  auto start = std::chrono::steady_clock::now();
+  mailtls::read_input({"-", 0}, options, diag, [&](LogStream& s) { first = s.read(); });
+  auto took = std::chrono::steady_clock::now() - start;
+  dup2(saved, 0);
+  for (int fd : {saved, fds[0], fds[1]}) close(fd);
+  CHECK(first == data.substr(0, 4096));
+  CHECK(took < std::chrono::seconds(5));
+  CHECK(diag.size() == 0);
+}
+
+TEST_CASE("a read error is reported with the offset where reading stopped", "[reader]") {
+  TempDir dir;
+  fs::create_directories(dir / "d");
+  Diagnostics diag;
+  size_t bytes = 1;
+  // A directory opens but cannot be read: the closest thing to an I/O error on demand.
+  mailtls::read_input({dir / "d", 0}, {}, diag, [&](LogStream& s) {
+    bytes = 0;
+    for (auto c = s.read(); !c.empty(); c = s.read()) bytes += c.size();
+  });
+  CHECK(bytes == 0);
+  auto all = diag.all();
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].file == dir / "d");
+  CHECK(all[0].offset == 0);
+  CHECK(all[0].data_lost);
+  CHECK_THAT(all[0].message, Catch::Contains("read error"));
 }
