@@ -60,11 +60,16 @@ Vars outcome_vars(const Ctx& x) {
 }
 
 // outcome.<id>.<direction>.<field> lets a direction say it differently (who acts on an
-// inbound masked STARTTLS is not who acts on an outbound one).
+// inbound masked STARTTLS is not who acts on an outbound one); outcome.<id>.low.<field>
+// lets a verdict that rests on one log line say so instead of asserting one cause.
 std::string outcome_text(const Ctx& x, std::string_view field) {
   const std::string base = "outcome." + x.v.outcome + ".";
   const std::string directed = base + std::string(direction_name(x.c.direction)) + "." + std::string(field);
-  return x.t.render(x.t.has(directed) ? directed : base + std::string(field), outcome_vars(x));
+  const std::string hedged = base + "low." + std::string(field);
+  std::string key = base + std::string(field);
+  if (x.t.has(directed)) key = directed;
+  else if (x.v.confidence == Confidence::low && x.t.has(hedged)) key = hedged;
+  return x.t.render(key, outcome_vars(x));
 }
 
 std::string source_name(const Ctx& x, int64_t source_id) {
