@@ -103,7 +103,12 @@ int main(int argc, char** argv) {
   add_query(app, query);
   add_tlsrpt(app, tlsrpt);
   add_report(app, report);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2, as documented.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   Streams io{std::cout, std::cerr};
   const std::string name = app.get_subcommands().front()->get_name();
