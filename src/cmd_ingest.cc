@@ -72,7 +72,8 @@ struct StreamState {
 void on_record(Run& run, StreamState& ss, const Record& rec) {
   if (rec.comment) return;
   Event ev;
-  if (!run.matcher->match(rec.body, ev)) {
+  if (!run.matcher->match(rec.body, ev) &&
+      (rec.body_spaced == rec.body || !run.matcher->match(rec.body_spaced, ev))) {
     run.store->put_unparsed(ss.source.id, rec.line_no, rec.text);
     ss.lines_unparsed += rec.physical_lines;
     return;

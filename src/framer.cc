@@ -133,6 +133,7 @@ void Framer::flush_pending(const Sink& sink) {
   if (!has_pending_) return;
   pending_.text = pending_text_;
   pending_.body = pending_body_;
+  pending_.body_spaced = pending_.physical_lines > 1 ? std::string_view(pending_body_spaced_) : pending_.body;
   has_pending_ = false;
   sink(pending_);
 }
@@ -157,10 +158,13 @@ void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
   if (!rec.framed) {
     if (has_pending_ && !matcher_.has_token_for(line)) {
       // A continuation of the held record.
+      if (pending_.physical_lines == 1) pending_body_spaced_ = pending_body_;
       pending_text_.push_back('\n');
       pending_text_.append(line);
       if (needs_space(line)) pending_body_.push_back(' ');
       pending_body_.append(line);
+      pending_body_spaced_.push_back(' ');
+      pending_body_spaced_.append(line);
       ++pending_.physical_lines;
       return;
     }

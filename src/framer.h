@@ -30,6 +30,11 @@ struct Record {
   std::string_view tag;    // syslog tag (log subscription name), empty when absent
   std::string_view level;  // "Info", "Warning"...; empty when absent
   std::string_view body;   // the text after the prefix (with continuations joined)
+  // The same body with every continuation joined by a space: a page that hard-wrapped a
+  // line at a space dropped the space, one that cut a word did not; `body` guesses which,
+  // and this is the other guess to try when `body` matches nothing. Equal to `body` for
+  // a one-line record.
+  std::string_view body_spaced;
   std::string_view text;   // the whole record as read (continuations joined by '\n')
   int64_t line_no = 0;     // 1-based number of its first physical line
   int64_t offset = 0;      // byte offset of its first physical line
@@ -88,7 +93,7 @@ class Framer {
 
   bool has_pending_ = false;  // the last record, held back for continuations
   Record pending_;
-  std::string pending_text_, pending_body_;
+  std::string pending_text_, pending_body_, pending_body_spaced_;
   int last_year_ = 0;
   int last_month_ = 0;
   bool restore_all_ = false;  // a non-English locale: every line goes through the localizer

@@ -12,7 +12,7 @@ using namespace mailtls;
 namespace {
 
 struct Framed {
-  std::string body, text, host, tag, level;
+  std::string body, text, host, tag, level, body_spaced;
   int64_t time, line_no, offset;
   int lines;
   bool comment, framed;
@@ -31,8 +31,8 @@ struct Fixture {
     auto sink = [&](const Record& r) {
       if (r.comment) return;
       out.push_back({std::string(r.body), std::string(r.text), std::string(r.host), std::string(r.tag),
-                     std::string(r.level), r.local_time, r.line_no, r.offset, r.physical_lines,
-                     r.comment, r.framed});
+                     std::string(r.level), std::string(r.body_spaced), r.local_time, r.line_no,
+                     r.offset, r.physical_lines, r.comment, r.framed});
     };
     if (chunk == 0) chunk = input.size();
     for (size_t i = 0; i < input.size(); i += chunk) framer.feed(input.substr(i, chunk), sink);
@@ -178,4 +178,28 @@ TEST_CASE("the month is read from English names in any case, full or short", "[f
   CHECK(month_number("september") == 9);
   CHECK(month_number("DEC") == 12);
   CHECK(month_number("Foo") == 0);
+}
+
+TEST_CASE("a wrapped record also offers its body joined with spaces, for lines cut at a space",
+          "[framer]") {
+  Fixture fx;
+  auto recs = fx.frame(
+      "Thu Dec 26 18:36:59 2003 Info: Bounced: 45346670:0 \n"
+      "# [wrapped]\n"
+      "From:<campaign1@yourdomain.com> To:<user2@sampledomain.com>\n");
+  REQUIRE(recs.size() == 1);
+  CHECK(recs[0].body == "Bounced: 45346670:0 From:<campaign1@yourdomain.com> To:<user2@sampledomain.com>");
+  CHECK(recs[0].body_spaced == "Bounced: 45346670:0  From:<campaign1@yourdomain.com> To:<user2@sampledomain.com>");
+  auto single = fx.frame("Wed Sep  6 13:13:16 2023 Info: DCID 30 close\n");
+  CHECK(single[0].body_spaced == single[0].body);
+}
+
+TEST_CASE("a line whose weekday lost its first letters is still framed", "[framer]") {
+  Fixture fx;
+  auto recs = fx.frame(
+      "Wed Sep  6 13:13:16 2023 Info: Message done DCID 30 MID 14 to RID [0]\n"
+      "i Sep  8 05:21:31 2023 Info: MID 4 ICID 4 From: ******@domainsample1.com\n");
+  REQUIRE(recs.size() == 2);
+  CHECK(recs[1].body == "MID 4 ICID 4 From: ******@domainsample1.com");
+  CHECK(recs[1].time == 1694150491);
 }
