@@ -225,19 +225,30 @@ std::pair<std::string, int64_t> main_failure(const SummaryRow& r) {
   return best;
 }
 
-std::string explanation(const std::string& outcome, const std::string& domain, const Texts& texts) {
+// The explanation texts are written for one connection: {peer} is given the peer of the
+// domain's first failing connection, {domain} a phrase when the domain is not known.
+std::string explanation(const std::string& outcome, const std::string& domain, const std::string& peer,
+                        const Texts& texts) {
   const std::string base = "outcome." + outcome + ".";
   if (!texts.has(base + "cause") && !texts.has(base + "action"))
     return cell("p", texts.get("report.no_explanation"), "note") + "\n";
-  std::map<std::string, std::string> vars = {{"domain", domain}, {"outcome", outcome}};
+  std::map<std::string, std::string> vars = {
+      {"domain", domain.empty() ? texts.get("explain.unknown-domain") : domain},
+      {"peer", peer.empty() ? texts.get("explain.unknown-peer") : peer},
+      {"outcome", outcome},
+      {"detail", ""}};
   std::string out = "<dl>";
   if (texts.has(base + "cause")) out += cell("dt", texts.get("report.cause")) + cell("dd", texts.render(base + "cause", vars));
   if (texts.has(base + "action")) out += cell("dt", texts.get("report.action")) + cell("dd", texts.render(base + "action", vars));
   return out + "</dl>\n";
 }
 
+std::string peer_text(const FailingConnection& c) {
+  return c.peer_host.empty() ? c.peer_ip : c.peer_ip.empty() ? c.peer_host : c.peer_host + " [" + c.peer_ip + "]";
+}
+
 std::string failing_row(const FailingConnection& c, const Texts& texts) {
-  std::string peer = c.peer_host.empty() ? c.peer_ip : c.peer_ip.empty() ? c.peer_host : c.peer_host + " [" + c.peer_ip + "]";
+  const std::string peer = peer_text(c);
   std::string why = outcome_title(texts, c.outcome) + (c.detail.empty() ? "" : " (" + c.detail + ")");
   return "<tr>" + cell("td", "DCID " + std::to_string(c.conn_id) + " " + c.appliance) + cell("td", time_text(c.time)) +
          cell("td", c.outcome) + cell("td", peer) + cell("td", why) + "</tr>\n";
@@ -259,13 +270,13 @@ std::string cleartext_article(const CleartextDomain& d, const Texts& texts) {
   const SummaryRow& r = *d.row;
   auto [outcome, count] = main_failure(r);
   std::string out = "<article class=\"domain\">\n" +
-                    cell("h3", texts.render("report.cleartext_domain", {{"domain", r.key},
+                    cell("h3", texts.render("report.cleartext_domain", {{"domain", r.key.empty() ? texts.get("explain.unknown-domain") : r.key},
                                                                         {"messages", std::to_string(r.cleartext_messages)},
                                                                         {"connections", std::to_string(r.connections)}})) + "\n";
   if (!outcome.empty()) {
     out += cell("p", texts.render("report.main_outcome", {{"outcome", outcome_title(texts, outcome)},
                                                           {"count", std::to_string(count)}})) + "\n";
-    out += explanation(outcome, r.key, texts);
+    out += explanation(outcome, r.key, d.failing.empty() ? std::string() : peer_text(d.failing.front()), texts);
   }
   return out + failing_table(d, texts) + "</article>\n";
 }
