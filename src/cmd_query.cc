@@ -6,12 +6,14 @@
 // authorizer refuses ATTACH, DETACH and any PRAGMA not known to only read; and a
 // statement for which sqlite3_stmt_readonly() is false is refused before it runs.
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
 #include <ostream>
 #include <set>
 
 #include "commands.h"
 #include "data_dir.h"
-#include "report_db.h"
+#include "sqlite_util.h"
 #include "table_format.h"
 #include "texts.h"
 
@@ -52,20 +54,20 @@ int authorize(void*, int action, const char* a1, const char* a2, const char*, co
 }
 
 // The statement to run, or an error message: exactly one statement, read-only.
-std::unique_ptr<Statement> prepare_one(sqlite3* db, const std::string& sql, std::string& error) {
+std::unique_ptr<sql::Stmt> prepare_one(sqlite3* db, const std::string& sql, std::string& error) {
   sqlite3_set_authorizer(db, authorize, nullptr);
-  auto st = std::make_unique<Statement>(db, sql);
-  if (!st->ok()) {
+  auto st = std::make_unique<sql::Stmt>(db, sql);
+  if (!st->succeeded()) {
     bool denied = st->error().find("not authorized") != std::string::npos;
     error = denied ? std::string(kRefused) : "mailtls query: " + st->error();
     return nullptr;
   }
-  if (!st->get()) {
+  if (!st->ok()) {  // only blanks or comments
     error = "mailtls query: no SQL statement given";
     return nullptr;
   }
-  Statement rest(db, std::string(st->tail()));
-  if (rest.get() || !rest.ok()) {
+  sql::Stmt rest(db, std::string(st->tail()));
+  if (rest.ok() || !rest.succeeded()) {
     error = "mailtls query: give exactly one statement (a second one follows the first ';')";
     return nullptr;
   }
@@ -87,23 +89,23 @@ std::string hex_blob(sqlite3_stmt* st, int col) {
   return out + "'";
 }
 
-std::string cell_text(const Statement& st, int col) {
+std::string cell_text(const sql::Stmt& st, int col) {
   if (sqlite3_column_type(st.get(), col) == SQLITE_BLOB) return hex_blob(st.get(), col);
-  return st.text(col);  // NULL: empty
+  return st.str(col);  // NULL: empty
 }
 
-Json cell_json(const Statement& st, int col) {
+Json cell_json(const sql::Stmt& st, int col) {
   switch (sqlite3_column_type(st.get(), col)) {
     case SQLITE_NULL: return nullptr;
     case SQLITE_INTEGER: return st.int64(col);
     case SQLITE_FLOAT: return sqlite3_column_double(st.get(), col);
     case SQLITE_BLOB: return hex_blob(st.get(), col);
-    default: return st.text(col);
+    default: return st.str(col);
   }
 }
 
 // Column names; a repeated name gets a suffix so that JSON objects keep every value.
-std::vector<std::string> column_names(const Statement& st) {
+std::vector<std::string> column_names(const sql::Stmt& st) {
   std::vector<std::string> names;
   std::set<std::string> seen;
   for (int i = 0; i < sqlite3_column_count(st.get()); ++i) {
@@ -114,36 +116,36 @@ std::vector<std::string> column_names(const Statement& st) {
   return names;
 }
 
-bool write_json(Statement& st, std::ostream& out) {
+bool write_json(sql::Stmt& st, std::ostream& out) {
   const auto names = column_names(st);
   out << "[";
-  for (bool first = true; st.step(); first = false) {
+  for (bool first = true; st.row(); first = false) {
     Json row = Json::object();
     for (size_t i = 0; i < names.size(); ++i) row[names[i]] = cell_json(st, static_cast<int>(i));
     out << (first ? "\n  " : ",\n  ") << row.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
   out << "\n]\n";
-  return st.ok();
+  return st.succeeded();
 }
 
-bool write_csv(Statement& st, std::ostream& out) {
+bool write_csv(sql::Stmt& st, std::ostream& out) {
   const auto names = column_names(st);
   write_csv_row(out, names);
-  while (st.step()) {
+  while (st.row()) {
     std::vector<std::string> fields;
     for (size_t i = 0; i < names.size(); ++i) fields.push_back(cell_text(st, static_cast<int>(i)));
     write_csv_row(out, fields);
   }
-  return st.ok();
+  return st.succeeded();
 }
 
 // Columns whose every value is a number are right-aligned; later columns drop first.
-Table collect_table(Statement& st) {
+Table collect_table(sql::Stmt& st) {
   Table t;
   const auto names = column_names(st);
   std::vector<bool> numeric(names.size(), true);
   for (size_t i = 0; i < names.size(); ++i) t.columns.push_back({names[i], false, static_cast<int>(i), 12});
-  while (st.step()) {
+  while (st.row()) {
     t.rows.emplace_back();
     for (size_t i = 0; i < names.size(); ++i) {
       int type = sqlite3_column_type(st.get(), static_cast<int>(i));
@@ -155,9 +157,9 @@ Table collect_table(Statement& st) {
   return t;
 }
 
-bool write_table(Statement& st, Streams io) {
+bool write_table(sql::Stmt& st, Streams io) {
   Table t = collect_table(st);
-  if (!st.ok()) return false;
+  if (!st.succeeded()) return false;
   Diagnostics diag;
   auto texts = Texts::load(resolve_data_dir("") / "locales", "en", diag);
   size_t width = output_width(0);
@@ -174,12 +176,12 @@ bool write_table(Statement& st, Streams io) {
 
 int run_query(const QueryOptions& o, Streams io) {
   std::string error;
-  auto db = ReadOnlyDb::open(o.db, error);
-  if (!db) {
+  sql::Db db = sql::Db::open_read_only(o.db, &error);
+  if (!db.ok()) {
     io.err << "mailtls query: " << error << "\n";
     return 1;
   }
-  auto st = prepare_one(db->handle(), o.sql, error);
+  auto st = prepare_one(db.get(), o.sql, error);
   if (!st) {
     io.err << error << "\n";
     return 1;

@@ -6,7 +6,7 @@
 #include "commands.h"
 #include "data_dir.h"
 #include "html_report.h"
-#include "report_db.h"
+#include "sqlite_util.h"
 #include "texts.h"
 
 namespace mailtls {
@@ -21,10 +21,10 @@ int run_report(const ReportOptions& o, Streams io) {
   for (const auto& d : diag.all()) io.err << d.format() << "\n";
   if (!texts) return 1;
   std::string error;
-  auto db = ReadOnlyDb::open(o.db, error);
+  sql::Db db = sql::Db::open_read_only(o.db, &error);
   ReportData data;
   data.db_name = std::filesystem::path(o.db).filename().string();
-  if (!db || !load_report_data(db->handle(), data, error)) {
+  if (!db.ok() || !load_report_data(db.get(), data, error)) {
     io.err << "mailtls report: " << error << "\n";
     return 1;
   }

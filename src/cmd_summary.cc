@@ -7,7 +7,7 @@
 
 #include "commands.h"
 #include "data_dir.h"
-#include "report_db.h"
+#include "sqlite_util.h"
 #include "summary.h"
 #include "table_format.h"
 #include "texts.h"
@@ -135,9 +135,9 @@ int run_summary(const SummaryOptions& o, Streams io) {
   for (const auto& d : diag.all()) io.err << d.format() << "\n";
   if (!texts) return 1;
   std::string error;
-  auto db = ReadOnlyDb::open(o.db, error);
+  sql::Db db = sql::Db::open_read_only(o.db, &error);
   std::vector<SummaryRow> rows;
-  if (!db || !load_summary(db->handle(), q, rows, error)) {
+  if (!db.ok() || !load_summary(db.get(), q, rows, error)) {
     io.err << "mailtls summary: " << error << "\n";
     return 1;
   }

@@ -18,7 +18,7 @@
 #include <tuple>
 
 #include "commands.h"
-#include "report_db.h"
+#include "sqlite_util.h"
 #include "summary.h"
 
 namespace mailtls {
@@ -62,25 +62,25 @@ std::optional<std::string> result_type(const std::string& outcome, const std::st
 
 bool load_reports(sqlite3* db, const Day& day, std::map<std::string, DomainReport>& reports,
                   std::string& error) {
-  Statement st(db, "SELECT lower(domain), tls_outcome, coalesce(tls_detail, ''), "
+  sql::Stmt st(db, "SELECT lower(domain), tls_outcome, coalesce(tls_detail, ''), "
                    "coalesce(peer_host, ''), coalesce(peer_ip, ''), count(*) FROM connections "
                    "WHERE direction = 'outbound' AND started_at >= :begin AND started_at < :end "
                    "AND coalesce(domain, '') <> '' GROUP BY 1, 2, 3, 4, 5");
-  st.bind(":begin", day.begin);
-  st.bind(":end", day.end);
-  while (st.step()) {
-    const std::string outcome = st.text(1);
+  st.bind_int(":begin", day.begin);
+  st.bind_int(":end", day.end);
+  while (st.row()) {
+    const std::string outcome = st.str(1);
     const int64_t n = st.int64(5);
     if (outcome == "tls-success") {
-      reports[st.text(0)].successes += n;
-    } else if (auto type = result_type(outcome, st.text(2))) {
-      DomainReport& r = reports[st.text(0)];
+      reports[st.str(0)].successes += n;
+    } else if (auto type = result_type(outcome, st.str(2))) {
+      DomainReport& r = reports[st.str(0)];
       r.failures += n;
-      r.details[{*type, st.text(3), st.text(4), outcome}] += n;
+      r.details[{*type, st.str(3), st.str(4), outcome}] += n;
     }
   }
   error = st.error();
-  return st.ok();
+  return st.succeeded();
 }
 
 uint64_t fnv1a(std::string_view text) {
@@ -197,9 +197,9 @@ int run_tlsrpt(const TlsrptOptions& o, Streams io) {
     return 2;
   }
   std::string error;
-  auto db = ReadOnlyDb::open(o.db, error);
+  sql::Db db = sql::Db::open_read_only(o.db, &error);
   std::map<std::string, DomainReport> reports;
-  if (!db || !load_reports(db->handle(), *day, reports, error)) {
+  if (!db.ok() || !load_reports(db.get(), *day, reports, error)) {
     io.err << "mailtls tlsrpt: " << error << "\n";
     return 1;
   }

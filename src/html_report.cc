@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "report_db.h"
+#include "sqlite_util.h"
 
 namespace mailtls {
 namespace {
@@ -12,44 +12,44 @@ namespace {
 // ---- loading ---------------------------------------------------------------------
 
 bool load_totals(sqlite3* db, ReportData& data, std::string& error) {
-  Statement st(db, "SELECT count(*), min(started_at), max(started_at) FROM connections "
+  sql::Stmt st(db, "SELECT count(*), min(started_at), max(started_at) FROM connections "
                    "WHERE direction = 'outbound'");
-  if (st.step()) {
+  if (st.row()) {
     data.connections = st.int64(0);
     if (!st.is_null(1)) data.first = st.int64(1), data.last = st.int64(2);
   }
   error = st.error();
-  return st.ok();
+  return st.succeeded();
 }
 
 bool load_days(sqlite3* db, ReportData& data, std::string& error) {
-  Statement st(db, "SELECT date(started_at, 'unixepoch') AS d, tls_outcome, count(*) FROM connections "
+  sql::Stmt st(db, "SELECT date(started_at, 'unixepoch') AS d, tls_outcome, count(*) FROM connections "
                    "WHERE direction = 'outbound' AND started_at IS NOT NULL GROUP BY d, tls_outcome ORDER BY d");
-  while (st.step()) {
-    if (data.days.empty() || data.days.back().day != st.text(0)) data.days.push_back({st.text(0), {}});
-    data.days.back().outcomes[st.text(1)] = st.int64(2);
+  while (st.row()) {
+    if (data.days.empty() || data.days.back().day != st.str(0)) data.days.push_back({st.str(0), {}});
+    data.days.back().outcomes[st.str(1)] = st.int64(2);
   }
   error = st.error();
-  return st.ok();
+  return st.succeeded();
 }
 
 // The latest failing connections of one domain (the (domain, direction) index serves).
 bool load_failing(sqlite3* db, CleartextDomain& d, std::string& error) {
-  Statement st(db, "SELECT conn_id, appliance, tls_outcome, coalesce(peer_host, ''), coalesce(peer_ip, ''), "
+  sql::Stmt st(db, "SELECT conn_id, appliance, tls_outcome, coalesce(peer_host, ''), coalesce(peer_ip, ''), "
                    "coalesce(tls_detail, ''), started_at FROM connections WHERE domain = :domain AND "
                    "direction = 'outbound' AND tls_outcome NOT IN ('tls-success', 'unknown') "
                    "ORDER BY started_at DESC, id DESC LIMIT :limit");
-  st.bind(":domain", d.row->key);
-  st.bind(":limit", static_cast<int64_t>(kMaxFailing));
-  while (st.step()) {
-    FailingConnection c{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), {}};
+  st.bind_text(":domain", d.row->key);
+  st.bind_int(":limit", static_cast<int64_t>(kMaxFailing));
+  while (st.row()) {
+    FailingConnection c{st.int64(0), st.str(1), st.str(2), st.str(3), st.str(4), st.str(5), {}};
     if (!st.is_null(6)) c.time = st.int64(6);
     d.failing.push_back(std::move(c));
   }
   for (const auto& [outcome, n] : d.row->outcomes)
     if (is_failure_outcome(outcome)) d.failing_total += n;
   error = st.error();
-  return st.ok();
+  return st.succeeded();
 }
 
 // ---- rendering helpers -------------------------------------------------------------

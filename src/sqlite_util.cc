@@ -34,6 +34,19 @@ Db Db::open(const std::string& path, int flags, std::string* error) {
   return d;
 }
 
+Db Db::open_read_only(const std::string& path, std::string* error) {
+  std::string message;
+  Db d = open(path, SQLITE_OPEN_READONLY, &message);
+  if (d.ok() && d.exec("PRAGMA query_only = 1", &message) != SQLITE_OK) d = Db();
+  if (!d.ok()) {
+    if (error) *error = path + ": " + message;
+    return d;
+  }
+  // A report over a database that ingest is writing waits a little for its lock.
+  sqlite3_busy_timeout(d.db_, 5000);
+  return d;
+}
+
 std::string Db::errmsg() const { return db_ ? sqlite3_errmsg(db_) : "database not open"; }
 
 int Db::exec(const std::string& sql, std::string* error) {
@@ -56,8 +69,10 @@ int64_t Db::query_int(const std::string& sql, int64_t fallback) {
 Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
   // PERSISTENT: these statements live for the whole run, so SQLite should not take
   // their memory from its short-lived lookaside pool.
+  const char* tail = nullptr;
   rc_ = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
-                           SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+                           SQLITE_PREPARE_PERSISTENT, &stmt_, &tail);
+  if (tail) tail_ = sql.substr(static_cast<size_t>(tail - sql.data()));
   if (rc_ != SQLITE_OK) {
     error_ = sqlite3_errmsg(db);
     sqlite3_finalize(stmt_);
@@ -69,7 +84,7 @@ Stmt::~Stmt() { sqlite3_finalize(stmt_); }
 
 Stmt::Stmt(Stmt&& o) noexcept
     : db_(o.db_), stmt_(std::exchange(o.stmt_, nullptr)), stepped_(o.stepped_), rc_(o.rc_),
-      error_(std::move(o.error_)) {}
+      error_(std::move(o.error_)), tail_(o.tail_) {}
 
 Stmt& Stmt::operator=(Stmt&& o) noexcept {
   if (this != &o) {
@@ -79,6 +94,7 @@ Stmt& Stmt::operator=(Stmt&& o) noexcept {
     stepped_ = o.stepped_;
     rc_ = o.rc_;
     error_ = std::move(o.error_);
+    tail_ = o.tail_;
   }
   return *this;
 }
@@ -124,6 +140,16 @@ Stmt& Stmt::bind_text_or_null(int i, std::string_view v) {
 
 Stmt& Stmt::bind_int_or_null(int i, int64_t v, int64_t unknown) {
   return v == unknown ? bind_null(i) : bind_int(i, v);
+}
+
+Stmt& Stmt::bind_int(const char* name, int64_t v) {
+  if (int i = stmt_ ? sqlite3_bind_parameter_index(stmt_, name) : 0) bind_int(i, v);
+  return *this;
+}
+
+Stmt& Stmt::bind_text(const char* name, std::string_view v) {
+  if (int i = stmt_ ? sqlite3_bind_parameter_index(stmt_, name) : 0) bind_text(i, v);
+  return *this;
 }
 
 bool Stmt::row() {

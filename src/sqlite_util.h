@@ -31,6 +31,11 @@ class Db {
   // `flags` are sqlite3_open_v2 flags. On failure returns a closed Db and sets *error
   // to SQLite's message.
   static Db open(const std::string& path, int flags, std::string* error);
+  // For the commands that only read (query, summary, tlsrpt, report): the file must
+  // exist, is opened SQLITE_OPEN_READONLY with PRAGMA query_only, so no statement run
+  // through this handle can change it, and waits up to 5 s for the lock of an ingest
+  // writing it. *error gets "<path>: <SQLite's message>".
+  static Db open_read_only(const std::string& path, std::string* error);
 
   bool ok() const { return db_ != nullptr; }
   sqlite3* get() const { return db_; }
@@ -61,6 +66,13 @@ class Stmt {
 
   bool ok() const { return stmt_ != nullptr; }
   int rc() const { return rc_; }                // last result code
+  // Nothing has failed: the SQL was prepared and no step has returned an error. Check
+  // after the row() loop; ok() alone says nothing about the steps.
+  bool succeeded() const { return rc_ == 0; }
+  sqlite3_stmt* get() const { return stmt_; }   // for column metadata (types, names)
+  // The SQL after the first statement, which prepare left unparsed (empty when the
+  // whole text was one statement): a view into the SQL given. `mailtls query` refuses a second statement with it.
+  std::string_view tail() const { return tail_; }
   const std::string& error() const { return error_; }  // message of the last failure
 
   // Parameters are 1-based, as in SQLite. Text is bound without copying: the caller
@@ -72,6 +84,10 @@ class Stmt {
   // NULL for "unknown": empty text, or an integer equal to `unknown`.
   Stmt& bind_text_or_null(int i, std::string_view v);
   Stmt& bind_int_or_null(int i, int64_t v, int64_t unknown = 0);
+  // By name (":name"), for SQL assembled from optional clauses: a name the statement
+  // does not have is skipped, so callers can bind every value whatever was assembled.
+  Stmt& bind_int(const char* name, int64_t v);
+  Stmt& bind_text(const char* name, std::string_view v);
 
   // Steps once: true when a row is available. At the end (or on an error, see rc()) the
   // statement is reset, so it releases its read locks and can be bound again.
@@ -95,6 +111,7 @@ class Stmt {
   bool stepped_ = false;
   int rc_ = 0;
   std::string error_;
+  std::string_view tail_;
 };
 
 // Buffers rows for one table and writes them with a multi-row INSERT

@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "report_db.h"
+#include "sqlite_util.h"
 
 namespace mailtls {
 namespace {
@@ -29,11 +29,11 @@ std::string filter_sql(const SummaryQuery& q) {
   return sql;
 }
 
-void bind_filters(Statement& st, const SummaryQuery& q) {
-  st.bind(":direction", q.direction);
-  if (q.since) st.bind(":since", *q.since);
-  if (q.until) st.bind(":until", *q.until);
-  st.bind(":domain", q.domain);
+void bind_filters(sql::Stmt& st, const SummaryQuery& q) {
+  st.bind_text(":direction", q.direction);
+  if (q.since) st.bind_int(":since", *q.since);
+  if (q.until) st.bind_int(":until", *q.until);
+  st.bind_text(":domain", q.domain);
 }
 
 std::vector<std::string> split_sorted(const std::string& list, std::vector<std::string> into) {
@@ -48,22 +48,22 @@ std::vector<std::string> split_sorted(const std::string& list, std::vector<std::
 // and ciphers, and the latest time; merged per group here.
 bool load_connection_counts(sqlite3* db, const SummaryQuery& q,
                             std::map<std::string, SummaryRow>& groups, std::string& error) {
-  Statement st(db, "SELECT " + key_sql(q.by) + " AS k, c.tls_outcome, count(*), "
+  sql::Stmt st(db, "SELECT " + key_sql(q.by) + " AS k, c.tls_outcome, count(*), "
                    "group_concat(DISTINCT c.tls_protocol), group_concat(DISTINCT c.tls_cipher), "
                    "max(coalesce(c.started_at, c.ended_at, c.last_seen)) "
                    "FROM connections c WHERE " + filter_sql(q) + " GROUP BY k, c.tls_outcome");
   bind_filters(st, q);
-  while (st.step()) {
-    SummaryRow& row = groups[st.text(0)];
-    row.key = st.text(0);
-    const std::string outcome = st.text(1);
+  while (st.row()) {
+    SummaryRow& row = groups[st.str(0)];
+    row.key = st.str(0);
+    const std::string outcome = st.str(1);
     const int64_t n = st.int64(2);
     row.connections += n;
     row.outcomes[outcome] += n;
     if (outcome != "unknown") row.known += n;
     if (outcome == "tls-success") row.tls_success += n;
-    row.protocols = split_sorted(st.text(3), row.protocols);
-    row.ciphers = split_sorted(st.text(4), row.ciphers);
+    row.protocols = split_sorted(st.str(3), row.protocols);
+    row.ciphers = split_sorted(st.str(4), row.ciphers);
     if (!is_failure_outcome(outcome)) continue;
     std::optional<int64_t> t;
     if (!st.is_null(5)) t = st.int64(5);
@@ -73,7 +73,7 @@ bool load_connection_counts(sqlite3* db, const SummaryQuery& q,
     }
   }
   error = st.error();
-  return st.ok();
+  return st.succeeded();
 }
 
 // The messages of the selected connections, one (group, connection, message) link per
@@ -98,20 +98,20 @@ std::string message_links_sql(const SummaryQuery& q) {
 
 bool load_message_counts(sqlite3* db, const SummaryQuery& q,
                          std::map<std::string, SummaryRow>& groups, std::string& error) {
-  Statement st(db, "SELECT k, count(DISTINCT mid), "
+  sql::Stmt st(db, "SELECT k, count(DISTINCT mid), "
                    "count(DISTINCT CASE WHEN outcome NOT IN ('tls-success', 'unknown') THEN mid END), "
                    "count(DISTINCT CASE WHEN fb THEN mid END) FROM (" + message_links_sql(q) +
                    ") GROUP BY k");
   bind_filters(st, q);
-  while (st.step()) {
-    auto it = groups.find(st.text(0));
+  while (st.row()) {
+    auto it = groups.find(st.str(0));
     if (it == groups.end()) continue;
     it->second.messages = st.int64(1);
     it->second.cleartext_messages = st.int64(2);
     it->second.cleartext_after_failure = st.int64(3);
   }
   error = st.error();
-  return st.ok();
+  return st.succeeded();
 }
 
 bool comes_first(const SummaryRow& a, const SummaryRow& b) {

@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "commands.h"
-#include "report_db.h"
+#include "sqlite_util.h"
 #include "reports_test_db.h"
 #include "summary.h"
 #include "table_format.h"
@@ -16,10 +16,10 @@ namespace {
 
 std::vector<SummaryRow> summarize(const TempStore& store, SummaryQuery q = {}) {
   std::string error;
-  auto db = ReadOnlyDb::open(store.db_path(), error);
-  REQUIRE(db);
+  sql::Db db = sql::Db::open_read_only(store.db_path(), &error);
+  REQUIRE(db.ok());
   std::vector<SummaryRow> rows;
-  REQUIRE(load_summary(db->handle(), q, rows, error));
+  REQUIRE(load_summary(db.get(), q, rows, error));
   return rows;
 }
 

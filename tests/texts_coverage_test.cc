@@ -2,16 +2,14 @@
 // is in the references catalogue: a new code cannot ship without the words to explain it.
 #include <catch2/catch.hpp>
 
-#include <toml++/toml.h>
-
+#include <algorithm>
 #include <filesystem>
-#include <set>
 #include <string>
 #include <vector>
 
-#include "texts.h"
-
 #include "classifier_codes.h"
+#include "data_check.h"
+#include "texts.h"
 
 namespace fs = std::filesystem;
 using namespace mailtls;
@@ -32,24 +30,10 @@ const std::vector<std::string> kSpecFindings = {
     "delivery-deferred", "delivery-bounced"};
 const std::vector<std::string> kSpecCandidates = {
     "peer-no-starttls", "middlebox-masked", "ehlo-misordered", "receiver-policy"};
-const std::vector<std::string> kCertificateKinds = {"expired", "host-mismatch", "not-trusted"};
 
-template <typename Range>
-std::vector<std::string> with(std::vector<std::string> base, const Range& more) {
-  for (const auto& s : more) base.emplace_back(s);
-  return base;
-}
-
-std::vector<std::string> outcomes() {
-  return with(kSpecOutcomes, codes::kOutcomes);
-}
-
-std::vector<std::string> findings() {
-  return with(kSpecFindings, codes::kFindings);
-}
-
-std::vector<std::string> candidates() {
-  return with(kSpecCandidates, codes::kCandidates);
+template <typename Codes>
+bool listed(const Codes& codes, const std::string& id) {
+  return std::find(codes.begin(), codes.end(), id) != codes.end();
 }
 
 std::unique_ptr<Texts> english() {
@@ -59,75 +43,28 @@ std::unique_ptr<Texts> english() {
   return texts;
 }
 
-// An English text that is present and not blank.
-bool present(const Texts& t, const std::string& key) {
-  return t.has(key) && t.get(key).find_first_not_of(" \t\n") != std::string::npos;
-}
-
-// Keyword names in grammars/keywords.toml, whatever its layout: a [keyword]/[keywords]
-// table of tables, an array of tables with `name`/`keyword`, or top-level tables.
-std::set<std::string> catalogue_keywords(const toml::table& root) {
-  std::set<std::string> names;
-  const toml::node* list = root.get("keyword") ? root.get("keyword") : root.get("keywords");
-  if (const auto* table = list ? list->as_table() : &root) {
-    for (const auto& [k, v] : *table) names.emplace(k.str());
-  }
-  if (const auto* array = list ? list->as_array() : nullptr) {
-    for (const auto& item : *array) {
-      const auto* t = item.as_table();
-      if (!t) continue;
-      if (auto n = (*t)["name"].value<std::string>()) names.insert(*n);
-      else if (auto k = (*t)["keyword"].value<std::string>()) names.insert(*k);
-    }
-  }
-  return names;
-}
-
-// Every key and string value in a TOML document, to find a reference however it is stored.
-void collect_strings(const toml::node& node, std::set<std::string>& out) {
-  if (const auto* t = node.as_table()) {
-    for (const auto& [k, v] : *t) { out.emplace(k.str()); collect_strings(v, out); }
-  } else if (const auto* a = node.as_array()) {
-    for (const auto& v : *a) collect_strings(v, out);
-  } else if (auto s = node.value<std::string>()) {
-    out.insert(*s);
-  }
+// Runs a data_check report and shows what it found; true when nothing is missing.
+template <typename Report>
+bool nothing_missing(Report report) {
+  Diagnostics diag;
+  const size_t missing = report(diag);
+  for (const auto& d : diag.all()) UNSCOPED_INFO(d.format());
+  return missing == 0;
 }
 
 }  // namespace
 
-TEST_CASE("every outcome has an English title, cause, actor and action", "[texts]") {
-  auto t = english();
-  for (const auto& id : outcomes())
-    for (const char* field : {"title", "cause", "actor", "action"}) {
-      INFO("outcome." << id << "." << field);
-      CHECK(present(*t, "outcome." + id + "." + field));
-    }
+TEST_CASE("every id of the specification is a code the classifier tables list", "[texts]") {
+  for (const auto& id : kSpecOutcomes) { INFO(id); CHECK(listed(codes::kOutcomes, id)); }
+  for (const auto& id : kSpecFindings) { INFO(id); CHECK(listed(codes::kFindings, id)); }
+  for (const auto& id : kSpecCandidates) { INFO(id); CHECK(listed(codes::kCandidates, id)); }
 }
 
-TEST_CASE("every finding has an English title and text", "[texts]") {
+TEST_CASE("every code the classifier emits has its English texts", "[texts]") {
   auto t = english();
-  for (const auto& code : findings())
-    for (const char* field : {"title", "text"}) {
-      INFO("finding." << code << "." << field);
-      CHECK(present(*t, "finding." + code + "." + field));
-    }
-}
-
-TEST_CASE("every candidate cause has an English text", "[texts]") {
-  auto t = english();
-  for (const auto& code : candidates()) {
-    INFO("candidate." << code << ".text");
-    CHECK(present(*t, "candidate." + code + ".text"));
-  }
-}
-
-TEST_CASE("every certificate problem kind has an English text", "[texts]") {
-  auto t = english();
-  for (const auto& kind : kCertificateKinds) {
-    INFO("tls-detail." << kind);
-    CHECK(present(*t, "tls-detail." + kind));
-  }
+  CHECK(nothing_missing([&](Diagnostics& diag) {
+    return report_missing_texts(*t, required_english_keys(nullptr), kRoot / "locales" / "en", diag);
+  }));
 }
 
 TEST_CASE("the labels the explainer uses all have English texts", "[texts]") {
@@ -146,7 +83,7 @@ TEST_CASE("the labels the explainer uses all have English texts", "[texts]") {
         "error.db-missing", "error.db-open", "error.not-found", "error.nearest", "error.none-nearby",
         "error.several-appliances", "error.transcript-read", "error.transcript-empty"}) {
     INFO(key);
-    CHECK(present(*t, key));
+    CHECK(has_text(*t, key));
   }
 }
 
@@ -156,33 +93,22 @@ TEST_CASE("the English texts load and every translation agrees with them", "[tex
   for (const auto& d : diag.all()) WARN(d.format());
 }
 
-TEST_CASE("every evidence role the classifier emits has an English label", "[texts]") {
-  auto t = english();
-  for (std::string_view role : codes::kEvidenceRoles) {
-    INFO("evidence." << role);
-    CHECK(present(*t, "evidence." + std::string(role)));
-  }
-}
-
 TEST_CASE("every reference the classifier cites is in the references catalogue", "[texts]") {
-  const fs::path file = kRoot / "grammars" / "catalogues" / "references.toml";
-  REQUIRE(fs::exists(file));
-  std::set<std::string> known;
-  collect_strings(toml::parse_file(file.string()), known);
-  for (std::string_view ref : codes::kReferences) {
-    INFO(ref);
-    CHECK(known.count(std::string(ref)) == 1);
-  }
+  Diagnostics load_diag;
+  auto refs = ReferenceCatalogue::load(kRoot, load_diag);
+  REQUIRE(refs);
+  CHECK(nothing_missing([&](Diagnostics& diag) {
+    return report_missing_references(*refs, kRoot / "grammars" / "catalogues" / "references.toml", diag);
+  }));
 }
 
 TEST_CASE("every EHLO keyword in the catalogue has an English meaning", "[texts]") {
-  const fs::path file = kRoot / "grammars" / "catalogues" / "keywords.toml";
-  REQUIRE(fs::exists(file));
+  Diagnostics load_diag;
+  auto keywords = KeywordCatalogue::load(kRoot, load_diag);
+  REQUIRE(keywords);
+  CHECK_FALSE(keywords->entries().empty());
   auto t = english();
-  const auto names = catalogue_keywords(toml::parse_file(file.string()));
-  CHECK_FALSE(names.empty());
-  for (const auto& name : names) {
-    INFO("keyword." << name << ".meaning");
-    CHECK(present(*t, "keyword." + name + ".meaning"));
-  }
+  CHECK(nothing_missing([&](Diagnostics& diag) {
+    return report_missing_texts(*t, required_english_keys(keywords.get()), kRoot / "locales" / "en", diag);
+  }));
 }
