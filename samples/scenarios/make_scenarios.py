@@ -10,7 +10,10 @@ import datetime
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SERIAL = "4235E1A8C2B04F6D9E71-0A3F5C7D9B12"
+# Each scenario is logged by an appliance of its own (the serial ends with the scenario's
+# index), so the numbers a scenario reuses never meet another scenario's connections when
+# the whole of samples/ is ingested into one database.
+SERIAL_PREFIX = "4235E1A8C2B04F6D9E71-0A3F5C7D"
 ESA_IP = "192.0.2.10"
 ESA_HOST = "esa1.example.com"
 BASE = datetime.datetime(2024, 3, 5, 9, 12, 0)
@@ -21,10 +24,10 @@ def ctime(sec):
     return t.strftime("%a %b ") + f"{t.day:2d}" + t.strftime(" %H:%M:%S %Y")
 
 
-def header(sec, kind):
+def header(sec, kind, serial):
     """The three lines every fetched log file starts with; `kind` only documents the call."""
     return [(sec, "Info: Begin Logfile"),
-            (sec, f"Info: Version: 15.0.1-030 SN: {SERIAL}"),
+            (sec, f"Info: Version: 15.0.1-030 SN: {serial}"),
             (sec, "Info: Time offset from UTC: 0 seconds")]
 
 
@@ -528,15 +531,16 @@ def expected_toml(name, direction, conn_id, exp):
 
 
 def main():
-    for make in SCENARIOS:
+    for index, make in enumerate(SCENARIOS):
         name, direction, conn_id, mail, debug, exp = make()
+        serial = f"{SERIAL_PREFIX}{index:04X}"
         d = os.path.join(HERE, name)
         os.makedirs(d, exist_ok=True)
         debug_kind = "domain debug" if direction == "outbound" else "injection debug"
         with open(os.path.join(d, "mail_logs.log"), "w") as f:
-            f.write(frame(header(-1, "mail_logs") + mail))
+            f.write(frame(header(-1, "mail_logs", serial) + mail))
         with open(os.path.join(d, "debug.log"), "w") as f:
-            f.write(frame(header(-1, debug_kind) + debug))
+            f.write(frame(header(-1, debug_kind, serial) + debug))
         with open(os.path.join(d, "expected.toml"), "w") as f:
             f.write(expected_toml(name, direction, conn_id, exp))
 
