@@ -43,6 +43,26 @@ std::string_view group(const std::array<re2::StringPiece, 10>& g, int index) {
   return index > 0 ? std::string_view(g[index].data(), g[index].size()) : std::string_view{};
 }
 
+// True when `pattern` has no empty-width assertion (\\b, $, ^ outside a class...): its
+// leftmost-first submatches then depend only on the text it matched, not on what follows,
+// which is what lets Framer::reuse_prefix take them from the line before.
+bool reusable_pattern(std::string_view pattern) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '$' || (c == '^' && (i == 0 || pattern[i - 1] != '['))) return false;
+    if (c == '(' && pattern.substr(i).starts_with("(?m")) return false;
+    if (c == '\\' && i + 1 < pattern.size()) {
+      if (std::strchr("bBAz", pattern[i + 1])) return false;
+      ++i;  // an escaped character is a literal
+    }
+  }
+  return true;
+}
+
+std::string_view slice(std::string_view line, size_t at, size_t len) {
+  return len ? line.substr(at, len) : std::string_view{};
+}
+
 // Joining a web-wrapped continuation: a space when the continuation opens a new token
 // (an address, a list, a parenthesis), nothing when a word was cut in two.
 bool needs_space(std::string_view continuation) {
@@ -76,6 +96,8 @@ Framer::Framer(const Grammar& grammar, const Matcher& matcher, FramerOptions opt
       complete_offset_(options.first_offset) {
   if (options_.year > 0) last_year_ = options_.year;
   restore_all_ = options_.localizer && options_.locale != "en" && options_.locale != "auto";
+  for (const auto& frame : grammar_.frames())
+    memo_safe_.push_back(options_.reuse_prefixes && reusable_pattern(frame->re->pattern()));
 }
 
 void Framer::feed(std::string_view chunk, const Sink& sink) {
@@ -134,6 +156,9 @@ void Framer::flush_pending(const Sink& sink) {
   pending_.text = pending_text_;
   pending_.body = pending_body_;
   pending_.body_spaced = pending_.physical_lines > 1 ? std::string_view(pending_body_spaced_) : pending_.body;
+  pending_.host = slice(pending_text_, pending_host_.at, pending_host_.len);
+  pending_.tag = slice(pending_text_, pending_tag_.at, pending_tag_.len);
+  pending_.level = slice(pending_text_, pending_level_.at, pending_level_.len);
   has_pending_ = false;
   sink(pending_);
 }
@@ -176,12 +201,13 @@ void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
   pending_text_.assign(line);
   pending_body_.assign(line.substr(body_at));
   pending_ = rec;
-  auto rebase = [&](std::string_view v) {
-    return v.empty() ? v : std::string_view(pending_text_).substr(v.data() - line.data(), v.size());
+  // Offsets, not views: continuation lines appended to pending_text_ may move it.
+  auto span = [&](std::string_view v) {
+    return v.empty() ? FieldSpan{} : FieldSpan{static_cast<size_t>(v.data() - line.data()), v.size()};
   };
-  pending_.host = rebase(rec.host);
-  pending_.tag = rebase(rec.tag);
-  pending_.level = rebase(rec.level);
+  pending_host_ = span(rec.host);
+  pending_tag_ = span(rec.tag);
+  pending_level_ = span(rec.level);
   pending_.physical_lines = 1;
   has_pending_ = true;
 }
@@ -199,8 +225,54 @@ bool Framer::frame_localized(std::string_view& line, Record& out) {
 }
 
 bool Framer::parse_prefix(std::string_view line, Record& out) {
+  return reuse_prefix(line, out) || parse_prefix_slow(line, out);
+}
+
+// Most lines share their prefix with the line before (same second, same level). When
+// this line starts with the exact text a frame matched there, one match without captures
+// (a DFA pass) checks that the same frame matches the same text here, and that no earlier
+// frame matches at all; the fields and time are then those of the line before. to_time()
+// is not called again, which changes nothing: called twice with the same fields it gives
+// the same time and leaves the same year state.
+bool Framer::reuse_prefix(std::string_view line, Record& out) const {
+  const PrefixMemo& m = memo_;
+  if (!m.valid || !line.starts_with(m.text)) return false;
+  const re2::StringPiece text(line.data(), line.size());
+  const auto& frames = grammar_.frames();
+  for (size_t i = 0; i < m.frame; ++i)
+    if (frames[i]->re->Match(text, 0, text.size(), RE2::ANCHOR_START, nullptr, 0)) return false;
+  re2::StringPiece whole;
+  if (!frames[m.frame]->re->Match(text, 0, text.size(), RE2::ANCHOR_START, &whole, 1) ||
+      whole.size() != m.text.size())
+    return false;
+  out.host = slice(line, m.host_at, m.host_len);
+  out.tag = slice(line, m.tag_at, m.tag_len);
+  out.level = slice(line, m.level_at, m.level_len);
+  out.body = line.substr(m.text.size());
+  out.local_time = m.local_time;
+  return true;
+}
+
+void Framer::remember_prefix(size_t frame, std::string_view line, const Record& out) {
+  memo_.valid = memo_safe_[frame];
+  if (!memo_.valid) return;
+  memo_.frame = frame;
+  memo_.text.assign(line.substr(0, line.size() - out.body.size()));
+  auto offset = [&](std::string_view v) { return v.empty() ? 0 : static_cast<size_t>(v.data() - line.data()); };
+  memo_.host_at = offset(out.host);
+  memo_.host_len = out.host.size();
+  memo_.tag_at = offset(out.tag);
+  memo_.tag_len = out.tag.size();
+  memo_.level_at = offset(out.level);
+  memo_.level_len = out.level.size();
+  memo_.local_time = out.local_time;
+}
+
+bool Framer::parse_prefix_slow(std::string_view line, Record& out) {
   std::array<re2::StringPiece, 10> g;
-  for (const auto& frame : grammar_.frames()) {
+  const auto& frames = grammar_.frames();
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const auto& frame = frames[i];
     const int n = std::min(frame->re->NumberOfCapturingGroups() + 1, static_cast<int>(g.size()));
     if (!frame->re->Match(re2::StringPiece(line.data(), line.size()), 0, line.size(), RE2::ANCHOR_START, g.data(), n)) continue;
     out.host = group(g, frame->host);
@@ -210,6 +282,7 @@ bool Framer::parse_prefix(std::string_view line, Record& out) {
     if (frame->month > 0 && frame->time > 0)
       out.local_time = to_time(group(g, frame->month), group(g, frame->day), group(g, frame->time),
                                group(g, frame->year));
+    remember_prefix(i, line, out);
     return true;
   }
   return false;

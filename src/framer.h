@@ -15,6 +15,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "diagnostics.h"
 #include "grammar.h"
@@ -54,6 +55,9 @@ struct FramerOptions {
   // English frames miss is tried, line by line ("auto"), so English logs pay nothing.
   const Localizer* localizer = nullptr;
   std::string locale = "auto";
+  // Frame a line that starts with the previous line's prefix by one capture-free match
+  // (the records are the same either way; off only to test that).
+  bool reuse_prefixes = true;
 };
 
 class Framer {
@@ -73,6 +77,9 @@ class Framer {
  private:
   void on_line(std::string_view line, int64_t offset, const Sink& sink);
   bool parse_prefix(std::string_view line, Record& out);
+  bool parse_prefix_slow(std::string_view line, Record& out);
+  bool reuse_prefix(std::string_view line, Record& out) const;
+  void remember_prefix(size_t frame, std::string_view line, const Record& out);
   bool frame_localized(std::string_view& line, Record& out);
   int64_t to_time(std::string_view month, std::string_view day, std::string_view time,
                   std::string_view year);
@@ -94,8 +101,23 @@ class Framer {
   bool has_pending_ = false;  // the last record, held back for continuations
   Record pending_;
   std::string pending_text_, pending_body_, pending_body_spaced_;
+  struct FieldSpan {
+    size_t at = 0, len = 0;
+  };
+  FieldSpan pending_host_, pending_tag_, pending_level_;  // in pending_text_
   int last_year_ = 0;
   int last_month_ = 0;
+  // The prefix the last framed line matched, to frame lines of the same second with one
+  // capture-free match (see reuse_prefix). Views are kept as offsets into `text`.
+  struct PrefixMemo {
+    bool valid = false;
+    size_t frame = 0;
+    std::string text;
+    size_t host_at = 0, host_len = 0, tag_at = 0, tag_len = 0, level_at = 0, level_len = 0;
+    int64_t local_time = 0;
+  };
+  PrefixMemo memo_;
+  std::vector<bool> memo_safe_;  // per frame: its pattern allows reuse_prefix
   bool restore_all_ = false;  // a non-English locale: every line goes through the localizer
   std::string restored_;      // the restored form of the current line
 };

@@ -53,6 +53,11 @@ bool try_kinds(const std::vector<const LineKind*>& kinds, std::string_view body,
   return false;
 }
 
+// Below this many kinds, trying them in order is cheaper than a set: a failing try stops
+// at the first byte that differs (debug lines: "Sent" or "Rcvd"), while the set always
+// scans the whole body. The first kind in grammar order wins either way.
+constexpr size_t kSetMinKinds = 5;
+
 // A set over many patterns needs more DFA memory than one pattern; when it runs out
 // anyway, matching falls back to trying the kinds one by one.
 constexpr int64_t kSetMaxMem = int64_t{64} << 20;
@@ -71,7 +76,7 @@ Matcher::Matcher(const Grammar& grammar) : grammar_(grammar) {
 }
 
 void Matcher::build_set(Candidates& c) {
-  if (c.kinds.size() < 2) return;
+  if (c.kinds.size() < kSetMinKinds) return;
   RE2::Options options = c.kinds.front()->re->options();
   options.set_max_mem(kSetMaxMem);
   auto set = std::make_unique<RE2::Set>(options, RE2::ANCHOR_BOTH);

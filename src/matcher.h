@@ -40,7 +40,7 @@ class Matcher {
   // failed match per kind on long candidate lists such as "MID").
   struct Candidates {
     std::vector<const LineKind*> kinds;
-    std::unique_ptr<RE2::Set> set;  // null for a single kind, or if the set failed
+    std::unique_ptr<RE2::Set> set;  // null for a short list (tried in order), or if the set failed
   };
   static void build_set(Candidates& c);
   static bool match_in(const Candidates& c, std::string_view body, Event& out);

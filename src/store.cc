@@ -272,6 +272,12 @@ void Store::put_connection(const Connection& c, const Verdict& v) {
   if (c.id >= next_connection_id_) next_connection_id_ = c.id + 1;  // never hand it out again
   if (s.written_before(c.id, s.connection_base, s.connection_written))
     s.delete_children(c.id, c.id < s.connection_base);
+  write_connection_rows(c, v);
+}
+
+// The rows of `c`, for an id whose child rows are known to be gone (or never written).
+void Store::write_connection_rows(const Connection& c, const Verdict& v) {
+  Statements& s = *stmts_;
   bind_connection(s.insert_connection, c, v);
   s.run(s.insert_connection);
   int64_t seq = 0;
@@ -368,7 +374,7 @@ void Store::finish(const Classify& classify) {
 
 // ---- Reading ----
 
-namespace {
+// Row readers, shared with reconcile's batch loader (columns: store_statements.h).
 
 LogLine read_log_line(const sql::Stmt& q) {
   LogLine l;
@@ -415,7 +421,6 @@ void read_connection_row(const sql::Stmt& q, Connection& c) {
   c.tls_cipher = q.str(12);
 }
 
-}  // namespace
 
 std::optional<Connection> Store::load_connection(int64_t id) {
   Statements& s = *stmts_;

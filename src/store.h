@@ -98,8 +98,9 @@ class Store {
   struct Statements;
   bool writable(const char* what);  // reports writes to a read-only or finished store
   void merge_messages();
-  int64_t reconcile_key(std::string_view appliance, Direction dir, int64_t conn_id,
-                        const Classify& classify, int64_t window_seconds);
+  int64_t reconcile_batch(const std::vector<std::vector<int64_t>>& groups,
+                          const Classify& classify, int64_t window_seconds);
+  void write_connection_rows(const Connection& c, const Verdict& v);
   void delete_connection(int64_t id);  // the row and all of its child rows
   void delete_message(int64_t id);     // the row and its recipients
   sqlite3* db_ = nullptr;

@@ -9,7 +9,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <string>
 #include <tuple>
+#include <unordered_map>
 
 #include "store.h"
 #include "store_statements.h"
@@ -183,48 +185,150 @@ void absorb_message(Message& into, const Message& from) {
 
 }  // namespace
 
+namespace {
+
+// Keys per batch: their pieces are loaded, merged and written back together, a few
+// set-based statements per batch instead of ~20 statement round trips per key. A batch
+// of pieces (mostly a connection and its debug dialogue) stays a few MB in memory.
+constexpr size_t kReconcileBatchKeys = 512;
+
+// The ids of every piece of every key that has a fragment, grouped by key; keys with a
+// single piece are left out (nothing to join them with).
+std::vector<std::vector<int64_t>> fragment_groups(sql::Stmt& q) {
+  std::vector<std::vector<int64_t>> groups;
+  std::string appliance, direction;
+  int64_t conn_id = 0;
+  std::vector<int64_t> ids;
+  auto close_group = [&] {
+    if (ids.size() >= 2) groups.push_back(std::move(ids));
+    ids.clear();
+  };
+  while (q.row()) {
+    if (ids.empty() || q.text(1) != appliance || q.text(2) != direction || q.int64(3) != conn_id) {
+      close_group();
+      appliance = q.str(1);
+      direction = q.str(2);
+      conn_id = q.int64(3);
+    }
+    ids.push_back(q.int64(0));
+  }
+  close_group();
+  return groups;
+}
+
+// "(1,2,3)": ids are integers we read ourselves, so they are written into the SQL
+// (a batch holds thousands, more than SQLite allows parameters).
+std::string id_list(const std::vector<int64_t>& ids) {
+  std::string out = "(";
+  for (int64_t id : ids) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(id);
+  }
+  return out + ")";
+}
+
+// Reads the rows of `columns` for every connection in `ids`, in `order`, and hands each
+// row to `add` with the connection it belongs to; the connection id is the last column.
+template <class Add>
+std::string load_rows(sqlite3* db, const std::string& table, const char* columns, int count,
+                      const std::string& ids, const char* order, Add add) {
+  sql::Stmt q(db, std::string("SELECT ") + columns + ", connection_id FROM " + table +
+                      " WHERE connection_id IN " + ids + " ORDER BY connection_id, " + order);
+  if (!q.ok()) return q.error();
+  while (q.row()) add(q.int64(count), q);
+  return q.rc() == SQLITE_DONE || q.rc() == SQLITE_OK ? "" : q.error();
+}
+
+// Loads the connections `ids` with their lines and deliveries, as load_connection()
+// would one by one. Returns an error message, empty on success.
+std::string load_pieces(sqlite3* db, const std::vector<int64_t>& ids,
+                        std::unordered_map<int64_t, Piece>& pieces) {
+  const std::string list = id_list(ids);
+  sql::Stmt q(db, std::string("SELECT ") + kConnectionColumns +
+                      ", id FROM connections WHERE id IN " + list);
+  if (!q.ok()) return q.error();
+  while (q.row()) {
+    Piece& p = pieces[q.int64(kConnectionColumnCount)];
+    p.c.id = q.int64(kConnectionColumnCount);
+    read_connection_row(q, p.c);
+  }
+  auto piece = [&](int64_t id) -> Connection* {
+    auto it = pieces.find(id);
+    return it == pieces.end() ? nullptr : &it->second.c;
+  };
+  std::string error = load_rows(db, "log_events", kLogColumns, kLogColumnCount, list, "seq",
+                                [&](int64_t id, const sql::Stmt& r) {
+                                  if (Connection* c = piece(id)) c->log.push_back(read_log_line(r));
+                                });
+  if (error.empty())
+    error = load_rows(db, "transcript", kTranscriptColumns, kTranscriptColumnCount, list, "seq",
+                      [&](int64_t id, const sql::Stmt& r) {
+                        if (Connection* c = piece(id)) c->transcript.push_back(read_transcript_line(r));
+                      });
+  if (error.empty())
+    error = load_rows(db, "deliveries", kDeliveryColumns, kDeliveryColumnCount, list, "rowid",
+                      [&](int64_t id, const sql::Stmt& r) {
+                        if (Connection* c = piece(id)) c->deliveries.push_back(read_delivery(r));
+                      });
+  return error;
+}
+
+}  // namespace
+
 int64_t Store::reconcile(const Classify& classify, int64_t window_seconds) {
   if (!writable("reconcile")) return 0;
   Statements& s = *stmts_;
   s.flush_all();
   if (!s.indexed) s.build_indexes();
   merge_messages();
-  // The keys are read first: the loop below rewrites the table the query reads.
-  struct Key {
-    std::string appliance;
-    Direction dir;
-    int64_t conn_id;
-  };
-  std::vector<Key> keys;
-  while (s.fragment_keys.row())
-    keys.push_back({s.fragment_keys.str(0),
-                    direction_by_name(s.fragment_keys.text(1)).value_or(Direction::inbound),
-                    s.fragment_keys.int64(2)});
+  // The pieces are read first: the batches below rewrite the table the query reads.
+  // Each batch only touches the rows of its own keys, so the ids stay valid.
+  const auto groups = fragment_groups(s.fragment_pieces);
   int64_t merged = 0;
-  for (const Key& k : keys)
-    merged += reconcile_key(k.appliance, k.dir, k.conn_id, classify, window_seconds);
+  for (size_t first = 0; first < groups.size() && !s.failed; first += kReconcileBatchKeys) {
+    const size_t last = std::min(groups.size(), first + kReconcileBatchKeys);
+    merged += reconcile_batch({groups.begin() + static_cast<std::ptrdiff_t>(first),
+                               groups.begin() + static_cast<std::ptrdiff_t>(last)},
+                              classify, window_seconds);
+  }
   s.flush_all();
   return merged;
 }
 
-int64_t Store::reconcile_key(std::string_view appliance, Direction dir, int64_t conn_id,
-                             const Classify& classify, int64_t window_seconds) {
+// Merges the pieces of each key in `groups` (see merge_pieces), then deletes the rows of
+// every piece merged away or changed and writes the changed ones again, set-wise.
+int64_t Store::reconcile_batch(const std::vector<std::vector<int64_t>>& groups,
+                               const Classify& classify, int64_t window_seconds) {
   Statements& s = *stmts_;
-  std::vector<Piece> pieces;
-  s.connections_by_key.bind_text(1, appliance).bind_text(2, direction_name(dir));
-  s.connections_by_key.bind_int(3, conn_id);
-  std::vector<int64_t> ids;
-  while (s.connections_by_key.row()) ids.push_back(s.connections_by_key.int64(0));
-  if (ids.size() < 2) return 0;  // a lone fragment: nothing to join it with
-  for (int64_t id : ids)
-    if (auto c = load_connection(id)) pieces.push_back({std::move(*c)});
-  int64_t merged = merge_pieces(pieces, window_seconds);
-  for (Piece& p : pieces) {
-    if (p.merged_away) delete_connection(p.c.id);
+  std::vector<int64_t> all;
+  for (const auto& g : groups) all.insert(all.end(), g.begin(), g.end());
+  std::unordered_map<int64_t, Piece> loaded;
+  if (std::string error = load_pieces(db_, all, loaded); !error.empty()) {
+    s.report("reconcile: " + error);
+    return 0;
   }
-  for (Piece& p : pieces) {
-    if (!p.merged_away && p.changed) put_connection(p.c, classify ? classify(p.c) : Verdict{});
+  int64_t merged = 0;
+  std::vector<Piece> changed;
+  std::vector<int64_t> rewritten;  // merged away or changed: their rows go
+  for (const auto& g : groups) {
+    std::vector<Piece> pieces;
+    for (int64_t id : g)
+      if (auto it = loaded.find(id); it != loaded.end()) pieces.push_back(std::move(it->second));
+    merged += merge_pieces(pieces, window_seconds);
+    for (Piece& p : pieces) {
+      if (p.merged_away || p.changed) rewritten.push_back(p.c.id);
+      if (!p.merged_away && p.changed) changed.push_back(std::move(p));
+    }
   }
+  if (rewritten.empty()) return merged;
+  const std::string list = id_list(rewritten);
+  std::string error;
+  for (const char* table : {"log_events", "transcript", "deliveries", "findings", "ehlo_keywords"})
+    if (s.db.exec(std::string("DELETE FROM ") + table + " WHERE connection_id IN " + list, &error) != SQLITE_OK)
+      s.report("reconcile: " + error);
+  if (s.db.exec("DELETE FROM connections WHERE id IN " + list, &error) != SQLITE_OK)
+    s.report("reconcile: " + error);
+  for (Piece& p : changed) write_connection_rows(p.c, classify ? classify(p.c) : Verdict{});
   return merged;
 }
 

@@ -15,6 +15,24 @@ namespace mailtls {
 enum class Child { log_events, transcript, deliveries, findings, ehlo_keywords, count_ };
 inline constexpr size_t kChildCount = static_cast<size_t>(Child::count_);
 
+// The columns the row readers below expect, in order; the single-row loaders
+// (Statements::get_*) and reconcile's batch loader select exactly these.
+inline constexpr const char* kConnectionColumns =
+    "appliance, direction, conn_id, started_at, ended_at, last_seen, has_open, has_close,"
+    " peer_ip, peer_host, domain, tls_protocol, tls_cipher";
+inline constexpr int kConnectionColumnCount = 13;
+inline constexpr const char* kLogColumns = "kind, line, detail, source_id, line_no, time";
+inline constexpr int kLogColumnCount = 6;
+inline constexpr const char* kTranscriptColumns = "sender, line, source_id, line_no, time";
+inline constexpr int kTranscriptColumnCount = 5;
+inline constexpr const char* kDeliveryColumns = "message_id, mid, rid, result, response";
+inline constexpr int kDeliveryColumnCount = 5;
+
+void read_connection_row(const sql::Stmt& q, Connection& c);
+LogLine read_log_line(const sql::Stmt& q);
+TranscriptLine read_transcript_line(const sql::Stmt& q);
+Delivery read_delivery(const sql::Stmt& q);
+
 struct Store::Statements {
   Statements(sql::Db d, std::string db_path, Diagnostics& diagnostics);
   // The first statement that failed to prepare, if any (empty when all are ready).
@@ -62,7 +80,7 @@ struct Store::Statements {
   // Reads.
   sql::Stmt get_connection, get_log, get_transcript, get_deliveries, get_message,
       get_recipients, get_source, source_lengths, source_by_fingerprint, connections_by_key,
-      connections_by_key_any, fragment_keys, duplicate_message_keys, messages_by_key;
+      connections_by_key_any, fragment_pieces, duplicate_message_keys, messages_by_key;
 };
 
 }  // namespace mailtls

@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "framer.h"
 #include "grammar.h"
@@ -202,4 +204,86 @@ TEST_CASE("a line whose weekday lost its first letters is still framed", "[frame
   REQUIRE(recs.size() == 2);
   CHECK(recs[1].body == "MID 4 ICID 4 From: ******@domainsample1.com");
   CHECK(recs[1].time == 1694150491);
+}
+
+namespace {
+
+bool same(const Framed& a, const Framed& b) {
+  return a.body == b.body && a.text == b.text && a.host == b.host && a.tag == b.tag &&
+         a.level == b.level && a.time == b.time && a.line_no == b.line_no &&
+         a.offset == b.offset && a.lines == b.lines && a.framed == b.framed;
+}
+
+// Frames `input` with and without reusing the previous line's prefix; every record must
+// be the same.
+void check_reuse_agrees(Fixture& f, const std::string& input, const std::string& name) {
+  FramerOptions fast, slow;
+  fast.year = slow.year = 2023;
+  slow.reuse_prefixes = false;
+  const auto a = f.frame(input, fast), b = f.frame(input, slow);
+  INFO(name);
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    INFO("record " << i << ": " << b[i].text);
+    CHECK(same(a[i], b[i]));
+  }
+}
+
+std::string slurp_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("reusing the previous line's prefix frames every shipped log exactly as the full match", "[framer][perf]") {
+  Fixture f;
+  std::vector<std::filesystem::path> files{std::filesystem::path(MAILTLS_TEST_DIR) / "data" / "corpus_excerpt.log"};
+  for (const auto& e : std::filesystem::recursive_directory_iterator(MAILTLS_SAMPLES_DIR))
+    if (e.is_regular_file() && e.path().extension() == ".log") files.push_back(e.path());
+  REQUIRE(files.size() > 5);
+  for (const auto& file : files) check_reuse_agrees(f, slurp_file(file), file.string());
+}
+
+TEST_CASE("a shared prefix is not reused when the rest of the line changes the match", "[framer][perf]") {
+  Fixture f;
+  // Same text up to the tag; the second line has a level the first lacks, so the syslog
+  // frame matches further; then a ctime line after a syslog one, and back.
+  const std::string input =
+      "<14>Jun 12 14:01:33 consolidated_event: CEF:0|Cisco\n"
+      "<14>Jun 12 14:01:33 consolidated_event: Info: ICID 5 close\n"
+      "<14>Jun 12 14:01:33 consolidated_event: Info: ICID 6 close\n"
+      "Wed Sep  6 13:13:16 2023 Info: ICID 7 close\n"
+      "Wed Sep  6 13:13:16 2023 Info: ICID 8 close\n"
+      "Wed Sep  6 13:13:16 2023 Warning: ICID 9 close\n"
+      "Wed Sep  6 13:13:16 2023 Info:ICID 10 close\n"
+      "Jun 26 10:42:29 ip1out.temple.edu mail_logs: Info: ICID 69610481 close\n"
+      "Jun 26 10:42:29 ip1out.temple.edu mail_logs: ICID 69610482 close\n"
+      "Info: DCID 12 STARTTLS command not supported\n"
+      "Info: DCID 13 STARTTLS command not supported\n";
+  check_reuse_agrees(f, input, "synthetic");
+  const auto records = f.frame(input, FramerOptions{.year = 2023});
+  REQUIRE(records.size() == 10);  // "Info:ICID 10" frames nowhere: a continuation
+  CHECK(records[0].level.empty());
+  CHECK(records[1].level == "Info");
+  CHECK(records[1].body == "ICID 5 close");
+  CHECK(records[5].level == "Warning");
+  CHECK(records[5].lines == 2);
+  CHECK(records[7].level.empty());
+  CHECK(records[7].host == "ip1out.temple.edu");
+}
+
+TEST_CASE("a record's level and host survive continuation lines that grow its buffer", "[framer]") {
+  Fixture f;
+  // The continuations make the held record's text reallocate; its fields must follow.
+  std::string input = "Jun 26 10:42:29 ip1out.temple.edu mail_logs: Info: MID 5 Subject 'a\n";
+  for (int i = 0; i < 40; ++i) input += "continued text of a long wrapped subject line number " + std::to_string(i) + "\n";
+  const auto records = f.frame(input, FramerOptions{.year = 2023});
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].lines == 41);
+  CHECK(records[0].level == "Info");
+  CHECK(records[0].host == "ip1out.temple.edu");
+  CHECK(records[0].tag == "mail_logs");
 }
