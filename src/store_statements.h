@@ -59,6 +59,7 @@ struct Store::Statements {
       unparsed;
   std::array<sql::Stmt, kChildCount> delete_children_stmt;
   sql::Stmt delete_recipients, delete_connection_row, delete_message_row, move_deliveries;
+  sql::Stmt recount_messages;
   // Reads.
   sql::Stmt get_connection, get_log, get_transcript, get_deliveries, get_message,
       get_recipients, get_source, source_lengths, source_by_fingerprint, connections_by_key,
