@@ -4,9 +4,15 @@ namespace mailtls {
 
 std::unique_ptr<ReadOnlyDb> ReadOnlyDb::open(const std::string& path, std::string& error) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  // NOMUTEX: a report uses its handle from one thread, and the mutex taken by every
+  // sqlite3_column_*() call was an eighth of a summary's time over a million rows.
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(db, "PRAGMA query_only = 1", nullptr, nullptr, nullptr);
+  // Reading the pages through a memory map saves copying each one out of the page cache
+  // on a full scan; nothing is written, so the usual caveats of mmap do not apply.
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) {
     error = path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close(db);
