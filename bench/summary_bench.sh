@@ -23,7 +23,6 @@ time_it() {
   i=0
   while [ "$i" -lt "$repeat" ]; do
     /usr/bin/time -f '%e %U %S' -o "$work/t" "$@" > "$work/out" 2>/dev/null
-    set -- "$@"
     line=$(tail -1 "$work/t")
     wall=${line%% *}
     if [ -z "$best" ] || [ "$(echo "$wall < ${best%% *}" | bc)" = 1 ]; then best=$line; fi
