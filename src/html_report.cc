@@ -11,26 +11,27 @@ namespace {
 
 // ---- loading ---------------------------------------------------------------------
 
-bool load_totals(sqlite3* db, ReportData& data, std::string& error) {
-  sql::Stmt st(db, "SELECT count(*), min(started_at), max(started_at) FROM connections "
-                   "WHERE direction = 'outbound'");
-  if (st.row()) {
-    data.connections = st.int64(0);
-    if (!st.is_null(1)) data.first = st.int64(1), data.last = st.int64(2);
-  }
+// The first and last start. Two subqueries, because SQLite reads a lone min() or max()
+// from one end of connections_started, but scans the table for both in one SELECT.
+bool load_span(sqlite3* db, ReportData& data, std::string& error) {
+  sql::Stmt st(db, "SELECT (SELECT min(started_at) FROM connections WHERE direction = 'outbound'), "
+                   "(SELECT max(started_at) FROM connections WHERE direction = 'outbound')");
+  if (st.row() && !st.is_null(0)) data.first = st.int64(0), data.last = st.int64(1);
   error = st.error();
   return st.succeeded();
 }
 
+// The chart's days come from the summary by day (one scan, grouped in memory) rather
+// than from a GROUP BY date() of their own, which sorted every connection again.
 bool load_days(sqlite3* db, ReportData& data, std::string& error) {
-  sql::Stmt st(db, "SELECT date(started_at, 'unixepoch') AS d, tls_outcome, count(*) FROM connections "
-                   "WHERE direction = 'outbound' AND started_at IS NOT NULL GROUP BY d, tls_outcome ORDER BY d");
-  while (st.row()) {
-    if (data.days.empty() || data.days.back().day != st.str(0)) data.days.push_back({st.str(0), {}});
-    data.days.back().outcomes[st.str(1)] = st.int64(2);
-  }
-  error = st.error();
-  return st.succeeded();
+  SummaryQuery q;
+  q.by = "day";
+  std::vector<SummaryRow> rows;
+  if (!load_summary(db, q, rows, error)) return false;
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  for (auto& r : rows)
+    if (!r.key.empty()) data.days.push_back({r.key, std::move(r.outcomes)});
+  return true;
 }
 
 // The latest failing connections of one domain (the (domain, direction) index serves).
@@ -308,8 +309,9 @@ std::string html_escape(std::string_view text) {
 
 bool load_report_data(sqlite3* db, ReportData& data, std::string& error) {
   SummaryQuery q;  // by domain, outbound, all time
-  if (!load_totals(db, data, error) || !load_days(db, data, error) || !load_summary(db, q, data.domains, error))
+  if (!load_span(db, data, error) || !load_days(db, data, error) || !load_summary(db, q, data.domains, error))
     return false;
+  for (const auto& r : data.domains) data.connections += r.connections;
   for (const auto& r : data.domains) {  // sorted by cleartext: the first ones are the worst
     if (r.cleartext_messages == 0 || data.cleartext.size() == kMaxCleartextDomains) break;
     data.cleartext.push_back({&r, {}, 0});

@@ -67,6 +67,9 @@ struct Connection {
   std::vector<LogLine> log;
   std::vector<TranscriptLine> transcript;
   std::vector<Delivery> deliveries;
+  // Inbound: the MIDs whose `Start MID ... ICID` line names this connection (copies made
+  // by a rewrite or split did not cross the network and are not counted).
+  int64_t messages_received = 0;
 };
 
 struct Recipient {

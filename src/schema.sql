@@ -36,7 +36,12 @@ CREATE TABLE IF NOT EXISTS connections (
   confidence TEXT NOT NULL DEFAULT 'low' CHECK (confidence IN ('high', 'medium', 'low')),
   has_open INTEGER NOT NULL DEFAULT 0,
   has_close INTEGER NOT NULL DEFAULT 0,
-  last_seen INTEGER
+  last_seen INTEGER,
+  -- Written with the row so that `summary` reads one table instead of joining deliveries
+  -- and messages: the distinct messages delivered (outbound) or received (inbound) on it,
+  -- and the same count again when the connection has the finding cleartext-fallback.
+  messages INTEGER NOT NULL DEFAULT 0,
+  fallback_messages INTEGER NOT NULL DEFAULT 0
 );
 
 -- The mail_logs lines of a connection that can serve as evidence.

@@ -202,6 +202,14 @@ class Handler {
     c.log.push_back(LogLine{ev_.type, std::string(line_.text), std::string(detail), line_.ref, line_.time});
   }
 
+  // The summary's inbound message count: one per MID started on an ICID that is held
+  // here. A start line is always inside its session, so the ICID is open unless the
+  // time-out or the memory bound handed it on early; the message is then not counted.
+  void count_received(int64_t icid) {
+    auto it = st_.open.find(ConnKey{app_, Direction::inbound, icid});
+    if (it != st_.open.end()) ++it->second.messages_received;
+  }
+
   void open_connection(Direction dir);
   void close_connection(Direction dir);
   void tls_line(Direction dir);
@@ -317,6 +325,7 @@ void Handler::message_event() {
     case EventType::mid_from: {
       const int64_t icid = to_int64(f(slot::icid));
       if (icid >= 0) m.icid = icid;
+      if (icid >= 0 && ev_.type == EventType::mid_start) count_received(icid);
       if (ev_.type == EventType::mid_from) m.mail_from = std::string(f(slot::from_address));
       if (icid > 0 && ev_.type == EventType::mid_from) {
         auto it = st_.open.find(ConnKey{app_, Direction::inbound, icid});

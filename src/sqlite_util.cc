@@ -36,8 +36,13 @@ Db Db::open(const std::string& path, int flags, std::string* error) {
 
 Db Db::open_read_only(const std::string& path, std::string* error) {
   std::string message;
-  Db d = open(path, SQLITE_OPEN_READONLY, &message);
+  // NOMUTEX: a reader uses its handle from one thread, and the mutex taken by every
+  // sqlite3_column_*() call was an eighth of a summary's time over a million rows.
+  Db d = open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &message);
   if (d.ok() && d.exec("PRAGMA query_only = 1", &message) != SQLITE_OK) d = Db();
+  // Pages read through a memory map are not copied out of the page cache on a full scan;
+  // nothing is written through this handle, so mmap's caveats about writes do not apply.
+  if (d.ok() && d.exec("PRAGMA mmap_size = 1073741824", &message) != SQLITE_OK) d = Db();
   if (!d.ok()) {
     if (error) *error = path + ": " + message;
     return d;

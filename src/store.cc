@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 
@@ -254,6 +255,22 @@ int64_t Store::new_message_id() { return next_message_id_++; }
 
 namespace {
 
+// The connection's messages as the summary counts them (docs/reports.md): outbound the
+// distinct messages with a delivered delivery, inbound those started on it.
+int64_t message_count(const Connection& c) {
+  if (c.direction == Direction::inbound) return c.messages_received;
+  std::vector<int64_t> ids;
+  for (const Delivery& d : c.deliveries)
+    if (d.result == "delivered") ids.push_back(d.message_id);
+  std::sort(ids.begin(), ids.end());
+  return std::unique(ids.begin(), ids.end()) - ids.begin();
+}
+
+bool has_finding(const Verdict& v, std::string_view code) {
+  return std::any_of(v.findings.begin(), v.findings.end(),
+                     [&](const Finding& f) { return f.code == code; });
+}
+
 void bind_connection(sql::Stmt& q, const Connection& c, const Verdict& v) {
   q.bind_int(1, c.id).bind_text(2, c.appliance).bind_text(3, direction_name(c.direction));
   q.bind_int(4, c.conn_id).bind_int_or_null(5, c.started_at).bind_int_or_null(6, c.ended_at);
@@ -262,6 +279,8 @@ void bind_connection(sql::Stmt& q, const Connection& c, const Verdict& v) {
   q.bind_text_or_null(11, c.tls_protocol).bind_text_or_null(12, c.tls_cipher);
   q.bind_text_or_null(13, v.detail).bind_text(14, confidence_name(v.confidence));
   q.bind_int(15, c.has_open).bind_int(16, c.has_close).bind_int_or_null(17, c.last_seen);
+  const int64_t messages = message_count(c);
+  q.bind_int(18, messages).bind_int(19, has_finding(v, "cleartext-fallback") ? messages : 0);
 }
 
 }  // namespace
@@ -419,6 +438,8 @@ void read_connection_row(const sql::Stmt& q, Connection& c) {
   c.domain = q.str(10);
   c.tls_protocol = q.str(11);
   c.tls_cipher = q.str(12);
+  // Outbound counts follow from the deliveries; inbound ones only from this column.
+  if (c.direction == Direction::inbound) c.messages_received = q.int64(13);
 }
 
 

@@ -82,6 +82,7 @@ void absorb(Connection& dst, Connection& src) {
   dst.log = std::move(log);
   dst.transcript = std::move(transcript);
   for (auto& d : src.deliveries) dst.deliveries.push_back(std::move(d));
+  dst.messages_received += src.messages_received;
   for (std::string Connection::*field : {&Connection::peer_ip, &Connection::peer_host, &Connection::domain,
                       &Connection::tls_protocol, &Connection::tls_cipher})
     coalesce(dst.*field, src.*field);
@@ -349,6 +350,8 @@ void Store::merge_messages() {
       s.run(s.move_deliveries);
       delete_message(ids[i]);
     }
+    s.recount_messages.bind_int(1, kept->id);
+    s.run(s.recount_messages);
     put_message(*kept);
   }
 }

@@ -40,8 +40,8 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
       h,
       "INSERT OR REPLACE INTO connections (id, appliance, direction, conn_id, started_at,"
       " ended_at, peer_ip, peer_host, domain, tls_outcome, tls_protocol, tls_cipher,"
-      " tls_detail, confidence, has_open, has_close, last_seen)"
-      " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)");
+      " tls_detail, confidence, has_open, has_close, last_seen, messages, fallback_messages)"
+      " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)");
   insert_message = sql::Stmt(
       h,
       "INSERT OR REPLACE INTO messages (id, appliance, mid, icid, mail_from, subject,"
@@ -65,6 +65,17 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
   delete_connection_row = sql::Stmt(h, "DELETE FROM connections WHERE id=?1");
   delete_message_row = sql::Stmt(h, "DELETE FROM messages WHERE id=?1");
   move_deliveries = sql::Stmt(h, "UPDATE deliveries SET message_id=?1 WHERE message_id=?2");
+  // After move_deliveries two deliveries of one connection may name the same message:
+  // its distinct count is taken again from the rows (the same rule as message_count()).
+  recount_messages = sql::Stmt(
+      h,
+      "UPDATE connections SET messages = (SELECT count(DISTINCT d.message_id) FROM deliveries d"
+      " WHERE d.connection_id = connections.id AND d.result = 'delivered'),"
+      " fallback_messages = CASE WHEN fallback_messages > 0 THEN (SELECT count(DISTINCT"
+      " d.message_id) FROM deliveries d WHERE d.connection_id = connections.id AND"
+      " d.result = 'delivered') ELSE 0 END"
+      " WHERE direction = 'outbound' AND id IN (SELECT connection_id FROM deliveries"
+      " WHERE message_id = ?1)");
 
   get_connection = sql::Stmt(
       h, std::string("SELECT ") + kConnectionColumns + " FROM connections WHERE id=?1");
@@ -120,6 +131,7 @@ std::string Store::Statements::prepare_error() const {
   for (const sql::Stmt* s :
        {&insert_connection, &insert_message, &insert_source, &update_source,
         &delete_recipients, &delete_connection_row, &delete_message_row, &move_deliveries,
+        &recount_messages,
         &get_connection, &get_log, &get_transcript, &get_deliveries, &get_message,
         &get_recipients, &get_source, &source_lengths, &source_by_fingerprint,
         &connections_by_key, &connections_by_key_any, &fragment_pieces,

@@ -19,8 +19,8 @@ inline constexpr size_t kChildCount = static_cast<size_t>(Child::count_);
 // (Statements::get_*) and reconcile's batch loader select exactly these.
 inline constexpr const char* kConnectionColumns =
     "appliance, direction, conn_id, started_at, ended_at, last_seen, has_open, has_close,"
-    " peer_ip, peer_host, domain, tls_protocol, tls_cipher";
-inline constexpr int kConnectionColumnCount = 13;
+    " peer_ip, peer_host, domain, tls_protocol, tls_cipher, messages";
+inline constexpr int kConnectionColumnCount = 14;
 inline constexpr const char* kLogColumns = "kind, line, detail, source_id, line_no, time";
 inline constexpr int kLogColumnCount = 6;
 inline constexpr const char* kTranscriptColumns = "sender, line, source_id, line_no, time";
@@ -77,6 +77,7 @@ struct Store::Statements {
       unparsed;
   std::array<sql::Stmt, kChildCount> delete_children_stmt;
   sql::Stmt delete_recipients, delete_connection_row, delete_message_row, move_deliveries;
+  sql::Stmt recount_messages;
   // Reads.
   sql::Stmt get_connection, get_log, get_transcript, get_deliveries, get_message,
       get_recipients, get_source, source_lengths, source_by_fingerprint, connections_by_key,

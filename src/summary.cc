@@ -3,18 +3,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <set>
-#include <sstream>
+#include <unordered_map>
 
 #include "sqlite_util.h"
 
 namespace mailtls {
 namespace {
 
-// The group key as an SQL expression over `connections c`.
+// The group key as an SQL expression over `connections c`. A day is computed here from
+// started_at (see day_key): date() on every row cost more than the rest of the scan.
 std::string key_sql(const std::string& by) {
   if (by == "appliance") return "c.appliance";
-  if (by == "day") return "coalesce(date(c.started_at, 'unixepoch'), '')";
+  if (by == "day") return "c.started_at";
   if (by == "peer") return "coalesce(c.peer_ip, c.peer_host, '')";
   return "coalesce(c.domain, '')";
 }
@@ -36,80 +36,113 @@ void bind_filters(sql::Stmt& st, const SummaryQuery& q) {
   st.bind_text(":domain", q.domain);
 }
 
-std::vector<std::string> split_sorted(const std::string& list, std::vector<std::string> into) {
-  std::set<std::string> seen(into.begin(), into.end());
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) seen.insert(item);
-  return {seen.begin(), seen.end()};
+// What one group has gathered so far. Outcomes, protocols and ciphers are few per group,
+// so short vectors searched in order beat maps on this path (one call per connection).
+struct OutcomeTally {
+  std::string outcome;
+  int64_t connections = 0;
+  std::optional<int64_t> last_time;  // latest start (else end, else last line)
+};
+
+struct GroupTally {
+  std::vector<OutcomeTally> outcomes;
+  std::vector<std::string> protocols, ciphers;
+  int64_t messages = 0, cleartext = 0, fallback = 0;
+};
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using Groups = std::unordered_map<std::string, GroupTally, StringHash, std::equal_to<>>;
+
+GroupTally& group_of(Groups& groups, std::string_view key) {
+  auto it = groups.find(key);
+  if (it == groups.end()) it = groups.emplace(std::string(key), GroupTally{}).first;
+  return it->second;
 }
 
-// One GROUP BY pass over connections: per (group, outcome) the count, the protocols
-// and ciphers, and the latest time; merged per group here.
-bool load_connection_counts(sqlite3* db, const SummaryQuery& q,
-                            std::map<std::string, SummaryRow>& groups, std::string& error) {
-  sql::Stmt st(db, "SELECT " + key_sql(q.by) + " AS k, c.tls_outcome, count(*), "
-                   "group_concat(DISTINCT c.tls_protocol), group_concat(DISTINCT c.tls_cipher), "
-                   "max(coalesce(c.started_at, c.ended_at, c.last_seen)) "
-                   "FROM connections c WHERE " + filter_sql(q) + " GROUP BY k, c.tls_outcome");
-  bind_filters(st, q);
-  while (st.row()) {
-    SummaryRow& row = groups[st.str(0)];
-    row.key = st.str(0);
-    const std::string outcome = st.str(1);
-    const int64_t n = st.int64(2);
-    row.connections += n;
-    row.outcomes[outcome] += n;
-    if (outcome != "unknown") row.known += n;
-    if (outcome == "tls-success") row.tls_success += n;
-    row.protocols = split_sorted(st.str(3), row.protocols);
-    row.ciphers = split_sorted(st.str(4), row.ciphers);
-    if (!is_failure_outcome(outcome)) continue;
-    std::optional<int64_t> t;
-    if (!st.is_null(5)) t = st.int64(5);
-    if (row.last_failure_outcome.empty() || t > row.last_failure_time) {
-      row.last_failure_outcome = outcome;
-      row.last_failure_time = t;
+OutcomeTally& outcome_of(GroupTally& g, std::string_view outcome) {
+  for (auto& o : g.outcomes)
+    if (o.outcome == outcome) return o;
+  return g.outcomes.emplace_back(OutcomeTally{std::string(outcome), 0, std::nullopt});
+}
+
+void add_distinct(std::vector<std::string>& list, std::string_view value) {
+  if (value.empty() || std::find(list.begin(), list.end(), value) != list.end()) return;
+  list.emplace_back(value);
+}
+
+// "2024-03-05" for a start time, "" when the start is not logged; the last day is kept
+// because connections come in id order, which is nearly time order.
+class DayKeys {
+ public:
+  std::string_view of(const sql::Stmt& st, int col) {
+    if (st.is_null(col)) return {};
+    int64_t t = st.int64(col);
+    int64_t day = t / 86400 - (t % 86400 < 0 ? 1 : 0);
+    if (day != day_) {
+      day_ = day;
+      text_ = iso_utc(day * 86400).substr(0, 10);
+    }
+    return text_;
+  }
+
+ private:
+  std::optional<int64_t> day_;
+  std::string text_;
+};
+
+void add_connection(GroupTally& g, const sql::Stmt& st) {
+  std::string_view outcome = st.text(1);
+  OutcomeTally& o = outcome_of(g, outcome);
+  ++o.connections;
+  if (!st.is_null(4) && (!o.last_time || st.int64(4) > *o.last_time)) o.last_time = st.int64(4);
+  add_distinct(g.protocols, st.text(2));
+  add_distinct(g.ciphers, st.text(3));
+  g.messages += st.int64(5);
+  if (is_failure_outcome(outcome)) g.cleartext += st.int64(5);
+  g.fallback += st.int64(6);
+}
+
+SummaryRow to_row(const std::string& key, GroupTally& g) {
+  SummaryRow row;
+  row.key = key;
+  row.messages = g.messages;
+  row.cleartext_messages = g.cleartext;
+  row.cleartext_after_failure = g.fallback;
+  std::sort(g.outcomes.begin(), g.outcomes.end(),
+            [](const auto& a, const auto& b) { return a.outcome < b.outcome; });
+  for (const OutcomeTally& o : g.outcomes) {
+    row.connections += o.connections;
+    row.outcomes[o.outcome] += o.connections;
+    if (o.outcome != "unknown") row.known += o.connections;
+    if (o.outcome == "tls-success") row.tls_success += o.connections;
+    // On equal times the first outcome in name order stays, as it always has.
+    if (is_failure_outcome(o.outcome) &&
+        (row.last_failure_outcome.empty() || o.last_time > row.last_failure_time)) {
+      row.last_failure_outcome = o.outcome;
+      row.last_failure_time = o.last_time;
     }
   }
-  error = st.error();
-  return st.succeeded();
+  std::sort(g.protocols.begin(), g.protocols.end());
+  std::sort(g.ciphers.begin(), g.ciphers.end());
+  row.protocols = std::move(g.protocols);
+  row.ciphers = std::move(g.ciphers);
+  return row;
 }
 
-// The messages of the selected connections, one (group, connection, message) link per
-// row: outbound through deliveries, inbound through messages.icid (the lookup goes
-// from messages to connections so that the (appliance, direction, conn_id) index serves).
-std::string message_links_sql(const SummaryQuery& q) {
-  const std::string key = key_sql(q.by), where = filter_sql(q);
-  const std::string fallback =
-      "EXISTS (SELECT 1 FROM findings f WHERE f.connection_id = c.id AND f.code = 'cleartext-fallback')";
-  std::string outbound = "SELECT " + key + " AS k, c.tls_outcome AS outcome, " + fallback +
-                         " AS fb, d.message_id AS mid FROM connections c JOIN deliveries d ON "
-                         "d.connection_id = c.id WHERE d.result = 'delivered' AND "
-                         "c.direction = 'outbound' AND " + where;
-  std::string inbound = "SELECT " + key + " AS k, c.tls_outcome AS outcome, " + fallback +
-                        " AS fb, m.id AS mid FROM messages m "
-                        "JOIN connections c ON c.appliance = m.appliance AND c.direction = 'inbound' "
-                        "AND c.conn_id = m.icid WHERE " + where;
-  if (q.direction == "outbound") return outbound;
-  if (q.direction == "inbound") return inbound;
-  return outbound + " UNION ALL " + inbound;
-}
-
-bool load_message_counts(sqlite3* db, const SummaryQuery& q,
-                         std::map<std::string, SummaryRow>& groups, std::string& error) {
-  sql::Stmt st(db, "SELECT k, count(DISTINCT mid), "
-                   "count(DISTINCT CASE WHEN outcome NOT IN ('tls-success', 'unknown') THEN mid END), "
-                   "count(DISTINCT CASE WHEN fb THEN mid END) FROM (" + message_links_sql(q) +
-                   ") GROUP BY k");
+// One pass over the selected connections, grouped here rather than by GROUP BY: SQLite
+// would sort a million rows first, which took most of the time. The message counts were
+// written with each connection (connections.messages, fallback_messages).
+bool load_groups(sqlite3* db, const SummaryQuery& q, Groups& groups, std::string& error) {
+  sql::Stmt st(db, "SELECT " + key_sql(q.by) + ", c.tls_outcome, c.tls_protocol, c.tls_cipher, "
+                   "coalesce(c.started_at, c.ended_at, c.last_seen), c.messages, "
+                   "c.fallback_messages FROM connections c WHERE " + filter_sql(q));
   bind_filters(st, q);
-  while (st.row()) {
-    auto it = groups.find(st.str(0));
-    if (it == groups.end()) continue;
-    it->second.messages = st.int64(1);
-    it->second.cleartext_messages = st.int64(2);
-    it->second.cleartext_after_failure = st.int64(3);
-  }
+  DayKeys days;
+  const bool by_day = q.by == "day";
+  while (st.row()) add_connection(group_of(groups, by_day ? days.of(st, 0) : st.text(0)), st);
   error = st.error();
   return st.succeeded();
 }
@@ -151,11 +184,10 @@ bool is_failure_outcome(std::string_view outcome) {
 
 bool load_summary(sqlite3* db, const SummaryQuery& q, std::vector<SummaryRow>& rows,
                   std::string& error) {
-  std::map<std::string, SummaryRow> groups;
-  if (!load_connection_counts(db, q, groups, error)) return false;
-  if (!load_message_counts(db, q, groups, error)) return false;
+  Groups groups;
+  if (!load_groups(db, q, groups, error)) return false;
   rows.clear();
-  for (auto& [key, row] : groups) rows.push_back(std::move(row));
+  for (auto& [key, tally] : groups) rows.push_back(to_row(key, tally));
   std::sort(rows.begin(), rows.end(), comes_first);
   return true;
 }

@@ -3,13 +3,15 @@
 // Definitions (docs/reports.md repeats them for users):
 // - a connection's outcome is *known* unless it is `unknown`;
 // - a *failure* is a connection with a known outcome other than `tls-success`;
-// - a connection's *messages* are the distinct messages delivered on it (outbound:
-//   deliveries.result = 'delivered') or received on it (inbound: messages.icid);
-// - *cleartext* messages are the distinct messages of a group carried by failure
-//   connections: they crossed the network without TLS. Messages on `unknown`
-//   connections are not counted: nothing says whether TLS protected them;
+// - a connection's *messages* (connections.messages, written at ingest) are the distinct
+//   messages delivered on it (outbound: deliveries.result = 'delivered') or started on it
+//   (inbound: `Start MID ... ICID`); a group's messages are the sum over its connections,
+//   so a message that crossed two of them counts twice (one scan, no joins);
+// - *cleartext* messages are the messages of a group's failure connections: they crossed
+//   the network without TLS. Messages on `unknown` connections are not counted: nothing
+//   says whether TLS protected them;
 // - *cleartext after failure* are the messages of connections with the finding
-//   `cleartext-fallback` (TLS was tried, failed, and the mail went anyway).
+//   `cleartext-fallback` (connections.fallback_messages).
 #pragma once
 
 #include <sqlite3.h>

@@ -55,9 +55,9 @@ TEST_CASE("the HTML report has the domain table, the daily chart and the clearte
 TEST_CASE("text from the database cannot inject HTML into the report", "[report]") {
   TempStore store("report-escape");
   REQUIRE(store.exec("INSERT INTO connections (id, appliance, direction, conn_id, started_at, ended_at, peer_host, "
-                     "domain, tls_outcome, tls_detail) VALUES (40, 'esa1<b>', 'outbound', 400, 1709600000, 1709600001, "
-                     "'\"><img src=x onerror=alert(1)>', '<script>alert(1)</script>.evil', 'tls-failed', "
-                     "'</td><script>alert(2)</script>');"
+                     "domain, tls_outcome, tls_detail, messages) VALUES (40, 'esa1<b>', 'outbound', 400, 1709600000, "
+                     "1709600001, '\"><img src=x onerror=alert(1)>', '<script>alert(1)</script>.evil', "
+                     "'tls-failed', '</td><script>alert(2)</script>', 1);"
                      "INSERT INTO messages (id, appliance, mid, subject) VALUES (40, 'esa1', 40, '<script>alert(3)</script>');"
                      "INSERT INTO deliveries (connection_id, message_id, rid, result, response) VALUES (40, 40, 0, 'delivered', NULL);") == "");
   std::string html = report(store);

@@ -86,3 +86,9 @@ INSERT INTO findings (connection_id, code, detail) VALUES
   (9, 'tls-required', NULL), (10, 'tls-required', NULL), (9, 'delivery-deferred', NULL),
   (10, 'delivery-deferred', NULL), (14, 'delivery-bounced', NULL), (15, 'delivery-deferred', NULL),
   (6, 'ehlo-repeated-after-tls', NULL);
+
+-- The per-connection counts that `mailtls ingest` writes with each connection (docs/schema.md):
+-- the distinct delivered (outbound) or received (inbound) messages, and the same again on
+-- connections with the finding cleartext-fallback. summary_test checks them against the joins.
+UPDATE connections SET messages = 1 WHERE id IN (1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 16, 18);
+UPDATE connections SET fallback_messages = messages WHERE id IN (4, 5, 7, 8, 11);

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Times `mailtls summary` and `mailtls report` on 1,000,000 synthetic connections
+# (tests/perf/make_million.sql), wall clock and CPU, fastest of BENCH_REPEAT runs (3).
+# Usage: bench/summary_bench.sh BUILD_DIR   (BENCH_DB=path reuses/keeps that database)
+set -eu
+build=${1:?usage: bench/summary_bench.sh BUILD_DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+mailtls=$(cd "$build" && pwd)/mailtls
+repeat=${BENCH_REPEAT:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+db=${BENCH_DB:-$work/million.db}
+if [ ! -s "$db" ]; then
+  echo "building $db (about 30 s)" >&2
+  cat "$root/src/schema.sql" "$root/tests/perf/make_million.sql" "$root/src/schema_indexes.sql" | sqlite3 "$db"
+fi
+cat "$db" > /dev/null  # a warm page cache for every run
+
+# time_it LABEL CMD...: the fastest wall time of $repeat runs, with that run's CPU time.
+time_it() {
+  label=$1; shift
+  best=""
+  i=0
+  while [ "$i" -lt "$repeat" ]; do
+    /usr/bin/time -f '%e %U %S' -o "$work/t" "$@" > "$work/out" 2>/dev/null
+    line=$(tail -1 "$work/t")
+    wall=${line%% *}
+    if [ -z "$best" ] || [ "$(echo "$wall < ${best%% *}" | bc)" = 1 ]; then best=$line; fi
+    i=$((i + 1))
+  done
+  set -- $best
+  printf '| `%s` | %s | %.2f |\n' "$label" "$1" "$(echo "$2 + $3" | bc)"
+}
+
+echo "| Command (on $(basename "$db")) | Wall s | CPU s |"
+echo "|---|---:|---:|"
+for args in "" "--by appliance" "--by day" "--by peer" "--direction both" "--since 2024-03-21" \
+            "--domain d7.example" "--format csv" "--format table --width 120"; do
+  case $args in --format*) fmt="" ;; *) fmt="--format json" ;; esac
+  # shellcheck disable=SC2086 # the flags are words
+  time_it "summary $args $fmt" "$mailtls" summary --db "$db" $args $fmt
+done
+time_it "report --html" "$mailtls" report --db "$db" --html "$work/report.html"
+echo
+echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
