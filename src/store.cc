@@ -2,6 +2,10 @@
 // Reconciliation of fragments is in store_reconcile.cc.
 #include "store.h"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -374,17 +378,30 @@ void Store::delete_message(int64_t id) {
 void Store::finish(const Classify& classify) {
   if (mode_ == Mode::read_only || finished_) return;
   Statements& s = *stmts_;
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
   s.flush_all();
+  const auto t1 = Clock::now();
   if (!s.failed) s.build_indexes();
+  const auto t2 = Clock::now();
   if (!s.failed) reconcile(classify);
   s.flush_all();
+  const auto t3 = Clock::now();
   finished_ = true;
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  if (std::getenv("MAILTLS_TIMING"))
+    std::fprintf(stderr, "finish: flush %.0f ms, indexes %.0f ms, reconcile %.0f ms\n", ms(t0, t1),
+                 ms(t1, t2), ms(t2, t3));
   if (s.failed) {
     s.db.exec("ROLLBACK");
     return;
   }
   std::string error;
-  if (s.db.exec("COMMIT", &error) != SQLITE_OK) {
+  const auto t4 = Clock::now();
+  const int commit_rc = s.db.exec("COMMIT", &error);
+  if (std::getenv("MAILTLS_TIMING"))
+    std::fprintf(stderr, "finish: commit %.0f ms\n", ms(t4, Clock::now()));
+  if (commit_rc != SQLITE_OK) {
     diag_->error(s.path, -1, "cannot commit this run: " + quote(error) +
                                  "; nothing of this run was kept");
     s.db.exec("ROLLBACK");
