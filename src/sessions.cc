@@ -499,7 +499,10 @@ void Sessions::on_event(const Event& ev, const LineInfo& line) {
   State& st = *state_;
   if (ev.type == EventType::other || ev.type == EventType::comment) return;
   const uint32_t app = st.appliance_of(line.appliance);
-  if (line.time > st.now) st.now = line.time;
+  // The clock of the idle time-out is the log time of the line being read, not the
+  // latest time seen: a second file covering the same hours (a debug log read after the
+  // mail_logs) must not make the first file's open connections look idle.
+  if (line.time) st.now = line.time;
   Handler(st, sink_, stats_, ev, line, app).run();
   stats_.peak_open = std::max(stats_.peak_open, st.open.size());
   if (++st.events_since_sweep >= 4096 || st.open.size() > options_.max_open) sweep();
@@ -514,9 +517,19 @@ void Sessions::sweep() {
   const bool over = st.open.size() > options_.max_open;
   if (!over && st.now - st.last_sweep < std::max<int64_t>(1, options_.idle_timeout / 8)) return;
   st.last_sweep = st.now;
+  // A dialogue from a debug log whose connection has not been seen in the mail_logs is
+  // kept open (up to a quarter of the bound) for the mail_logs file read later in the run
+  // to adopt in memory, instead of being written as a fragment for the store to merge.
+  size_t dialogues_kept = 0;
+  const size_t max_dialogues = options_.max_open / 4;
   std::vector<std::pair<int64_t, ConnKey>> candidates;
   for (auto& [key, c] : st.open) {
     const int64_t seen = c.last_seen ? c.last_seen : c.started_at;
+    const bool dialogue_only = !c.has_open && c.log.empty() && !c.transcript.empty();
+    if (!over && dialogue_only && dialogues_kept < max_dialogues) {
+      ++dialogues_kept;
+      continue;
+    }
     if (seen && seen < idle_before) candidates.emplace_back(seen, key);
     else if (over) candidates.emplace_back(seen, key);
   }

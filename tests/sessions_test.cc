@@ -215,3 +215,42 @@ TEST_CASE("bounce lines attach to the connection that carried the message", "[se
   REQUIRE(c.log.size() == 3);  // open, delayed, close
   CHECK(c.log[1].type == E::delayed);
 }
+
+TEST_CASE("a later file covering the same hours does not time out connections still open", "[sessions]") {
+  CollectSink sink;
+  Sessions sessions({.idle_timeout = 600, .max_open = 1000}, sink);
+  Feeder mail{sessions};
+  mail(EventType::dcid_new, {"40", "192.0.2.40", "25", "", ""});
+  // A debug log of the same morning, read next, runs hours ahead of the open connection...
+  Feeder later{sessions};
+  later.time = mail.time + 4 * 3600;
+  for (int i = 0; i < 5000; ++i) later(EventType::icid_policy, {"9", "ACCEPT", "G", "1.0"});
+  // ...then the mail_logs go on where they were: DCID 40 was never idle in its own file.
+  mail.time += 10;
+  mail(EventType::dcid_close, {"40"});
+  const Connection* c = sink.find(Direction::outbound, 40);
+  REQUIRE(c);
+  CHECK(c->has_open);
+  CHECK(c->has_close);
+}
+
+TEST_CASE("a debug dialogue stays open for its mail_logs connection read later", "[sessions]") {
+  CollectSink sink;
+  Sessions sessions({.idle_timeout = 600, .max_open = 1000}, sink);
+  Feeder debug{sessions};
+  debug(EventType::debug_sent, {"50", "EHLO esa1.example.com"});
+  debug(EventType::debug_rcvd, {"50", "250 STARTTLS"});
+  // The rest of the debug log moves hours past the dialogue.
+  for (int i = 0; i < 5000; ++i) {
+    debug.time += 5;
+    debug(EventType::debug_sent, {"51", "QUIT"});
+  }
+  CHECK(sink.find(Direction::outbound, 50) == nullptr);  // not written as a fragment
+  Feeder mail{sessions};
+  mail(EventType::dcid_new, {"50", "192.0.2.50", "25", "", ""});
+  mail(EventType::dcid_close, {"50"});
+  const Connection* c = sink.find(Direction::outbound, 50);
+  REQUIRE(c);
+  CHECK(c->has_open);
+  CHECK(c->transcript.size() == 2);
+}
