@@ -85,15 +85,20 @@ void Matcher::build_set(Candidates& c) {
   if (set->Compile()) c.set = std::move(set);
 }
 
-bool Matcher::match_in(const Candidates& c, std::string_view body, Event& out) {
+bool Matcher::match_in(const Candidates& c, std::string_view body, Event& out) const {
   if (!c.set) return try_kinds(c.kinds, body, out);
-  std::vector<int> hits;
+  hits_.clear();  // reused: no allocation per line once it has grown
   RE2::Set::ErrorInfo error;
-  if (!c.set->Match(re2::StringPiece(body.data(), body.size()), &hits, &error))
+  if (!c.set->Match(re2::StringPiece(body.data(), body.size()), &hits_, &error))
     return error.kind != RE2::Set::kNoError && try_kinds(c.kinds, body, out);
   // Several kinds may match; the first in grammar order wins, as with sequential tries.
-  const int first = *std::min_element(hits.begin(), hits.end());
-  return try_kind(*c.kinds[first], body, out);
+  const LineKind& k = *c.kinds[*std::min_element(hits_.begin(), hits_.end())];
+  // The set has proved the match; only a kind with fields needs its own capturing run.
+  if (k.event == EventType::other) {
+    out = Event{&k, k.event, {}};
+    return true;
+  }
+  return try_kind(k, body, out);
 }
 
 bool Matcher::match(std::string_view body, Event& out) const {

@@ -25,6 +25,7 @@ struct Event {
   std::string_view field(int slot) const { return fields[slot]; }
 };
 
+// One matcher serves one thread: it keeps a scratch list between calls.
 class Matcher {
  public:
   explicit Matcher(const Grammar& grammar);
@@ -43,12 +44,13 @@ class Matcher {
     std::unique_ptr<RE2::Set> set;  // null for a short list (tried in order), or if the set failed
   };
   static void build_set(Candidates& c);
-  static bool match_in(const Candidates& c, std::string_view body, Event& out);
+  bool match_in(const Candidates& c, std::string_view body, Event& out) const;
 
   const Grammar& grammar_;
   std::unordered_map<std::string_view, Candidates> by_token_;  // views into kinds' tokens
   Candidates numeric_;  // token "#"
   Candidates any_;      // token "*"
+  mutable std::vector<int> hits_;  // the set's matches for the body being matched
 };
 
 }  // namespace mailtls
