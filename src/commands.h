@@ -21,7 +21,7 @@ struct IngestOptions {
   int year = 0;                 // for syslog lines without a year; 0 = infer
   std::vector<std::string> inputs;
   int64_t idle_timeout = 3600;  // seconds of log time
-  size_t max_open = 100000;
+  size_t max_open = 20000;     // bounds memory: 256 MB holds this many open with room to spare
   int progress = -1;            // -1: when stderr is a terminal; 0 off; 1 on
   std::string data_dir;         // grammars/ and locales/; empty = default search
 };

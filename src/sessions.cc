@@ -518,10 +518,11 @@ void Sessions::sweep() {
   if (!over && st.now - st.last_sweep < std::max<int64_t>(1, options_.idle_timeout / 8)) return;
   st.last_sweep = st.now;
   // A dialogue from a debug log whose connection has not been seen in the mail_logs is
-  // kept open (up to a quarter of the bound) for the mail_logs file read later in the run
-  // to adopt in memory, instead of being written as a fragment for the store to merge.
+  // kept open (up to a tenth of the bound: a dialogue holds a few kB) for the mail_logs
+  // file read later in the run to adopt in memory, instead of being written as a
+  // fragment for the store to merge.
   size_t dialogues_kept = 0;
-  const size_t max_dialogues = options_.max_open / 4;
+  const size_t max_dialogues = options_.max_open / 10;
   std::vector<std::pair<int64_t, ConnKey>> candidates;
   for (auto& [key, c] : st.open) {
     const int64_t seen = c.last_seen ? c.last_seen : c.started_at;

@@ -40,7 +40,7 @@ class SessionSink {
 
 struct SessionOptions {
   int64_t idle_timeout = 3600;   // seconds of log time without a line
-  size_t max_open = 100000;      // connections (and 4x messages) held in memory at most
+  size_t max_open = 20000;       // connections (and 4x messages) held in memory at most
 };
 
 struct SessionStats {
