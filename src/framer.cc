@@ -116,8 +116,11 @@ void Framer::feed(std::string_view chunk, const Sink& sink) {
   offset_ += static_cast<int64_t>(chunk.size());
 }
 
-void Framer::finish(const Sink& sink) {
-  if (!partial_.empty()) {
+void Framer::finish(const Sink& sink, bool hold_unterminated) {
+  if (!partial_.empty() && hold_unterminated) {
+    held_offset_ = partial_offset_;
+    partial_.clear();
+  } else if (!partial_.empty()) {
     on_line(partial_, partial_offset_, sink);
     partial_.clear();
     complete_offset_ = offset_;
