@@ -140,6 +140,26 @@ void Framer::flush_pending(const Sink& sink) {
   sink(pending_);
 }
 
+// Appending may move pending_text_, into which the held record's host, tag and level
+// point: they are re-pointed by offset, or they would read freed memory at the flush.
+void Framer::append_continuation(std::string_view line) {
+  const auto offset_of = [&](std::string_view v) {
+    return v.empty() ? size_t{0} : static_cast<size_t>(v.data() - pending_text_.data());
+  };
+  const size_t host = offset_of(pending_.host), tag = offset_of(pending_.tag), level = offset_of(pending_.level);
+  pending_text_.push_back('\n');
+  pending_text_.append(line);
+  const auto at = [&](size_t offset, std::string_view v) {
+    return v.empty() ? v : std::string_view(pending_text_).substr(offset, v.size());
+  };
+  pending_.host = at(host, pending_.host);
+  pending_.tag = at(tag, pending_.tag);
+  pending_.level = at(level, pending_.level);
+  if (needs_space(line)) pending_body_.push_back(' ');
+  pending_body_.append(line);
+  ++pending_.physical_lines;
+}
+
 void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   const int64_t line_no = line_no_++;
@@ -159,12 +179,7 @@ void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
   rec.framed = options_.localizer ? frame_localized(line, rec) : parse_prefix(line, rec);
   if (!rec.framed) {
     if (has_pending_ && !matcher_.has_token_for(line)) {
-      // A continuation of the held record.
-      pending_text_.push_back('\n');
-      pending_text_.append(line);
-      if (needs_space(line)) pending_body_.push_back(' ');
-      pending_body_.append(line);
-      ++pending_.physical_lines;
+      append_continuation(line);
       return;
     }
     rec.body = line;

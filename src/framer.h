@@ -73,6 +73,7 @@ class Framer {
 
  private:
   void on_line(std::string_view line, int64_t offset, const Sink& sink);
+  void append_continuation(std::string_view line);
   bool parse_prefix(std::string_view line, Record& out);
   bool frame_localized(std::string_view& line, Record& out);
   int64_t to_time(std::string_view month, std::string_view day, std::string_view time,
