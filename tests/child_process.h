@@ -115,4 +115,19 @@ inline double size_scale() {
   return v > 0 ? v : 1.0;
 }
 
+// Whether the binaries under test are built with AddressSanitizer (they are built with
+// the tests). Their peak RSS then measures its quarantine and shadow memory, which grow
+// with the work done, so memory bounds are checked in the ordinary build only.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kUnderAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kUnderAddressSanitizer = true;
+#else
+inline constexpr bool kUnderAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kUnderAddressSanitizer = false;
+#endif
+
 }  // namespace mailtls::testing

@@ -78,5 +78,9 @@ TEST_CASE("connections that never close get their verdicts from the idle time-ou
   sqlite3_close(h);
 
   INFO("peak RSS small " << small.max_rss_kb << " kB, large " << large.max_rss_kb << " kB");
-  CHECK(large.max_rss_kb < small.max_rss_kb * 3 / 2 + 16 * 1024);
+  if (kUnderAddressSanitizer) {
+    WARN("built with AddressSanitizer: peak RSS is the sanitizer's, memory bound not checked");
+  } else {
+    CHECK(large.max_rss_kb < small.max_rss_kb * 3 / 2 + 16 * 1024);
+  }
 }
