@@ -1,5 +1,6 @@
 // `mailtls ingest`: the driver of the pipeline. Reads like its table of contents:
 // inputs -> reader -> framer -> matcher -> sessions -> classifier -> store.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include "reader.h"
 #include "sessions.h"
 #include "store.h"
+#include "text_damage.h"
 
 namespace mailtls {
 namespace {
@@ -61,13 +63,41 @@ struct Run {
   std::vector<StreamResult> results;
 };
 
+// Damaged lines of one kind in a stream: how many, and where the first one is.
+struct DamageSeen {
+  int64_t records = 0;
+  int64_t first_offset = -1;
+  int64_t first_line = 0;
+  void add(const Record& rec) {
+    if (records++ == 0) first_offset = rec.offset, first_line = rec.line_no;
+  }
+};
+
 // The state of one stream while its records go by.
 struct StreamState {
   SourceRecord source;
   std::string serial;
   int64_t utc_offset = 0;  // seconds; UTC = local time - offset
   int64_t lines_unparsed = 0;
+  DamageSeen binary, invalid_utf8;
 };
+
+void note_damage(StreamState& ss, const Record& rec) {
+  switch (inspect_text(rec.text)) {
+    case TextDamage::binary: ss.binary.add(rec); break;
+    case TextDamage::invalid_utf8: ss.invalid_utf8.add(rec); break;
+    case TextDamage::none: break;
+  }
+}
+
+// One warning per kind and stream, at the first damaged line: the lines are stored as
+// they are (unparsed), so nothing is lost and the exit status stays 0.
+void report_damage(Diagnostics& diag, const std::string& stream, const DamageSeen& seen, const char* what) {
+  if (seen.records == 0) return;
+  diag.warning(stream, seen.first_offset,
+               "line " + std::to_string(seen.first_line) + " holds " + what + " (" +
+                   std::to_string(seen.records) + " unrecognised line(s) like it, kept as they are)");
+}
 
 void on_record(Run& run, StreamState& ss, const Record& rec) {
   if (rec.comment) return;
@@ -76,6 +106,7 @@ void on_record(Run& run, StreamState& ss, const Record& rec) {
       (rec.body_spaced == rec.body || !run.matcher->match(rec.body_spaced, ev))) {
     run.store->put_unparsed(ss.source.id, rec.line_no, rec.text);
     ss.lines_unparsed += rec.physical_lines;
+    note_damage(ss, rec);
     return;
   }
   switch (ev.type) {
@@ -126,13 +157,33 @@ std::string describe(const Localizer::Detection& d) {
   return text;
 }
 
+// Size of the plain file a stream reads, -1 for anything else (compressed files and tar
+// bundles are finished files; stdin cannot be read on by a later run).
+int64_t plain_file_size(const LogStream& stream) {
+  struct stat st;
+  if (stream.packaging() != "plain" || stream.name() == "-" || ::stat(stream.name().c_str(), &st) != 0 ||
+      !S_ISREG(st.st_mode))
+    return -1;
+  return st.st_size;
+}
+
+// A plain file that changed size while it was read, or holds more than was read, is
+// being written: a last line without a newline may be half written.
+bool still_written(const LogStream& stream, int64_t size_before, int64_t bytes_read) {
+  if (size_before < 0) return false;
+  const int64_t size_after = plain_file_size(stream);
+  return size_after != size_before || size_after != bytes_read;
+}
+
 StreamResult ingest_stream(Run& run, LogStream& stream, int64_t mtime) {
+  const int64_t size_before = plain_file_size(stream);
   const auto start = std::chrono::steady_clock::now();
   StreamResult result{stream.name()};
   bool ended = false;
   std::string head = read_head(stream, ended);
   if (head.empty()) {
     result.note = "empty";
+    run.diag.warning(stream.name(), 0, "empty, nothing to read");
     return result;
   }
   StreamState ss;
@@ -177,7 +228,13 @@ StreamResult ingest_stream(Run& run, LogStream& stream, int64_t mtime) {
   feed(head);
   if (!ended)
     for (std::string_view chunk = stream.read(); !chunk.empty(); chunk = stream.read()) feed(chunk);
-  framer.finish(sink);
+  framer.finish(sink, still_written(stream, size_before, position));
+  if (framer.held_offset() >= 0)
+    run.diag.warning(stream.name(), framer.held_offset(),
+                     "line " + std::to_string(framer.held_line_no()) +
+                         " has no newline yet and the file is being written: left for the next run");
+  report_damage(run.diag, stream.name(), ss.binary, "binary data (NUL or control bytes)");
+  report_damage(run.diag, stream.name(), ss.invalid_utf8, "invalid UTF-8");
 
   result.lines = framer.lines();
   result.unparsed = ss.lines_unparsed;

@@ -138,8 +138,11 @@ void Framer::feed(std::string_view chunk, const Sink& sink) {
   offset_ += static_cast<int64_t>(chunk.size());
 }
 
-void Framer::finish(const Sink& sink) {
-  if (!partial_.empty()) {
+void Framer::finish(const Sink& sink, bool hold_unterminated) {
+  if (!partial_.empty() && hold_unterminated) {
+    held_offset_ = partial_offset_;
+    partial_.clear();
+  } else if (!partial_.empty()) {
     on_line(partial_, partial_offset_, sink);
     partial_.clear();
     complete_offset_ = offset_;
@@ -163,6 +166,8 @@ void Framer::flush_pending(const Sink& sink) {
   sink(pending_);
 }
 
+// Appending may move pending_text_, into which the held record's host, tag and level
+// point: they are re-pointed by offset, or they would read freed memory at the flush.
 void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   const int64_t line_no = line_no_++;

@@ -68,7 +68,13 @@ class Framer {
          std::string stream_name, Diagnostics& diag);
 
   void feed(std::string_view chunk, const Sink& sink);
-  void finish(const Sink& sink);  // flushes the last line (even without a newline)
+  // Flushes the last line, even without a newline; with `hold_unterminated` a last line
+  // without one is left out (not counted, not in complete_bytes()): a writer may still
+  // be in the middle of it, and a later run reads it whole from complete_bytes().
+  void finish(const Sink& sink, bool hold_unterminated = false);
+  // Offset and number of the line without a newline that finish() held back; -1 if none.
+  int64_t held_offset() const { return held_offset_; }
+  int64_t held_line_no() const { return line_no_; }
 
   int64_t lines() const { return line_no_ - options_.first_line_no; }
   // Offset just past the last complete line seen: where a later run reads on.
@@ -97,6 +103,7 @@ class Framer {
   int64_t offset_ = 0;        // offset of the next byte fed
   int64_t line_no_ = 1;       // number of the next physical line
   int64_t complete_offset_ = 0;
+  int64_t held_offset_ = -1;
 
   bool has_pending_ = false;  // the last record, held back for continuations
   Record pending_;

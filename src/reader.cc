@@ -29,7 +29,7 @@ constexpr size_t kTarBlock = 512;
 bool check_readable(const std::string& path, Diagnostics& diag) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
-    diag.error(path, -1, std::string("cannot read: ") + std::strerror(errno));
+    diag.error(path, 0, std::string("cannot read: ") + std::strerror(errno));
     return false;
   }
   ::close(fd);

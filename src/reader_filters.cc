@@ -16,29 +16,6 @@ namespace io = boost::iostreams;
 
 namespace {
 
-// The Boost Source the filters pull compressed bytes from. It shows those bytes to the
-// zstd frame walker too, when there is one.
-class RawDevice {
- public:
-  using char_type = char;
-  using category = io::source_tag;
-
-  RawDevice(RawFile& raw, ZstdFrameWalker* walker) : raw_(&raw), walker_(walker) {}
-
-  std::streamsize read(char* s, std::streamsize n) {
-    if (!raw_->fill()) return -1;
-    std::string_view d = raw_->data().substr(0, static_cast<size_t>(n));
-    std::memcpy(s, d.data(), d.size());
-    if (walker_) walker_->feed(d);
-    raw_->consume(d.size());
-    return static_cast<std::streamsize>(d.size());
-  }
-
- private:
-  RawFile* raw_;
-  ZstdFrameWalker* walker_;
-};
-
 // Ios failures end in ": iostream error", which says nothing here.
 std::string failure_text(const std::exception& e) {
   std::string text = e.what();
@@ -65,6 +42,13 @@ std::string describe(const io::zstd_error& e) {
   return "corrupt zstd data: " + failure_text(e);
 }
 
+// Drives the filter's decompressor itself rather than through Boost's stream read(), so
+// that damage loses no good output: read() discards everything one call had decoded when
+// the decompressor throws, which could be up to a whole buffer of verified data of the
+// streams before the damaged one. The bzip2 and xz decompressors report their progress
+// before they throw, so their good output is kept to the byte. zstd's does not: it gets
+// at most kZstdSlice compressed bytes per call, after a call with none that hands out
+// what it holds from earlier input, so damage loses only what that slice decoded.
 template <typename Filter, typename Error>
 class FilterDecoder : public Decoder {
  public:
@@ -73,7 +57,9 @@ class FilterDecoder : public Decoder {
       : Decoder(raw, diag, std::move(name)),
         packaging_(std::move(packaging)),
         filter_(make_filter()),
-        device_(raw, walk_frames ? &walker_.emplace() : nullptr) {}
+        slice_(walk_frames ? kZstdSlice : kFilterBuffer) {
+    if (walk_frames) walker_.emplace();
+  }
 
   size_t fill(char* out, size_t cap) override {
     size_t got = 0;
@@ -82,6 +68,11 @@ class FilterDecoder : public Decoder {
   }
 
  private:
+  static constexpr size_t kZstdSlice = 1024;
+  // Calls at the end of the input that gave nothing: liblzma reports a truncated stream
+  // only on its second call without progress.
+  static constexpr int kIdleCallsAtEnd = 3;
+
   static Filter make_filter() {
     if constexpr (std::is_same_v<Filter, io::bzip2_decompressor>) {
       return Filter(io::bzip2::default_small, kFilterBuffer);
@@ -90,22 +81,41 @@ class FilterDecoder : public Decoder {
     }
   }
 
-  // Small reads: an exception discards what its read() call had decoded.
   size_t step(char* out, size_t cap) {
-    std::streamsize n = -1;
+    const bool at_end = !raw_.fill();
+    if (walker_ && !at_end) {
+      if (const size_t held = decode({}, out, cap, false); held > 0 || done_) return held;
+    }
+    return decode(raw_.data().substr(0, slice_), out, cap, at_end);
+  }
+
+  // One call of the decompressor on `in`; consumes what it used and reports damage.
+  size_t decode(std::string_view in, char* out, size_t cap, bool at_end) {
+    static constexpr char kNoInput = 0;
+    if (in.data() == nullptr) in = std::string_view(&kNoInput, 0);
+    const char* next = in.data();
+    char* dest = out;
+    bool more = true;
+    std::string error;
     try {
-      n = filter_.read(device_, out, static_cast<std::streamsize>(std::min(cap, kFilterBuffer)));
+      // flush = no more input: the decompressor must finish its stream or say why not.
+      more = filter_.filter().filter(next, in.data() + in.size(), dest, out + cap, at_end);
     } catch (const Error& e) {
-      damage(raw_.offset(), describe(e));  // the offset: how far the filter had read
+      error = describe(e);
     } catch (const std::exception& e) {
-      damage(raw_.offset(), packaging_ + " decoder failed: " + failure_text(e));
+      error = packaging_ + " decoder failed: " + failure_text(e);
     }
-    if (n > 0) {
-      produced_ += static_cast<uint64_t>(n);
-      return static_cast<size_t>(n);
+    const size_t used = static_cast<size_t>(next - in.data());
+    if (walker_) walker_->feed(in.substr(0, used));
+    raw_.consume(used);
+    const size_t n = static_cast<size_t>(dest - out);
+    produced_ += n;
+    if (!error.empty()) {
+      damage(raw_.offset(), error);  // the offset: how far the decompressor had read
+    } else if (!more || (at_end && n == 0 && ++idle_at_end_ >= kIdleCallsAtEnd)) {
+      finish();
     }
-    if (!done_) finish();
-    return 0;
+    return n;
   }
 
   void finish() {
@@ -122,7 +132,8 @@ class FilterDecoder : public Decoder {
   std::string packaging_;
   std::optional<ZstdFrameWalker> walker_;
   Filter filter_;
-  RawDevice device_;
+  size_t slice_;
+  int idle_at_end_ = 0;
 };
 
 }  // namespace

@@ -287,3 +287,18 @@ TEST_CASE("a record's level and host survive continuation lines that grow its bu
   CHECK(records[0].host == "ip1out.temple.edu");
   CHECK(records[0].tag == "mail_logs");
 }
+
+TEST_CASE("a last line without a newline can be held back for a later run", "[framer]") {
+  Fixture fx;
+  const std::string_view input = "Wed Sep  6 13:13:16 2023 Info: DCID 30 close\nWed Sep  6 13:13:17 2023 Inf";
+  std::vector<std::string> bodies;
+  Framer framer(*fx.grammar, *fx.matcher, {}, "test.log", fx.diag);
+  auto sink = [&](const Record& r) { bodies.emplace_back(r.body); };
+  framer.feed(input, sink);
+  framer.finish(sink, true);
+  CHECK(bodies == std::vector<std::string>{"DCID 30 close"});
+  CHECK(framer.lines() == 1);
+  CHECK(framer.complete_bytes() == 45);
+  CHECK(framer.held_offset() == 45);
+  CHECK(framer.held_line_no() == 2);
+}
