@@ -9,19 +9,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "child_process.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    char tmpl[] = "/tmp/mailtls-ingest-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  ~Scratch() { fs::remove_all(dir); }
+// A scratch directory (the shared TempDir) with helpers to write and grow files in it.
+struct Scratch : mailtls::testing::TempDir {
+  const fs::path& dir = path;
   fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name, std::ios::binary) << text;
+    mailtls::testing::write_file(dir / name, text);
     return dir / name;
   }
   void append(const std::string& name, const std::string& text) const {
