@@ -300,11 +300,26 @@ void Store::put_connection(const Connection& c, const Verdict& v) {
   write_connection_rows(c, v);
 }
 
-// The rows of `c`, for an id whose child rows are known to be gone (or never written).
-void Store::write_connection_rows(const Connection& c, const Verdict& v) {
+// The connection row and the rows its verdict decides (findings, EHLO keywords), for an
+// id whose row and verdict rows are known to be gone (or never written).
+void Store::write_verdict_rows(const Connection& c, const Verdict& v) {
   Statements& s = *stmts_;
   bind_connection(s.insert_connection, c, v);
   s.run(s.insert_connection);
+  for (const Finding& f : v.findings)
+    s.findings.add_int(c.id).add_text(f.code).add_text_or_null(f.detail);
+  for (const EhloKeyword& k : v.keywords_before_tls)
+    s.ehlo_keywords.add_int(c.id).add_text("before-tls").add_text(k.keyword).add_text_or_null(
+        k.params);
+  for (const EhloKeyword& k : v.keywords_after_tls)
+    s.ehlo_keywords.add_int(c.id).add_text("after-tls").add_text(k.keyword).add_text_or_null(
+        k.params);
+}
+
+// The rows of `c`, for an id whose child rows are known to be gone (or never written).
+void Store::write_connection_rows(const Connection& c, const Verdict& v) {
+  Statements& s = *stmts_;
+  write_verdict_rows(c, v);
   int64_t seq = 0;
   for (const LogLine& l : c.log) {
     s.log_events.add_int(c.id).add_int(seq++).add_text(event_name(l.type));
@@ -322,15 +337,6 @@ void Store::write_connection_rows(const Connection& c, const Verdict& v) {
     s.deliveries.add_int(c.id).add_int(d.message_id).add_int(d.rid).add_text(d.result);
     s.deliveries.add_text_or_null(d.response).add_int_or_null(d.mid);
   }
-  for (const Finding& f : v.findings)
-    s.findings.add_int(c.id).add_text(f.code).add_text_or_null(f.detail);
-  for (const EhloKeyword& k : v.keywords_before_tls)
-    s.ehlo_keywords.add_int(c.id).add_text("before-tls").add_text(k.keyword).add_text_or_null(
-        k.params);
-  for (const EhloKeyword& k : v.keywords_after_tls)
-    s.ehlo_keywords.add_int(c.id).add_text("after-tls").add_text(k.keyword).add_text_or_null(
-        k.params);
-  s.check_batches();
 }
 
 void Store::put_message(const Message& m) {

@@ -101,6 +101,9 @@ class Store {
   int64_t reconcile_batch(const std::vector<std::vector<int64_t>>& groups,
                           const Classify& classify, int64_t window_seconds);
   void write_connection_rows(const Connection& c, const Verdict& v);
+  void write_verdict_rows(const Connection& c, const Verdict& v);
+  void delete_rows(const std::vector<int64_t>& ids, std::initializer_list<const char*> tables);
+  void repoint_transcripts(const std::vector<std::pair<int64_t, int64_t>>& moves);
   void delete_connection(int64_t id);  // the row and all of its child rows
   void delete_message(int64_t id);     // the row and its recipients
   sqlite3* db_ = nullptr;

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -97,6 +98,9 @@ struct Piece {
   Connection c;
   bool merged_away = false;
   bool changed = false;
+  // Set when the piece's only change is a debug-log dialogue it adopted while it had no
+  // transcript of its own: the dialogue's rows keep their order and are only re-pointed.
+  int64_t adopted_dialogue = 0;
 };
 
 // A piece made only of Delayed:/Bounced: lines: the appliance logs those after the
@@ -152,6 +156,9 @@ int64_t merge_pieces(std::vector<Piece>& pieces, int64_t window) {
   int64_t merged = 0;
   auto merge = [&](Piece* into, Piece& from) {
     if (!into) return;
+    const bool adopts_dialogue = !into->changed && into->c.transcript.empty() &&
+                                 from.c.log.empty() && from.c.deliveries.empty();
+    into->adopted_dialogue = adopts_dialogue ? from.c.id : 0;
     absorb(into->c, from.c);
     into->changed = true;
     from.merged_away = true;
@@ -309,28 +316,62 @@ int64_t Store::reconcile_batch(const std::vector<std::vector<int64_t>>& groups,
     return 0;
   }
   int64_t merged = 0;
-  std::vector<Piece> changed;
-  std::vector<int64_t> rewritten;  // merged away or changed: their rows go
+  std::vector<Piece> changed, adopting;
+  std::vector<int64_t> rewritten;  // merged away or changed: all their rows go
+  std::vector<int64_t> reverdicted;  // adopting pieces and their dialogues: verdict rows go
+  std::vector<std::pair<int64_t, int64_t>> repointed;  // (dialogue id, adopting id)
   for (const auto& g : groups) {
     std::vector<Piece> pieces;
     for (int64_t id : g)
       if (auto it = loaded.find(id); it != loaded.end()) pieces.push_back(std::move(it->second));
     merged += merge_pieces(pieces, window_seconds);
+    std::set<int64_t> adopted;
+    for (const Piece& p : pieces)
+      if (!p.merged_away && p.adopted_dialogue) adopted.insert(p.adopted_dialogue);
     for (Piece& p : pieces) {
-      if (p.merged_away || p.changed) rewritten.push_back(p.c.id);
-      if (!p.merged_away && p.changed) changed.push_back(std::move(p));
+      if (p.merged_away && adopted.count(p.c.id)) {
+        reverdicted.push_back(p.c.id);
+      } else if (!p.merged_away && p.adopted_dialogue) {
+        reverdicted.push_back(p.c.id);
+        repointed.emplace_back(p.adopted_dialogue, p.c.id);
+        adopting.push_back(std::move(p));
+      } else {
+        if (p.merged_away || p.changed) rewritten.push_back(p.c.id);
+        if (!p.merged_away && p.changed) changed.push_back(std::move(p));
+      }
     }
   }
-  if (rewritten.empty()) return merged;
-  const std::string list = id_list(rewritten);
+  delete_rows(rewritten, {"log_events", "transcript", "deliveries", "findings", "ehlo_keywords"});
+  delete_rows(reverdicted, {"findings", "ehlo_keywords"});
+  repoint_transcripts(repointed);
+  for (Piece& p : changed) write_connection_rows(p.c, classify ? classify(p.c) : Verdict{});
+  for (Piece& p : adopting) write_verdict_rows(p.c, classify ? classify(p.c) : Verdict{});
+  return merged;
+}
+
+// Deletes the connection rows of `ids` and their rows in `tables`.
+void Store::delete_rows(const std::vector<int64_t>& ids, std::initializer_list<const char*> tables) {
+  if (ids.empty()) return;
+  Statements& s = *stmts_;
+  const std::string list = id_list(ids);
   std::string error;
-  for (const char* table : {"log_events", "transcript", "deliveries", "findings", "ehlo_keywords"})
+  for (const char* table : tables)
     if (s.db.exec(std::string("DELETE FROM ") + table + " WHERE connection_id IN " + list, &error) != SQLITE_OK)
       s.report("reconcile: " + error);
   if (s.db.exec("DELETE FROM connections WHERE id IN " + list, &error) != SQLITE_OK)
     s.report("reconcile: " + error);
-  for (Piece& p : changed) write_connection_rows(p.c, classify ? classify(p.c) : Verdict{});
-  return merged;
+}
+
+// Moves each dialogue's transcript rows to the connection that adopted it; their seq
+// numbers stay valid because the connection had no transcript of its own.
+void Store::repoint_transcripts(const std::vector<std::pair<int64_t, int64_t>>& moves) {
+  if (moves.empty()) return;
+  Statements& s = *stmts_;
+  sql::Stmt update(db_, "UPDATE transcript SET connection_id = ?1 WHERE connection_id = ?2");
+  for (const auto& [dialogue, connection] : moves) {
+    update.bind_int(1, connection).bind_int(2, dialogue);
+    if (update.run() != SQLITE_OK) s.report("reconcile: " + update.error());
+  }
 }
 
 void Store::merge_messages() {
