@@ -28,7 +28,8 @@ namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
 // (result-type, receiving-mx-hostname, receiving-ip, failure-reason-code)
-using FailureKey = std::tuple<std::string, std::string, std::string, std::string>;
+// (result-type, receiving-mx-hostname, receiving-ip, failure-reason-code, sending-mta-ip)
+using FailureKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
 
 struct DomainReport {
   int64_t successes = 0, failures = 0;
@@ -63,9 +64,9 @@ std::optional<std::string> result_type(const std::string& outcome, const std::st
 bool load_reports(sqlite3* db, const Day& day, std::map<std::string, DomainReport>& reports,
                   std::string& error) {
   sql::Stmt st(db, "SELECT lower(domain), tls_outcome, coalesce(tls_detail, ''), "
-                   "coalesce(peer_host, ''), coalesce(peer_ip, ''), count(*) FROM connections "
-                   "WHERE direction = 'outbound' AND started_at >= :begin AND started_at < :end "
-                   "AND coalesce(domain, '') <> '' GROUP BY 1, 2, 3, 4, 5");
+                   "coalesce(peer_host, ''), coalesce(peer_ip, ''), count(*), coalesce(local_ip, '') "
+                   "FROM connections WHERE direction = 'outbound' AND started_at >= :begin "
+                   "AND started_at < :end AND coalesce(domain, '') <> '' GROUP BY 1, 2, 3, 4, 5, 7");
   st.bind_int(":begin", day.begin);
   st.bind_int(":end", day.end);
   while (st.row()) {
@@ -76,7 +77,7 @@ bool load_reports(sqlite3* db, const Day& day, std::map<std::string, DomainRepor
     } else if (auto type = result_type(outcome, st.str(2))) {
       DomainReport& r = reports[st.str(0)];
       r.failures += n;
-      r.details[{*type, st.str(3), st.str(4), outcome}] += n;
+      r.details[{*type, st.str(3), st.str(4), outcome, st.str(6)}] += n;
     }
   }
   error = st.error();
@@ -98,8 +99,9 @@ std::string report_id(const TlsrptOptions& o, const std::string& domain, const D
 }
 
 Json failure_json(const FailureKey& key, int64_t n) {
-  const auto& [type, host, ip, reason] = key;
+  const auto& [type, host, ip, reason, sending_ip] = key;
   Json j = {{"result-type", type}};
+  if (!sending_ip.empty()) j["sending-mta-ip"] = sending_ip;
   if (!ip.empty()) j["receiving-ip"] = ip;
   if (!host.empty()) j["receiving-mx-hostname"] = host;
   j["failed-session-count"] = n;

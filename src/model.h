@@ -63,6 +63,7 @@ struct Connection {
   bool has_open = false;  // the New SMTP line was read
   bool has_close = false; // the close line was read
   std::string peer_ip, peer_host, domain;
+  std::string local_ip;  // the appliance's address on this connection (its interface)
   std::string tls_protocol, tls_cipher;
   std::vector<LogLine> log;
   std::vector<TranscriptLine> transcript;

@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS connections (
   -- and messages: the distinct messages delivered (outbound) or received (inbound) on it,
   -- and the same count again when the connection has the finding cleartext-fallback.
   messages INTEGER NOT NULL DEFAULT 0,
-  fallback_messages INTEGER NOT NULL DEFAULT 0
+  fallback_messages INTEGER NOT NULL DEFAULT 0,
+  local_ip TEXT                   -- the appliance's own address on this connection
 );
 
 -- The mail_logs lines of a connection that can serve as evidence.

@@ -273,6 +273,7 @@ void Handler::open_connection(Direction dir) {
   c.has_open = true;
   if (line_.time) c.started_at = line_.time;
   c.peer_ip = std::string(f(slot::ip));
+  c.local_ip = std::string(f(slot::local_ip));
   if (dir == Direction::inbound) {
     std::string_view host = f(slot::host);
     if (host != "unknown") c.peer_host = std::string(host);

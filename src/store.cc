@@ -287,6 +287,7 @@ void bind_connection(sql::Stmt& q, const Connection& c, const Verdict& v) {
   q.bind_int(15, c.has_open).bind_int(16, c.has_close).bind_int_or_null(17, c.last_seen);
   const int64_t messages = message_count(c);
   q.bind_int(18, messages).bind_int(19, has_finding(v, "cleartext-fallback") ? messages : 0);
+  q.bind_text_or_null(20, c.local_ip);
 }
 
 }  // namespace
@@ -465,6 +466,7 @@ void read_connection_row(const sql::Stmt& q, Connection& c) {
   c.tls_cipher = q.str(12);
   // Outbound counts follow from the deliveries; inbound ones only from this column.
   if (c.direction == Direction::inbound) c.messages_received = q.int64(13);
+  c.local_ip = q.str(14);
 }
 
 

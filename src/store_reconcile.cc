@@ -85,7 +85,7 @@ void absorb(Connection& dst, Connection& src) {
   for (auto& d : src.deliveries) dst.deliveries.push_back(std::move(d));
   dst.messages_received += src.messages_received;
   for (std::string Connection::*field : {&Connection::peer_ip, &Connection::peer_host, &Connection::domain,
-                      &Connection::tls_protocol, &Connection::tls_cipher})
+                      &Connection::tls_protocol, &Connection::tls_cipher, &Connection::local_ip})
     coalesce(dst.*field, src.*field);
   dst.started_at = min_known(dst.started_at, src.started_at);
   dst.ended_at = std::max(dst.ended_at, src.ended_at);

@@ -40,8 +40,8 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
       h,
       "INSERT OR REPLACE INTO connections (id, appliance, direction, conn_id, started_at,"
       " ended_at, peer_ip, peer_host, domain, tls_outcome, tls_protocol, tls_cipher,"
-      " tls_detail, confidence, has_open, has_close, last_seen, messages, fallback_messages)"
-      " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)");
+      " tls_detail, confidence, has_open, has_close, last_seen, messages, fallback_messages,"
+      " local_ip) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)");
   insert_message = sql::Stmt(
       h,
       "INSERT OR REPLACE INTO messages (id, appliance, mid, icid, mail_from, subject,"

@@ -19,8 +19,8 @@ inline constexpr size_t kChildCount = static_cast<size_t>(Child::count_);
 // (Statements::get_*) and reconcile's batch loader select exactly these.
 inline constexpr const char* kConnectionColumns =
     "appliance, direction, conn_id, started_at, ended_at, last_seen, has_open, has_close,"
-    " peer_ip, peer_host, domain, tls_protocol, tls_cipher, messages";
-inline constexpr int kConnectionColumnCount = 14;
+    " peer_ip, peer_host, domain, tls_protocol, tls_cipher, messages, local_ip";
+inline constexpr int kConnectionColumnCount = 15;
 inline constexpr const char* kLogColumns = "kind, line, detail, source_id, line_no, time";
 inline constexpr int kLogColumnCount = 6;
 inline constexpr const char* kTranscriptColumns = "sender, line, source_id, line_no, time";
