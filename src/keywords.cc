@@ -1,5 +1,7 @@
 #include "keywords.h"
 
+#include "catalogue_file.h"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -49,34 +51,18 @@ KeywordEntry read_entry(const toml::table& t) {
 
 std::unique_ptr<KeywordCatalogue> KeywordCatalogue::load(const std::filesystem::path& data_dir,
                                                          Diagnostics& diag) {
-  std::filesystem::path path = data_dir / "grammars" / "catalogues" / "keywords.toml";
-  toml::table root;
-  try {
-    root = toml::parse_file(path.string());
-  } catch (const toml::parse_error& e) {
-    diag.error(path.string(), -1, std::string("TOML: ") + std::string(e.description()), false);
-    return nullptr;
-  }
-  const toml::array* list = root["keyword"].as_array();
-  std::vector<std::string> errs;
-  if (!list || list->empty()) errs.push_back("no [[keyword]] entries");
   auto cat = std::make_unique<KeywordCatalogue>();
   std::set<std::string> seen;
-  for (size_t i = 0; list && i < list->size(); ++i) {
-    const toml::table* t = (*list)[i].as_table();
-    std::string where = "keyword[" + std::to_string(i) + "]";
-    if (!t) {
-      errs.push_back(where + ": not a table");
-      continue;
-    }
-    KeywordEntry e = read_entry(*t);
-    where += " (" + e.keyword + ")";
-    check_entry(*t, e, where, errs);
-    if (!seen.insert(e.keyword).second) errs.push_back(where + ": duplicate keyword");
-    cat->entries_.push_back(std::move(e));
-  }
-  for (const std::string& e : errs) diag.error(path.string(), -1, e, false);
-  return errs.empty() ? std::move(cat) : nullptr;
+  const bool ok = read_catalogue(
+      data_dir / "grammars" / "catalogues" / "keywords.toml", "keyword", diag,
+      [&](const toml::table& t, const std::string& at, std::vector<std::string>& errs) {
+        KeywordEntry e = read_entry(t);
+        const std::string where = at + " (" + e.keyword + ")";
+        check_entry(t, e, where, errs);
+        if (!seen.insert(e.keyword).second) errs.push_back(where + ": duplicate keyword");
+        cat->entries_.push_back(std::move(e));
+      });
+  return ok ? std::move(cat) : nullptr;
 }
 
 const KeywordEntry* KeywordCatalogue::find(std::string_view keyword) const {

@@ -1,5 +1,7 @@
 #include "references.h"
 
+#include "catalogue_file.h"
+
 #include <toml++/toml.h>
 
 #include <set>
@@ -34,33 +36,18 @@ Reference read_reference(const toml::table& t) {
 
 std::unique_ptr<ReferenceCatalogue> ReferenceCatalogue::load(const std::filesystem::path& data_dir,
                                                              Diagnostics& diag) {
-  std::filesystem::path path = data_dir / "grammars" / "catalogues" / "references.toml";
-  toml::table root;
-  try {
-    root = toml::parse_file(path.string());
-  } catch (const toml::parse_error& e) {
-    diag.error(path.string(), -1, std::string("TOML: ") + std::string(e.description()), false);
-    return nullptr;
-  }
-  const toml::array* list = root["reference"].as_array();
-  std::vector<std::string> errs;
-  if (!list || list->empty()) errs.push_back("no [[reference]] entries");
   auto cat = std::make_unique<ReferenceCatalogue>();
   std::set<std::string> seen;
-  for (size_t i = 0; list && i < list->size(); ++i) {
-    const toml::table* t = (*list)[i].as_table();
-    std::string where = "reference[" + std::to_string(i) + "]";
-    if (!t) {
-      errs.push_back(where + ": not a table");
-      continue;
-    }
-    Reference r = read_reference(*t);
-    check_reference(r, where + " (" + r.id + ")", errs);
-    if (!seen.insert(r.id).second) errs.push_back(where + " (" + r.id + "): duplicate id");
-    cat->entries_.push_back(std::move(r));
-  }
-  for (const std::string& e : errs) diag.error(path.string(), -1, e, false);
-  return errs.empty() ? std::move(cat) : nullptr;
+  const bool ok = read_catalogue(
+      data_dir / "grammars" / "catalogues" / "references.toml", "reference", diag,
+      [&](const toml::table& t, const std::string& at, std::vector<std::string>& errs) {
+        Reference r = read_reference(t);
+        const std::string where = at + " (" + r.id + ")";
+        check_reference(r, where, errs);
+        if (!seen.insert(r.id).second) errs.push_back(where + ": duplicate id");
+        cat->entries_.push_back(std::move(r));
+      });
+  return ok ? std::move(cat) : nullptr;
 }
 
 const Reference* ReferenceCatalogue::find(std::string_view id) const {
