@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <ostream>
+#include <set>
 
 #include "classifier.h"
 #include "commands.h"
@@ -17,6 +18,7 @@
 #include "grammar.h"
 #include "localizer.h"
 #include "matcher.h"
+#include "parse_lane.h"
 #include "progress.h"
 #include "reader.h"
 #include "sessions.h"
@@ -47,68 +49,60 @@ struct StreamResult {
   std::string locale;  // "fr (0.93)"
 };
 
-// Everything one run shares: loaded data, the store, sessions, counters.
+// The stream a lane is reading, as the driver sees it.
+struct OpenStream {
+  SourceRecord source;
+  std::string serial;
+  int64_t utc_offset = 0;  // seconds; UTC = local time - offset
+  int64_t skip = 0;
+  int64_t first_line_no = 1;
+  int64_t connections = 0;  // connections its lines opened
+};
+
+// One running lane and what the driver holds of it.
+struct LaneSlot {
+  size_t input_index = 0;
+  std::unique_ptr<ParseLane> lane;
+  std::unique_ptr<ParsedBatch> batch;  // the batch being handled
+  size_t at = 0;                       // its next record
+  std::unique_ptr<StreamOpening> waiting;  // an opening put off (see open_stream)
+  std::optional<OpenStream> stream;
+  std::vector<StreamResult> results;
+  bool done = false;
+
+  bool has_record() const { return batch && at < batch->records.size(); }
+  const ParsedRecord& record() const { return batch->records[at]; }
+};
+
+// Everything one run shares: loaded data, the store, sessions, lanes, counters.
 struct Run {
   const IngestOptions& options;
   Streams io;
   Diagnostics diag;
   std::unique_ptr<Grammar> grammar;
-  std::unique_ptr<Matcher> matcher;
   std::unique_ptr<Localizer> localizer;
   std::unique_ptr<Store> store;
   std::unique_ptr<StoreSink> sink;
   std::unique_ptr<Sessions> sessions;
   std::unique_ptr<Progress> progress;
-  uint64_t bytes_done = 0, lines_done = 0;
-  std::vector<StreamResult> results;
+  LaneSetup lane_setup;
+  std::vector<std::unique_ptr<LaneSlot>> active;
+  std::set<int64_t> sources_reading;  // sources some lane is reading now
+  uint64_t bytes_finished = 0, lines_finished = 0;  // of lanes already done
+  std::vector<std::vector<StreamResult>> results;  // per input, in input order
+  std::vector<std::vector<Diagnostic>> lane_diags;  // per input, in input order
 };
 
-// Damaged lines of one kind in a stream: how many, and where the first one is.
-struct DamageSeen {
-  int64_t records = 0;
-  int64_t first_offset = -1;
-  int64_t first_line = 0;
-  void add(const Record& rec) {
-    if (records++ == 0) first_offset = rec.offset, first_line = rec.line_no;
-  }
-};
-
-// The state of one stream while its records go by.
-struct StreamState {
-  SourceRecord source;
-  std::string serial;
-  int64_t utc_offset = 0;  // seconds; UTC = local time - offset
-  int64_t lines_unparsed = 0;
-  DamageSeen binary, invalid_utf8;
-};
-
-void note_damage(StreamState& ss, const Record& rec) {
-  switch (inspect_text(rec.text)) {
-    case TextDamage::binary: ss.binary.add(rec); break;
-    case TextDamage::invalid_utf8: ss.invalid_utf8.add(rec); break;
-    case TextDamage::none: break;
-  }
+int64_t open_count(const Run& run) {
+  return run.sessions->stats().connections + static_cast<int64_t>(run.sessions->open_connections());
 }
 
-// One warning per kind and stream, at the first damaged line: the lines are stored as
-// they are (unparsed), so nothing is lost and the exit status stays 0.
-void report_damage(Diagnostics& diag, const std::string& stream, const DamageSeen& seen, const char* what) {
-  if (seen.records == 0) return;
-  diag.warning(stream, seen.first_offset,
-               "line " + std::to_string(seen.first_line) + " holds " + what + " (" +
-                   std::to_string(seen.records) + " unrecognised line(s) like it, kept as they are)");
-}
-
-void on_record(Run& run, StreamState& ss, const Record& rec) {
-  if (rec.comment) return;
-  Event ev;
-  if (!run.matcher->match(rec.body, ev) &&
-      (rec.body_spaced == rec.body || !run.matcher->match(rec.body_spaced, ev))) {
+void on_record(Run& run, OpenStream& ss, const ParsedRecord& rec) {
+  if (!rec.matched) {
     run.store->put_unparsed(ss.source.id, rec.line_no, rec.text);
-    ss.lines_unparsed += rec.physical_lines;
-    note_damage(ss, rec);
     return;
   }
+  const Event& ev = rec.event;
   switch (ev.type) {
     case EventType::log_version:
       ss.serial = std::string(ev.field(slot::serial));
@@ -127,132 +121,186 @@ void on_record(Run& run, StreamState& ss, const Record& rec) {
   if (ss.source.appliance.empty() && !appliance.empty()) ss.source.appliance = std::string(appliance);
   LineInfo info{appliance, rec.local_time ? rec.local_time - ss.utc_offset : 0,
                 LineRef{ss.source.id, rec.line_no}, rec.text};
+  const int64_t before = open_count(run);
   run.sessions->on_event(ev, info);
+  ss.connections += open_count(run) - before;
 }
 
-// Reads up to kFingerprintBytes into `head` (the log's identity) without losing bytes.
-std::string read_head(LogStream& stream, bool& ended) {
-  std::string head;
-  ended = false;
-  while (head.size() < kFingerprintBytes) {
-    std::string_view chunk = stream.read();
-    if (chunk.empty()) {
-      ended = true;
-      break;
+// Decides where a lane's stream starts: a log this database already holds (same first
+// bytes) is read on from where it stopped. When another lane is reading that same log
+// right now (the same file given twice, or a copy), the answer waits until that lane
+// has finished it, so its bytes are stored once. Returns false when put off.
+bool open_stream(Run& run, LaneSlot& slot, std::unique_ptr<StreamOpening>& opening) {
+  OpenStream ss;
+  if (auto known = run.store->find_source(opening->head)) {
+    if (run.sources_reading.count(known->id)) {
+      slot.waiting = std::move(opening);
+      return false;
     }
-    head.append(chunk);
-  }
-  return head;
-}
-
-// The stream's language: forced by --locale, else guessed from its first bytes.
-Localizer::Detection stream_locale(const Run& run, std::string_view head) {
-  if (run.options.locale != "auto") return {run.options.locale, 1.0};
-  return run.localizer->detect(head.substr(0, std::min<size_t>(head.size(), 4096)));
-}
-
-std::string describe(const Localizer::Detection& d) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%s (%.2f)", d.lang.c_str(), d.confidence);
-  return text;
-}
-
-// Size of the plain file a stream reads, -1 for anything else (compressed files and tar
-// bundles are finished files; stdin cannot be read on by a later run).
-int64_t plain_file_size(const LogStream& stream) {
-  struct stat st;
-  if (stream.packaging() != "plain" || stream.name() == "-" || ::stat(stream.name().c_str(), &st) != 0 ||
-      !S_ISREG(st.st_mode))
-    return -1;
-  return st.st_size;
-}
-
-// A plain file that changed size while it was read, or holds more than was read, is
-// being written: a last line without a newline may be half written.
-bool still_written(const LogStream& stream, int64_t size_before, int64_t bytes_read) {
-  if (size_before < 0) return false;
-  const int64_t size_after = plain_file_size(stream);
-  return size_after != size_before || size_after != bytes_read;
-}
-
-StreamResult ingest_stream(Run& run, LogStream& stream, int64_t mtime) {
-  const int64_t size_before = plain_file_size(stream);
-  const auto start = std::chrono::steady_clock::now();
-  StreamResult result{stream.name()};
-  bool ended = false;
-  std::string head = read_head(stream, ended);
-  if (head.empty()) {
-    result.note = "empty";
-    run.diag.warning(stream.name(), 0, "empty, nothing to read");
-    return result;
-  }
-  StreamState ss;
-  const Localizer::Detection locale = stream_locale(run, head);
-  result.locale = describe(locale);
-  int64_t skip = 0;
-  const std::string_view id_bytes = std::string_view(head).substr(0, kFingerprintBytes);
-  if (auto known = run.store->find_source(id_bytes)) {
     ss.source = *known;
-    skip = known->bytes;
+    ss.skip = known->bytes;
     ss.serial = known->appliance;
     ss.utc_offset = known->utc_offset;
   } else {
-    ss.source.path = stream.name();
-    ss.source.packaging = std::string(stream.packaging());
-    ss.source.locale = locale.lang;
-    ss.source.locale_confidence = locale.confidence;
+    ss.source.path = opening->name;
+    ss.source.packaging = opening->packaging;
+    ss.source.locale = opening->locale.lang;
+    ss.source.locale_confidence = opening->locale.confidence;
     ss.source.ingested_at = std::time(nullptr);
-    ss.source.id = run.store->add_source(ss.source);
   }
-  ss.source.fingerprint = fingerprint(id_bytes);
-  ss.source.fp_len = static_cast<int64_t>(id_bytes.size());
+  // Known from the start, so that another lane opening the same log finds it.
+  ss.source.fingerprint = fingerprint(opening->head);
+  ss.source.fp_len = static_cast<int64_t>(opening->head.size());
+  if (ss.source.id == 0) ss.source.id = run.store->add_source(ss.source);
+  ss.first_line_no = ss.source.lines + 1;
+  run.sources_reading.insert(ss.source.id);
+  slot.lane->answer(StreamPlan{ss.skip, ss.first_line_no});
+  slot.stream = std::move(ss);
+  slot.waiting.reset();
+  return true;
+}
 
-  FramerOptions fo;
-  fo.year = run.options.year;
-  fo.mtime = stream.mtime() ? stream.mtime() : mtime;
-  fo.first_line_no = ss.source.lines + 1;
-  fo.first_offset = skip;
-  fo.localizer = run.localizer.get();
-  fo.locale = locale.lang;
-  Framer framer(*run.grammar, *run.matcher, fo, stream.name(), run.diag);
-  const auto sink = [&](const Record& rec) { on_record(run, ss, rec); };
-  const int64_t before = run.sessions->stats().connections + static_cast<int64_t>(run.sessions->open_connections());
+void close_stream(Run& run, LaneSlot& slot, const StreamClosing& closing) {
+  StreamResult result{closing.name};
+  result.locale = closing.locale;
+  result.note = closing.note;
+  result.seconds = closing.seconds;
+  if (closing.opened && slot.stream) {
+    OpenStream& ss = *slot.stream;
+    result.lines = closing.lines;
+    result.unparsed = closing.unparsed;
+    result.parsed = result.lines - result.unparsed;
+    result.connections = ss.connections;
+    if (result.note.empty() && ss.skip > 0) result.note = "read on from line " + std::to_string(ss.first_line_no);
+    ss.source.bytes = std::max<int64_t>(ss.skip, closing.complete_bytes);
+    ss.source.lines += result.lines;
+    ss.source.lines_parsed += result.parsed;
+    ss.source.lines_unparsed += result.unparsed;
+    ss.source.utc_offset = ss.utc_offset;
+    run.store->update_source(ss.source);
+    run.sources_reading.erase(ss.source.id);
+    slot.stream.reset();
+    // A lane waiting for this log can go on now.
+    for (auto& other : run.active)
+      if (other->waiting) open_stream(run, *other, other->waiting);
+  }
+  slot.results.push_back(std::move(result));
+}
 
-  int64_t position = 0;  // decompressed bytes seen, including skipped ones
-  auto feed = [&](std::string_view chunk) {
-    const int64_t end = position + static_cast<int64_t>(chunk.size());
-    if (end > skip) framer.feed(chunk.substr(static_cast<size_t>(std::max<int64_t>(0, skip - position))), sink);
-    position = end;
-    run.progress->update(run.bytes_done + static_cast<uint64_t>(position), run.lines_done + framer.lines());
-  };
-  feed(head);
-  if (!ended)
-    for (std::string_view chunk = stream.read(); !chunk.empty(); chunk = stream.read()) feed(chunk);
-  framer.finish(sink, still_written(stream, size_before, position));
-  if (framer.held_offset() >= 0)
-    run.diag.warning(stream.name(), framer.held_offset(),
-                     "line " + std::to_string(framer.held_line_no()) +
-                         " has no newline yet and the file is being written: left for the next run");
-  report_damage(run.diag, stream.name(), ss.binary, "binary data (NUL or control bytes)");
-  report_damage(run.diag, stream.name(), ss.invalid_utf8, "invalid UTF-8");
+void show_progress(Run& run) {
+  uint64_t bytes = run.bytes_finished, lines = run.lines_finished;
+  for (const auto& s : run.active) bytes += s->lane->bytes(), lines += s->lane->lines();
+  run.progress->update(bytes, lines);
+}
 
-  result.lines = framer.lines();
-  result.unparsed = ss.lines_unparsed;
-  result.parsed = result.lines - result.unparsed;
-  result.connections = run.sessions->stats().connections +
-                       static_cast<int64_t>(run.sessions->open_connections()) - before;
-  if (position <= skip) result.note = "already ingested";
-  else if (skip > 0) result.note = "read on from line " + std::to_string(fo.first_line_no);
-  ss.source.bytes = std::max<int64_t>(skip, framer.complete_bytes());
-  ss.source.lines += result.lines;
-  ss.source.lines_parsed += result.parsed;
-  ss.source.lines_unparsed += result.unparsed;
-  ss.source.utc_offset = ss.utc_offset;
-  run.store->update_source(ss.source);
-  run.bytes_done += static_cast<uint64_t>(position);
-  run.lines_done += static_cast<uint64_t>(result.lines);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return result;
+// Takes the lane's items until it has a record to offer, is put off, or is done.
+void fill(Run& run, LaneSlot& slot) {
+  while (!slot.done && !slot.waiting && !slot.has_record()) {
+    if (slot.batch) slot.lane->recycle(std::move(slot.batch));
+    LaneItem item = slot.lane->next();
+    switch (item.kind) {
+      case LaneItem::Kind::opening: open_stream(run, slot, item.opening); break;
+      case LaneItem::Kind::batch:
+        slot.batch = std::move(item.batch);
+        slot.at = 0;
+        show_progress(run);
+        break;
+      case LaneItem::Kind::closing: close_stream(run, slot, *item.closing); break;
+      case LaneItem::Kind::done: slot.done = true; break;
+    }
+  }
+}
+
+// The key by which records of different lanes are merged: UTC time, and within one
+// second a debug-log line before a mail_logs line, since a dialogue's last lines share
+// the second of the connection's close and must reach it before the close hands it on.
+// A record without a time goes first (it belongs where its lane is).
+int64_t merge_key(const LaneSlot& slot) {
+  const ParsedRecord& r = slot.record();
+  if (r.local_time == 0) return INT64_MIN;
+  const bool dialogue = r.event.type == EventType::debug_sent || r.event.type == EventType::debug_rcvd;
+  return 2 * (r.local_time - (slot.stream ? slot.stream->utc_offset : 0)) + (dialogue ? 0 : 1);
+}
+
+void retire(Run& run, std::unique_ptr<LaneSlot> slot) {
+  run.bytes_finished += slot->lane->bytes();
+  run.lines_finished += slot->lane->lines();
+  run.lane_diags[slot->input_index] = slot->lane->diagnostics().all();
+  run.results[slot->input_index] = std::move(slot->results);
+}
+
+// Lanes run at once, at most: enough for a day's mail_logs and both debug logs, few
+// enough that their buffers stay small.
+constexpr size_t kLanes = 4;
+
+// The inputs in the order their lanes start: as given when all run at once, else by
+// the time of their first record (stable), so the lanes running together overlap in time.
+std::vector<size_t> lane_order(const Run& run, const std::vector<InputItem>& inputs) {
+  std::vector<size_t> order(inputs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (inputs.size() <= kLanes) return order;
+  std::vector<int64_t> first(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i)
+    first[i] = inputs[i].path == "-" ? 0 : first_record_time(inputs[i], run.lane_setup);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return first[a] < first[b]; });
+  return order;
+}
+
+// Runs every input through its lane and the records of all lanes, merged by log time,
+// through sessions and the store.
+void ingest_all(Run& run, const std::vector<InputItem>& inputs) {
+  run.results.resize(inputs.size());
+  run.lane_diags.resize(inputs.size());
+  const std::vector<size_t> order = lane_order(run, inputs);
+  size_t started = 0;
+  for (;;) {
+    while (run.active.size() < kLanes && started < order.size()) {
+      auto slot = std::make_unique<LaneSlot>();
+      slot->input_index = order[started++];
+      slot->lane = std::make_unique<ParseLane>(inputs[slot->input_index], run.lane_setup);
+      run.active.push_back(std::move(slot));
+    }
+    if (run.active.empty()) break;
+    LaneSlot* best = nullptr;
+    int64_t best_time = INT64_MAX, second_time = INT64_MAX;
+    for (size_t i = 0; i < run.active.size();) {
+      LaneSlot& slot = *run.active[i];
+      fill(run, slot);
+      if (slot.done) {
+        retire(run, std::move(run.active[i]));
+        run.active.erase(run.active.begin() + static_cast<std::ptrdiff_t>(i));
+        best = nullptr;  // slots moved: choose again
+        best_time = second_time = INT64_MAX;
+        i = 0;
+        continue;
+      }
+      if (slot.has_record()) {
+        const int64_t t = merge_key(slot);
+        if (!best || t < best_time) {
+          second_time = best ? best_time : second_time;
+          best = &slot, best_time = t;
+        } else if (t < second_time) {
+          second_time = t;
+        }
+      }
+      ++i;
+    }
+    if (!best) {
+      // Only lanes put off remain (cannot happen while the log they wait for is being
+      // read by an active lane); answer them rather than wait forever.
+      for (auto& s : run.active)
+        if (s->waiting) {
+          run.sources_reading.clear();
+          open_stream(run, *s, s->waiting);
+        }
+      continue;
+    }
+    // The chosen lane goes on while its records are not later than any other's.
+    do {
+      on_record(run, *best->stream, best->record());
+      ++best->at;
+    } while (best->has_record() && merge_key(*best) <= second_time);
+  }
 }
 
 uint64_t total_size(const std::vector<InputItem>& inputs) {
@@ -271,21 +319,21 @@ void print_results(const Run& run) {
   std::snprintf(line, sizeof line, "%-40s %10s %10s %9s %11s %8s  %s\n", "input", "lines", "recognised",
                 "unparsed", "connections", "seconds", "locale");
   out << line;
-  for (const auto& r : run.results) {
-    std::string name = r.name.size() > 40 ? "…" + r.name.substr(r.name.size() - 39) : r.name;
-    std::snprintf(line, sizeof line, "%-40s %10lld %10lld %9lld %11lld %8.2f", name.c_str(),
-                  static_cast<long long>(r.lines), static_cast<long long>(r.parsed),
-                  static_cast<long long>(r.unparsed), static_cast<long long>(r.connections), r.seconds);
-    if (!r.locale.empty()) std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), "  %s", r.locale.c_str());
-    out << line << (r.note.empty() ? "" : "  (" + r.note + ")") << "\n";
-  }
+  for (const auto& input : run.results)
+    for (const auto& r : input) {
+      std::string name = r.name.size() > 40 ? "…" + r.name.substr(r.name.size() - 39) : r.name;
+      std::snprintf(line, sizeof line, "%-40s %10lld %10lld %9lld %11lld %8.2f", name.c_str(),
+                    static_cast<long long>(r.lines), static_cast<long long>(r.parsed),
+                    static_cast<long long>(r.unparsed), static_cast<long long>(r.connections), r.seconds);
+      if (!r.locale.empty()) std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), "  %s", r.locale.c_str());
+      out << line << (r.note.empty() ? "" : "  (" + r.note + ")") << "\n";
+    }
 }
 
 bool load_data(Run& run) {
   const auto data_dir = resolve_data_dir(run.options.data_dir);
   run.grammar = Grammar::load(data_dir / "grammars", run.diag);
   if (!run.grammar) return false;
-  run.matcher = std::make_unique<Matcher>(*run.grammar);
   run.localizer = Localizer::load(data_dir / "locales", run.diag);
   if (!run.localizer) return false;
   if (run.options.locale != "auto" && !run.localizer->has_language(run.options.locale)) {
@@ -315,10 +363,14 @@ int run_ingest(const IngestOptions& options, Streams io) {
   run.sink = std::make_unique<StoreSink>(*run.store);
   run.sessions = std::make_unique<Sessions>(SessionOptions{options.idle_timeout, options.max_open}, *run.sink);
 
-  ReaderOptions reader_options;
-  for (const auto& input : inputs)
-    read_input(input, reader_options, run.diag,
-               [&](LogStream& stream) { run.results.push_back(ingest_stream(run, stream, input.mtime)); });
+  run.lane_setup.grammar = run.grammar.get();
+  run.lane_setup.localizer = run.localizer.get();
+  run.lane_setup.locale = options.locale;
+  run.lane_setup.year = options.year;
+  run.lane_setup.reader.chunk_bytes = size_t{256} << 10;
+  ingest_all(run, inputs);
+  for (const auto& lane : run.lane_diags)
+    for (const auto& item : lane) run.diag.add(item);
   run.sessions->finish_all();
   run.store->finish([](const Connection& c) { return classify(c); });
   run.progress->finish();

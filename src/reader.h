@@ -56,6 +56,7 @@ class LogStream {
 struct ReaderOptions {
   size_t chunk_bytes = size_t{1} << 20;  // size of each chunk handed over
   size_t queue_chunks = 8;               // chunks buffered between the threads
+  bool first_stream_only = false;        // a tar bundle: visit its first member only
 };
 
 // Calls `visit` once per logical log inside `input`, in order.

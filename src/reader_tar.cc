@@ -109,6 +109,7 @@ void visit_tar(ChunkSource& source, const std::string& path, std::string_view ou
     MemberSource member(a.get(), source, info.name, diag);
     ThreadedStream stream(std::move(info), member, options, diag);
     visit(stream);
+    if (options.first_stream_only) return;
   }
 }
 

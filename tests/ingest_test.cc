@@ -122,6 +122,41 @@ TEST_CASE("a file ingested again adds nothing, even renamed and compressed", "[i
   CHECK(rows(s.dir / "x.db", "SELECT count(*) FROM sources") == "1");
 }
 
+TEST_CASE("the same log given twice in one run is stored once", "[ingest]") {
+  Scratch s;
+  auto log = s.write("mail.current", kHeader + kDelivery);
+  fs::copy_file(log, s.dir / "copy.log");
+  REQUIRE(sh("gzip -c " + log.string() + " > " + (s.dir / "copy.gz").string()).status == 0);
+  // The lanes of one run read their inputs at the same time: the copies must wait for
+  // the first to be read, then find it whole.
+  auto run = ingest(s.dir / "x.db", log.string() + " " + (s.dir / "copy.log").string() + " " +
+                                        (s.dir / "copy.gz").string());
+  REQUIRE(run.status == 0);
+  CHECK(rows(s.dir / "x.db", "SELECT count(*) FROM sources") == "1");
+  CHECK(rows(s.dir / "x.db", "SELECT count(*) FROM connections") == "1");
+  size_t notes = 0;
+  for (size_t at = run.out.find("already ingested"); at != std::string::npos; at = run.out.find("already ingested", at + 1))
+    ++notes;
+  CHECK(notes == 2);
+}
+
+TEST_CASE("a log and a longer copy of it in one run are stored once, the copy read on", "[ingest]") {
+  Scratch s;
+  const std::string first = kHeader + kDelivery;
+  const std::string later =
+      "Wed Sep  6 13:14:00 2023 Info: New SMTP DCID 31 interface 10.13.102.10 address 10.13.101.32 port 25\n"
+      "Wed Sep  6 13:14:01 2023 Info: DCID 31 STARTTLS command not supported\n"
+      "Wed Sep  6 13:14:02 2023 Info: DCID 31 close\n";
+  auto shorter = s.write("a.log", first);
+  auto longer = s.write("b.log", first + later);
+  auto run = ingest(s.dir / "x.db", shorter.string() + " " + longer.string());
+  REQUIRE(run.status == 0);
+  CHECK(run.out.find("read on from line 9") != std::string::npos);
+  CHECK(rows(s.dir / "x.db", "SELECT count(*) FROM sources") == "1");
+  CHECK(rows(s.dir / "x.db", "SELECT lines FROM sources") == "11");
+  CHECK(rows(s.dir / "x.db", "SELECT conn_id FROM connections ORDER BY conn_id") == "30|31");
+}
+
 TEST_CASE("a file that has grown is read on from where it stopped", "[ingest]") {
   Scratch s;
   const std::string first = kHeader +

@@ -85,7 +85,7 @@ std::vector<std::string> verdicts(const fs::path& db) {
                "SELECT c.direction, c.conn_id, c.tls_outcome, c.confidence,"
                " (SELECT group_concat(code, ',') FROM (SELECT code FROM findings f"
                "  WHERE f.connection_id = c.id ORDER BY code))"
-               " FROM connections c ORDER BY c.direction, c.conn_id");
+               " FROM connections c ORDER BY 1, 2, 3, 4, 5");
 }
 
 const std::vector<std::string> kSeedTranscript = {
