@@ -16,7 +16,7 @@ TEST_DEPS := sqlite3 python3 gzip bzip2 xz-utils zstd tar chromium clang libclan
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test-deps build run test sanitize fuzz bench clean
+.PHONY: all deps test-deps build run test sanitize tsan fuzz bench clean
 
 all: build
 
@@ -56,6 +56,16 @@ sanitize: test-deps
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && MAILTLS_TEST_SCALE=0.25 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
+
+# The tests that run threads (parse lanes, the reader's decompression threads, whole
+# ingests of several inputs at once), built with ThreadSanitizer. A race makes the
+# instrumented binary exit with status 66, which fails the test that ran it.
+TSAN_TESTS := [lane],[ingest],[bad-input],[reader],[reliability],[localized]
+tsan: test-deps
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILTLS_TSAN=ON
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && MAILTLS_TEST_SCALE=0.25 TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
+	  tests/mailtls_tests '$(TSAN_TESTS)'
 
 # Each libFuzzer target for FUZZ_SECONDS, seeded from samples/ and tests/fuzz/corpus/.
 fuzz: test-deps

@@ -115,13 +115,14 @@ inline double size_scale() {
   return v > 0 ? v : 1.0;
 }
 
-// Whether the binaries under test are built with AddressSanitizer (they are built with
-// the tests). Their peak RSS then measures its quarantine and shadow memory, which grow
-// with the work done, so memory bounds are checked in the ordinary build only.
-#if defined(__SANITIZE_ADDRESS__)
+// Whether the binaries under test are built with AddressSanitizer or ThreadSanitizer
+// (they are built with the tests). Their peak RSS then measures the sanitizer's shadow
+// memory, which grows with the work done, so memory bounds are checked in the ordinary
+// build only.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 inline constexpr bool kUnderAddressSanitizer = true;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 inline constexpr bool kUnderAddressSanitizer = true;
 #else
 inline constexpr bool kUnderAddressSanitizer = false;

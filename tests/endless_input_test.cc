@@ -79,7 +79,7 @@ TEST_CASE("connections that never close get their verdicts from the idle time-ou
 
   INFO("peak RSS small " << small.max_rss_kb << " kB, large " << large.max_rss_kb << " kB");
   if (kUnderAddressSanitizer) {
-    WARN("built with AddressSanitizer: peak RSS is the sanitizer's, memory bound not checked");
+    WARN("built with a sanitizer: peak RSS is the sanitizer's, memory bound not checked");
   } else {
     CHECK(large.max_rss_kb < small.max_rss_kb * 3 / 2 + 16 * 1024);
   }
