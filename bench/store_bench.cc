@@ -4,8 +4,8 @@
 //
 //   build/bench/mailtls-store-bench DB FILE... [--data DIR]
 //
-// The files (plain logs, read in the order given, as `ingest` would) are framed and
-// matched first; the matched events are kept with their own copies of the text. Then
+// The files (plain logs) are framed and matched first; the matched events are kept with
+// their own copies of the text and merged by log time, as `ingest` merges its lanes. Then
 // each stage runs alone over what the one before produced, each timed on its own:
 // sessions (the events replayed), classifier (every finished connection), writes
 // (put_connection/put_message in the order the sessions handed them on, into a fresh
@@ -14,6 +14,7 @@
 // same files, except that every line claims the source of its file.
 #include <sys/resource.h>
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -118,6 +119,36 @@ void record_events(const std::string& text, int64_t source_id, const Grammar& gr
   framer.finish(sink);
 }
 
+// The events of all files in the order `ingest` hands them to the sessions: its parse
+// lanes merged by UTC time, a debug-log line before a mail_logs line of the same second,
+// an undated line where its lane is (cmd_ingest.cc, merge_key).
+std::vector<const RecordedEvent*> merge_by_time(const std::vector<std::vector<RecordedEvent>>& lanes) {
+  auto key = [](const RecordedEvent& e) {
+    if (e.line.time == 0) return INT64_MIN;
+    const bool dialogue = e.event.type == EventType::debug_sent || e.event.type == EventType::debug_rcvd;
+    return 2 * e.line.time + (dialogue ? 0 : 1);
+  };
+  std::vector<size_t> at(lanes.size(), 0);
+  std::vector<const RecordedEvent*> out;
+  for (;;) {
+    size_t best = lanes.size();
+    int64_t best_key = INT64_MAX, second_key = INT64_MAX;
+    for (size_t i = 0; i < lanes.size(); ++i) {
+      if (at[i] == lanes[i].size()) continue;
+      const int64_t k = key(lanes[i][at[i]]);
+      if (best == lanes.size() || k < best_key) {
+        second_key = best == lanes.size() ? second_key : best_key;
+        best = i, best_key = k;
+      } else if (k < second_key) {
+        second_key = k;
+      }
+    }
+    if (best == lanes.size()) return out;
+    do out.push_back(&lanes[best][at[best]++]);
+    while (at[best] < lanes[best].size() && key(lanes[best][at[best]]) <= second_key);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,7 +170,7 @@ int main(int argc, char** argv) {
 
   double t = cpu_seconds();
   Arena arena;
-  std::vector<RecordedEvent> events;
+  std::vector<std::vector<RecordedEvent>> lanes(files.size());
   size_t bytes = 0;
   for (size_t i = 0; i < files.size(); ++i) {
     std::ifstream in(files[i], std::ios::binary);
@@ -147,15 +178,16 @@ int main(int argc, char** argv) {
     buffer << in.rdbuf();
     const std::string text = buffer.str();
     bytes += text.size();
-    record_events(text, static_cast<int64_t>(i + 1), *grammar, matcher, arena, events);
+    record_events(text, static_cast<int64_t>(i + 1), *grammar, matcher, arena, lanes[i]);
   }
+  const std::vector<const RecordedEvent*> events = merge_by_time(lanes);
   const double parse = cpu_seconds() - t;
 
   t = cpu_seconds();
   RecordingSink sink;
   {
     Sessions sessions(SessionOptions{}, sink);
-    for (const auto& e : events) sessions.on_event(e.event, e.line);
+    for (const RecordedEvent* e : events) sessions.on_event(e->event, e->line);
     sessions.finish_all();
   }
   const double sessions = cpu_seconds() - t;
