@@ -37,8 +37,11 @@ void open_error(Diagnostics& diag, const std::string& path, const std::string& m
 // the last commit, never corrupt); a 64 MiB cache bounds SQLite's share of memory.
 // Temporary data stays in files: the sorter that builds an index holds the whole
 // table's keys, which in memory would grow with the input (450 MB at 1 GB of logs).
+// A new database gets 16 KiB pages (an existing one keeps its own): a quarter of the
+// pages to fetch, spill, log in the WAL and checkpoint, which took a quarter off the
+// CPU of the finish phases (index build and commit) at 200 MB of logs.
 bool set_write_pragmas(sql::Db& db, std::string* error) {
-  return db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+  return db.exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                  "PRAGMA cache_size=-65536; PRAGMA temp_store=FILE;",
                  error) == SQLITE_OK;
 }
