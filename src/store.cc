@@ -292,17 +292,17 @@ bool has_finding(const Verdict& v, std::string_view code) {
                      [&](const Finding& f) { return f.code == code; });
 }
 
-void bind_connection(sql::Stmt& q, const Connection& c, const Verdict& v) {
-  q.bind_int(1, c.id).bind_text(2, c.appliance).bind_text(3, direction_name(c.direction));
-  q.bind_int(4, c.conn_id).bind_int_or_null(5, c.started_at).bind_int_or_null(6, c.ended_at);
-  q.bind_text_or_null(7, c.peer_ip).bind_text_or_null(8, c.peer_host);
-  q.bind_text_or_null(9, c.domain).bind_text(10, v.outcome);
-  q.bind_text_or_null(11, c.tls_protocol).bind_text_or_null(12, c.tls_cipher);
-  q.bind_text_or_null(13, v.detail).bind_text(14, confidence_name(v.confidence));
-  q.bind_int(15, c.has_open).bind_int(16, c.has_close).bind_int_or_null(17, c.last_seen);
+void add_connection(sql::BatchInsert& q, const Connection& c, const Verdict& v) {
+  q.add_int(c.id).add_text(c.appliance).add_text(direction_name(c.direction));
+  q.add_int(c.conn_id).add_int_or_null(c.started_at).add_int_or_null(c.ended_at);
+  q.add_text_or_null(c.peer_ip).add_text_or_null(c.peer_host);
+  q.add_text_or_null(c.domain).add_text(v.outcome);
+  q.add_text_or_null(c.tls_protocol).add_text_or_null(c.tls_cipher);
+  q.add_text_or_null(v.detail).add_text(confidence_name(v.confidence));
+  q.add_int(c.has_open).add_int(c.has_close).add_int_or_null(c.last_seen);
   const int64_t messages = message_count(c);
-  q.bind_int(18, messages).bind_int(19, has_finding(v, "cleartext-fallback") ? messages : 0);
-  q.bind_text_or_null(20, c.local_ip);
+  q.add_int(messages).add_int(has_finding(v, "cleartext-fallback") ? messages : 0);
+  q.add_text_or_null(c.local_ip);
 }
 
 }  // namespace
@@ -320,8 +320,7 @@ void Store::put_connection(const Connection& c, const Verdict& v) {
 // id whose row and verdict rows are known to be gone (or never written).
 void Store::write_verdict_rows(const Connection& c, const Verdict& v) {
   Statements& s = *stmts_;
-  bind_connection(s.insert_connection, c, v);
-  s.run(s.insert_connection);
+  add_connection(s.connections, c, v);
   for (const Finding& f : v.findings)
     s.findings.add_int(c.id).add_text(f.code).add_text_or_null(f.detail);
   for (const EhloKeyword& k : v.keywords_before_tls)
@@ -365,12 +364,11 @@ void Store::put_message(const Message& m) {
         2, s.row_floor(m.id < s.message_base, s.recipients_first_rowid));
     s.run(s.delete_recipients);
   }
-  sql::Stmt& q = s.insert_message;
-  q.bind_int(1, m.id).bind_text(2, m.appliance).bind_int(3, m.mid);
-  q.bind_int_or_null(4, m.icid, -1).bind_text_or_null(5, m.mail_from);
-  q.bind_text_or_null(6, m.subject).bind_text_or_null(7, m.message_id);
-  q.bind_int_or_null(8, m.bytes, -1);
-  s.run(q);
+  sql::BatchInsert& q = s.messages;
+  q.add_int(m.id).add_text(m.appliance).add_int(m.mid);
+  q.add_int_or_null(m.icid, -1).add_text_or_null(m.mail_from);
+  q.add_text_or_null(m.subject).add_text_or_null(m.message_id);
+  q.add_int_or_null(m.bytes, -1);
   for (const Recipient& r : m.recipients)
     s.recipients.add_int(m.id).add_int(r.rid).add_text(r.address);
   s.check_batches();
@@ -531,6 +529,7 @@ std::optional<Connection> Store::load_connection(int64_t id) {
 std::vector<int64_t> Store::find_connections(std::string_view appliance, Direction dir,
                                              int64_t conn_id) {
   Statements& s = *stmts_;
+  if (mode_ == Mode::read_write) s.flush_all();
   sql::Stmt& q = appliance.empty() ? s.connections_by_key_any : s.connections_by_key;
   int p = 1;
   if (!appliance.empty()) q.bind_text(p++, appliance);
