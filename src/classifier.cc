@@ -276,11 +276,12 @@ Verdict classify(const Connection& connection) {
   TranscriptFacts tx = analyse_transcript(connection.transcript);
   Verdict v;
   Context x{connection, logs, tx, v};
-  v.evidence = tx.evidence;
+  v.evidence = std::move(tx.evidence);  // nothing below reads the walker's evidence
   if (!decide_by_transcript(x)) decide_by_logs(x);
   cite_tls_lines(v, logs);
-  v.keywords_before_tls = tx.before.keywords;
-  v.keywords_after_tls = tx.after.keywords;
+  // Nothing below reads the keyword lists either (add_findings takes tx.findings).
+  v.keywords_before_tls = std::move(tx.before.keywords);
+  v.keywords_after_tls = std::move(tx.after.keywords);
   add_findings(x);
   add_references(v);
   return v;

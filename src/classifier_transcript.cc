@@ -19,6 +19,7 @@ struct Exchange {
 std::vector<Exchange> group_exchanges(const std::vector<TranscriptLine>& lines) {
   std::vector<Exchange> out;
   bool awaiting = false;
+  std::string repaired;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].sender == Sender::client) {
       out.push_back({static_cast<int>(i), {}});
@@ -27,7 +28,7 @@ std::vector<Exchange> group_exchanges(const std::vector<TranscriptLine>& lines) 
     }
     if (out.empty() || !awaiting) out.push_back({-1, {}});
     out.back().reply.push_back(static_cast<int>(i));
-    awaiting = !split_reply_line(repair_reply_line(lines[i].text)).last;
+    awaiting = !split_reply_line(repair_reply_line(lines[i].text, repaired)).last;
   }
   return out;
 }
@@ -36,7 +37,8 @@ class Walker {
  public:
   explicit Walker(const std::vector<TranscriptLine>& lines)
       : lines_(lines), ex_(group_exchanges(lines)) {}
-  TranscriptFacts run();
+  void run();
+  TranscriptFacts take() { return std::move(f_); }  // once run() is done
 
  private:
   std::string verb(size_t e) const {
@@ -72,7 +74,8 @@ int Walker::find_command(size_t from, std::string_view a, std::string_view b) co
 
 int Walker::reply_code(size_t e) const {
   if (ex_[e].reply.empty()) return 0;
-  return split_reply_line(repair_reply_line(lines_[ex_[e].reply.front()].text)).code;
+  std::string repaired;
+  return split_reply_line(repair_reply_line(lines_[ex_[e].reply.front()].text, repaired)).code;
 }
 
 std::string Walker::reply_text(size_t e) const {
@@ -129,37 +132,38 @@ bool Walker::find_masking(bool ehlo_masked) {
 }  // namespace
 
 TranscriptFacts analyse_transcript(const std::vector<TranscriptLine>& lines) {
-  return Walker(lines).run();
+  Walker walker(lines);
+  walker.run();
+  return walker.take();
 }
 
 namespace {
 
-TranscriptFacts Walker::run() {
+void Walker::run() {
   int hello = find_command(0, "EHLO", "HELO");
   if (hello < 0) {
     if (find_masking(false)) f_.stage = TxStage::masked;
-    return f_;
+    return;
   }
   size_t e = static_cast<size_t>(hello);
   if (verb(e) == "HELO") {
     cite(ex_[e].command, "helo-command");
     f_.stage = TxStage::helo_only;
-    return f_;
+    return;
   }
-  if (ex_[e].reply.empty()) return f_;  // the EHLO reply is not in the transcript
+  if (ex_[e].reply.empty()) return;  // the EHLO reply is not in the transcript
   f_.before = parse_ehlo_reply(reply_lines(e));
   cite_ehlo_reply(e, f_.before, false);
   if (f_.before.rejected) {
     f_.stage = TxStage::ehlo_rejected;
     f_.detail = reply_text(e);
-    return f_;
+    return;
   }
   int starttls = find_command(e + 1, "STARTTLS");
   if (starttls >= 0)
     read_starttls(static_cast<size_t>(starttls));
   else
     read_without_starttls(e);
-  return f_;
 }
 
 void Walker::read_starttls(size_t e) {

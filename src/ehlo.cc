@@ -74,7 +74,7 @@ EhloKeyword parse_keyword_line(std::string_view text) {
 
 // The domain line is the first line unless that line holds a keyword and a later line
 // holds a host name: then the later one is where the server put its domain.
-int find_domain_line(const std::vector<std::string>& texts) {
+int find_domain_line(const std::vector<std::string_view>& texts) {
   if (texts.empty()) return -1;
   std::string_view first = first_word(texts[0]);
   if (looks_like_domain(first)) return 0;
@@ -123,17 +123,24 @@ ReplyLine split_reply_line(std::string_view line) {
   return out;
 }
 
-std::string repair_reply_line(std::string_view line) {
+std::string_view repair_reply_line(std::string_view line, std::string& storage) {
   line = trim(line);
   // Right-to-left rendering moves a final period to the front of the line.
   if (line.size() > 1 && line.front() == '.' && is_digit(line[1])) line.remove_prefix(1);
-  if (starts_with_reply_code(line)) return std::string(line);
+  if (starts_with_reply_code(line)) return line;
   // ... and a leading reply code to the end: "host ESMTP ready 220".
   if (line.size() > 4 && line[line.size() - 4] == ' ' && is_code_at(line, line.size() - 3)) {
-    std::string_view code = line.substr(line.size() - 3);
-    return std::string(code) + " " + std::string(trim(line.substr(0, line.size() - 4)));
+    const std::string_view code = line.substr(line.size() - 3);
+    const std::string_view rest = trim(line.substr(0, line.size() - 4));
+    storage.assign(code).append(" ").append(rest);
+    return storage;
   }
-  return std::string(line);
+  return line;
+}
+
+std::string repair_reply_line(std::string_view line) {
+  std::string storage;
+  return std::string(repair_reply_line(line, storage));
 }
 
 bool is_masked_token(std::string_view token) {
@@ -144,8 +151,8 @@ bool is_masked_token(std::string_view token) {
 }
 
 bool is_masked_banner(std::string_view line) {
-  std::string fixed = repair_reply_line(line);
-  ReplyLine r = split_reply_line(fixed);
+  std::string storage;
+  ReplyLine r = split_reply_line(repair_reply_line(line, storage));
   if (r.code != 220 || r.text.size() < 3) return false;
   return std::all_of(r.text.begin(), r.text.end(), [](char c) { return c == '*' || c == ' '; });
 }
@@ -156,12 +163,21 @@ std::string first_word_upper(std::string_view text) {
 
 EhloReply parse_ehlo_reply(const std::vector<std::string_view>& lines) {
   EhloReply r;
-  std::vector<std::string> texts;
+  // Each line's text views the line itself or, when it was repaired, its copy in
+  // `repaired` (reserved up front so that no copy moves).
+  std::vector<std::string_view> texts;
+  texts.reserve(lines.size());
+  std::vector<std::string> repaired;
+  std::string scratch;
   for (std::string_view raw : lines) {
-    std::string fixed = repair_reply_line(raw);
+    std::string_view fixed = repair_reply_line(raw, scratch);
+    if (fixed.data() == scratch.data()) {
+      if (repaired.empty()) repaired.reserve(lines.size());
+      fixed = repaired.emplace_back(scratch);
+    }
     ReplyLine rl = split_reply_line(fixed);
     if (r.code == 0 && rl.code != 0) r.code = rl.code;
-    texts.emplace_back(rl.text);
+    texts.push_back(rl.text);
   }
   r.rejected = r.code == 500 || r.code == 502 || r.code == 504;
   if (r.rejected || texts.empty()) return r;

@@ -50,6 +50,9 @@ ReplyLine split_reply_line(std::string_view line);
 // "mail.example.com ESMTP Service ready 220" -> "220 mail.example.com ESMTP Service ready".
 // A line that does not look damaged is returned unchanged.
 std::string repair_reply_line(std::string_view line);
+// The same without copying a line that needs no repair (most lines): the result views
+// `line`, or `storage`, which then holds the repaired text.
+std::string_view repair_reply_line(std::string_view line, std::string& storage);
 
 // True when the line starts with a 3-digit reply code (2xx to 5xx).
 bool starts_with_reply_code(std::string_view line);

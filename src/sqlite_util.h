@@ -121,8 +121,10 @@ class Stmt {
 // flush() before reading the table or deleting from it.
 class BatchInsert {
  public:
+  // `verb` starts the statement: "INSERT", or "INSERT OR REPLACE" for rows that may
+  // replace one with the same key (a row replaced within one batch: the later one wins).
   BatchInsert(sqlite3* db, std::string_view table, const std::vector<std::string>& columns,
-              int batch_rows = 64);
+              int batch_rows = 64, std::string_view verb = "INSERT");
   bool ok() const { return full_.ok() && single_.ok(); }
   int rc() const { return rc_; }  // first failure, SQLITE_OK when none
   const std::string& error() const { return error_; }

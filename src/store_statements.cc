@@ -21,6 +21,15 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
     : db(std::move(d)),
       path(std::move(db_path)),
       diag(&diagnostics),
+      connections(db.get(), "connections",
+                  {"id", "appliance", "direction", "conn_id", "started_at", "ended_at", "peer_ip",
+                   "peer_host", "domain", "tls_outcome", "tls_protocol", "tls_cipher",
+                   "tls_detail", "confidence", "has_open", "has_close", "last_seen", "messages",
+                   "fallback_messages", "local_ip"},
+                  16, "INSERT OR REPLACE"),
+      messages(db.get(), "messages",
+               {"id", "appliance", "mid", "icid", "mail_from", "subject", "message_id", "bytes"},
+               32, "INSERT OR REPLACE"),
       log_events(db.get(), "log_events",
                  {"connection_id", "seq", "kind", "time", "detail", "source_id", "line_no",
                   "line"},
@@ -36,16 +45,6 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
       recipients(db.get(), "recipients", {"message_id", "rid", "address"}, 16),
       unparsed(db.get(), "unparsed", {"source_id", "line_no", "text"}, kBatchRows) {
   sqlite3* h = db.get();
-  insert_connection = sql::Stmt(
-      h,
-      "INSERT OR REPLACE INTO connections (id, appliance, direction, conn_id, started_at,"
-      " ended_at, peer_ip, peer_host, domain, tls_outcome, tls_protocol, tls_cipher,"
-      " tls_detail, confidence, has_open, has_close, last_seen, messages, fallback_messages,"
-      " local_ip) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)");
-  insert_message = sql::Stmt(
-      h,
-      "INSERT OR REPLACE INTO messages (id, appliance, mid, icid, mail_from, subject,"
-      " message_id, bytes) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
   insert_source = sql::Stmt(
       h,
       "INSERT INTO sources (path, fingerprint, fp_len, bytes, lines, lines_parsed,"
@@ -125,11 +124,12 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
 }
 
 std::string Store::Statements::prepare_error() const {
-  for (const sql::BatchInsert* b : {&log_events, &transcript, &deliveries, &findings,
-                                    &ehlo_keywords, &recipients, &unparsed})
+  for (const sql::BatchInsert* b : {&connections, &messages, &log_events, &transcript,
+                                    &deliveries, &findings, &ehlo_keywords, &recipients,
+                                    &unparsed})
     if (!b->ok()) return b->error();
   for (const sql::Stmt* s :
-       {&insert_connection, &insert_message, &insert_source, &update_source,
+       {&insert_source, &update_source,
         &delete_recipients, &delete_connection_row, &delete_message_row, &move_deliveries,
         &recount_messages,
         &get_connection, &get_log, &get_transcript, &get_deliveries, &get_message,
@@ -154,14 +154,14 @@ void Store::Statements::run(sql::Stmt& s) {
 }
 
 void Store::Statements::check_batches() {
-  for (sql::BatchInsert* b : {&log_events, &transcript, &deliveries, &findings,
-                              &ehlo_keywords, &recipients, &unparsed})
+  for (sql::BatchInsert* b : {&connections, &messages, &log_events, &transcript,
+                              &deliveries, &findings, &ehlo_keywords, &recipients, &unparsed})
     if (b->rc() != SQLITE_OK) report(b->error());
 }
 
 void Store::Statements::flush_all() {
-  for (sql::BatchInsert* b : {&log_events, &transcript, &deliveries, &findings,
-                              &ehlo_keywords, &recipients, &unparsed})
+  for (sql::BatchInsert* b : {&connections, &messages, &log_events, &transcript,
+                              &deliveries, &findings, &ehlo_keywords, &recipients, &unparsed})
     b->flush();
   check_batches();
 }

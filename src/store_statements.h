@@ -72,9 +72,10 @@ struct Store::Statements {
   int64_t recipients_first_rowid = 0;
 
   // Writes.
-  sql::Stmt insert_connection, insert_message, insert_source, update_source;
-  sql::BatchInsert log_events, transcript, deliveries, findings, ehlo_keywords, recipients,
-      unparsed;
+  sql::Stmt insert_source, update_source;
+  // Connections and messages replace the row of the same id (a rewrite).
+  sql::BatchInsert connections, messages, log_events, transcript, deliveries, findings,
+      ehlo_keywords, recipients, unparsed;
   std::array<sql::Stmt, kChildCount> delete_children_stmt;
   sql::Stmt delete_recipients, delete_connection_row, delete_message_row, move_deliveries;
   sql::Stmt recount_messages;

@@ -578,3 +578,25 @@ TEST_CASE("a fragment beyond the window is not merged", "[store]") {
   st->finish(fake_classify);
   CHECK(count(dir.db(), "SELECT count(*) FROM connections") == 2);
 }
+
+TEST_CASE("rows written by the store pass the schema's CHECK constraints", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  for (Direction d : {Direction::inbound, Direction::outbound})
+    for (Confidence conf : {Confidence::high, Confidence::medium, Confidence::low}) {
+      Connection c = outbound(*st, st->new_connection_id(), 100, 200);
+      c.direction = d;
+      c.transcript = {said(Sender::client, 101, "EHLO a"), said(Sender::server, 102, "250 ok")};
+      Verdict v;
+      v.confidence = conf;
+      v.keywords_before_tls.push_back({"STARTTLS", ""});
+      v.keywords_after_tls.push_back({"SIZE", "100"});
+      st->put_connection(c, v);
+    }
+  st->finish(fake_classify);
+  REQUIRE(diag.all().empty());
+  CHECK(count(dir.db(), "SELECT count(DISTINCT direction || confidence) FROM connections") == 6);
+  // integrity_check also evaluates every CHECK constraint on every row.
+  CHECK(text(dir.db(), "PRAGMA integrity_check") == "ok");
+}
