@@ -60,7 +60,7 @@ sanitize: test-deps
 # The tests that run threads (parse lanes, the reader's decompression threads, whole
 # ingests of several inputs at once), built with ThreadSanitizer. A race makes the
 # instrumented binary exit with status 66, which fails the test that ran it.
-TSAN_TESTS := [lane],[ingest],[bad-input],[reader],[reliability],[localized]
+TSAN_TESTS := [lane],[write_queue],[ingest],[bad-input],[reader],[reliability],[localized]
 tsan: test-deps
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILTLS_TSAN=ON
 	cmake --build build-tsan -j $(JOBS)

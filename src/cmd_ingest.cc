@@ -24,21 +24,24 @@
 #include "sessions.h"
 #include "store.h"
 #include "text_damage.h"
+#include "write_queue.h"
 
 namespace mailtls {
 namespace {
 
-// Hands finished connections to the classifier and the store.
+// Hands finished connections to the writer thread, which classifies and stores them.
+// Ids come from the store's atomic counters, so sessions never wait for the writer.
 class StoreSink : public SessionSink {
  public:
-  explicit StoreSink(Store& store) : store_(store) {}
+  StoreSink(Store& store, WriteQueue& writes) : store_(store), writes_(writes) {}
   int64_t new_connection_id() override { return store_.new_connection_id(); }
   int64_t new_message_id() override { return store_.new_message_id(); }
-  void connection_finished(Connection&& c) override { store_.put_connection(c, classify(c)); }
-  void message_finished(Message&& m) override { store_.put_message(m); }
+  void connection_finished(Connection&& c) override { writes_.put_connection(std::move(c)); }
+  void message_finished(Message&& m) override { writes_.put_message(std::move(m)); }
 
  private:
   Store& store_;
+  WriteQueue& writes_;
 };
 
 struct StreamResult {
@@ -82,6 +85,9 @@ struct Run {
   std::unique_ptr<Grammar> grammar;
   std::unique_ptr<Localizer> localizer;
   std::unique_ptr<Store> store;
+  // Every Store call but the id counters goes through `writes` (the writer thread).
+  // Declared after `store`: destroyed first, so the thread ends before the Store does.
+  std::unique_ptr<WriteQueue> writes;
   std::unique_ptr<StoreSink> sink;
   std::unique_ptr<Sessions> sessions;
   std::unique_ptr<Progress> progress;
@@ -99,7 +105,7 @@ int64_t open_count(const Run& run) {
 
 void on_record(Run& run, OpenStream& ss, const ParsedRecord& rec) {
   if (!rec.matched) {
-    run.store->put_unparsed(ss.source.id, rec.line_no, rec.text);
+    run.writes->put_unparsed(ss.source.id, rec.line_no, rec.text);
     return;
   }
   const Event& ev = rec.event;
@@ -132,7 +138,9 @@ void on_record(Run& run, OpenStream& ss, const ParsedRecord& rec) {
 // has finished it, so its bytes are stored once. Returns false when put off.
 bool open_stream(Run& run, LaneSlot& slot, std::unique_ptr<StreamOpening>& opening) {
   OpenStream ss;
-  if (auto known = run.store->find_source(opening->head)) {
+  std::optional<SourceRecord> known;
+  run.writes->call([&](Store& store) { known = store.find_source(opening->head); });
+  if (known) {
     if (run.sources_reading.count(known->id)) {
       slot.waiting = std::move(opening);
       return false;
@@ -151,7 +159,7 @@ bool open_stream(Run& run, LaneSlot& slot, std::unique_ptr<StreamOpening>& openi
   // Known from the start, so that another lane opening the same log finds it.
   ss.source.fingerprint = fingerprint(opening->head);
   ss.source.fp_len = static_cast<int64_t>(opening->head.size());
-  if (ss.source.id == 0) ss.source.id = run.store->add_source(ss.source);
+  if (ss.source.id == 0) run.writes->call([&](Store& store) { ss.source.id = store.add_source(ss.source); });
   ss.first_line_no = ss.source.lines + 1;
   run.sources_reading.insert(ss.source.id);
   slot.lane->answer(StreamPlan{ss.skip, ss.first_line_no});
@@ -177,7 +185,7 @@ void close_stream(Run& run, LaneSlot& slot, const StreamClosing& closing) {
     ss.source.lines_parsed += result.parsed;
     ss.source.lines_unparsed += result.unparsed;
     ss.source.utc_offset = ss.utc_offset;
-    run.store->update_source(ss.source);
+    run.writes->post([source = ss.source](Store& store) { store.update_source(source); });
     run.sources_reading.erase(ss.source.id);
     slot.stream.reset();
     // A lane waiting for this log can go on now.
@@ -360,7 +368,8 @@ int run_ingest(const IngestOptions& options, Streams io) {
   const auto inputs = expand_inputs(options.inputs, run.diag);
   const bool show = options.progress < 0 ? isatty(STDERR_FILENO) != 0 : options.progress > 0;
   run.progress = std::make_unique<Progress>(io.err, show, total_size(inputs));
-  run.sink = std::make_unique<StoreSink>(*run.store);
+  run.writes = std::make_unique<WriteQueue>(*run.store, classify);
+  run.sink = std::make_unique<StoreSink>(*run.store, *run.writes);
   run.sessions = std::make_unique<Sessions>(SessionOptions{options.idle_timeout, options.max_open}, *run.sink);
 
   run.lane_setup.grammar = run.grammar.get();
@@ -372,7 +381,7 @@ int run_ingest(const IngestOptions& options, Streams io) {
   for (const auto& lane : run.lane_diags)
     for (const auto& item : lane) run.diag.add(item);
   run.sessions->finish_all();
-  run.store->finish([](const Connection& c) { return classify(c); });
+  run.writes->call([](Store& store) { store.finish([](const Connection& c) { return classify(c); }); });
   run.progress->finish();
   print_results(run);
   return report(run, run.diag.any_data_lost() ? 1 : 0);

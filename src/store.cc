@@ -271,10 +271,22 @@ std::optional<SourceRecord> Store::source(int64_t id) {
 
 // ---- Writing ----
 
-int64_t Store::new_connection_id() { return next_connection_id_++; }
-int64_t Store::new_message_id() { return next_message_id_++; }
+// Relaxed: an id only needs to be unique; the rows that carry it reach the writer
+// through the queue's mutex, which orders everything else.
+int64_t Store::new_connection_id() {
+  return next_connection_id_.fetch_add(1, std::memory_order_relaxed);
+}
+int64_t Store::new_message_id() { return next_message_id_.fetch_add(1, std::memory_order_relaxed); }
 
 namespace {
+
+// Never hands out `id` again, even while another thread takes ids from `next`.
+void raise_past(std::atomic<int64_t>& next, int64_t id) {
+  int64_t current = next.load(std::memory_order_relaxed);
+  while (id >= current &&
+         !next.compare_exchange_weak(current, id + 1, std::memory_order_relaxed)) {
+  }
+}
 
 // The connection's messages as the summary counts them (docs/reports.md): outbound the
 // distinct messages with a delivered delivery, inbound those started on it.
@@ -310,7 +322,7 @@ void add_connection(sql::BatchInsert& q, const Connection& c, const Verdict& v) 
 void Store::put_connection(const Connection& c, const Verdict& v) {
   if (!writable("put_connection")) return;
   Statements& s = *stmts_;
-  if (c.id >= next_connection_id_) next_connection_id_ = c.id + 1;  // never hand it out again
+  raise_past(next_connection_id_, c.id);
   if (s.written_before(c.id, s.connection_base, s.connection_written))
     s.delete_children(c.id, c.id < s.connection_base);
   write_connection_rows(c, v);
@@ -357,7 +369,7 @@ void Store::write_connection_rows(const Connection& c, const Verdict& v) {
 void Store::put_message(const Message& m) {
   if (!writable("put_message")) return;
   Statements& s = *stmts_;
-  if (m.id >= next_message_id_) next_message_id_ = m.id + 1;
+  raise_past(next_message_id_, m.id);
   if (s.written_before(m.id, s.message_base, s.message_written)) {
     s.flush_all();
     s.delete_recipients.bind_int(1, m.id).bind_int(

@@ -16,9 +16,12 @@
 // - finish() builds the indexes (schema_indexes.sql), runs reconcile(), and commits.
 //   If any write failed, finish() rolls back instead and reports why. After finish(),
 //   the Store can still be read; writes are refused (a Diagnostic, not a crash).
-// - A Store is used by one thread at a time (the connection is opened without mutex).
+// - A Store is used by one thread at a time (the connection is opened without mutex),
+//   except new_connection_id() and new_message_id(): they are atomic, so the parsing
+//   thread can hand out ids while a writer thread writes (write_queue.h).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -109,7 +112,7 @@ class Store {
   sqlite3* db_ = nullptr;
   Mode mode_ = Mode::read_only;
   bool finished_ = false;
-  int64_t next_connection_id_ = 1, next_message_id_ = 1;
+  std::atomic<int64_t> next_connection_id_{1}, next_message_id_{1};
   std::unique_ptr<Statements> stmts_;
   Diagnostics* diag_ = nullptr;
 };
