@@ -30,6 +30,15 @@ int groups_needed(const LineKind& k) {
   return n;
 }
 
+// Python-repr quoting, as `unquote` declares it: one ' or " off the front, then one off
+// the end of what is left. A capture that took part stays non-null even when emptied.
+std::string_view unquote(std::string_view s) {
+  auto quote = [](char c) { return c == '\'' || c == '"'; };
+  if (!s.empty() && quote(s.front())) s.remove_prefix(1);
+  if (!s.empty() && quote(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 bool try_kind(const LineKind& k, std::string_view body, Event& out) {
   const re2::StringPiece text(body.data(), body.size());
   if (k.event == EventType::other) {
@@ -42,8 +51,10 @@ bool try_kind(const LineKind& k, std::string_view body, Event& out) {
   if (!k.re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups, n)) return false;
   out = Event{&k, k.event, {}};
   for (size_t slot = 0; slot < kMaxSlots; ++slot)
-    if (int g = k.slot_group[slot]; g > 0 && groups[g].data())
-      out.fields[slot] = std::string_view(groups[g].data(), groups[g].size());
+    if (int g = k.slot_group[slot]; g > 0 && groups[g].data()) {
+      const std::string_view field(groups[g].data(), groups[g].size());
+      out.fields[slot] = k.slot_unquote[slot] ? unquote(field) : field;
+    }
   return true;
 }
 
