@@ -1,8 +1,25 @@
 #include "matcher.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
+
+#include "pattern_words.h"
 
 namespace mailtls {
+
+struct Matcher::Candidates {
+  std::vector<const LineKind*> kinds;  // in grammar order
+  // A list that is not split and has many kinds: one pass finds which of them match
+  // (null for a short list, tried in order, or if the set failed).
+  std::unique_ptr<RE2::Set> set;
+  // A split list: the body's word number `word` picks the part to try.
+  int word = -1;
+  std::map<std::string, std::unique_ptr<Candidates>, std::less<>> by_word;
+  std::unique_ptr<Candidates> absent;  // bodies with fewer words
+  std::unique_ptr<Candidates> rest;    // a word no kind fixes: only the kinds that fix none
+};
+
 namespace {
 
 // The loader refuses event kinds with more capturing groups than this.
@@ -73,30 +90,131 @@ constexpr size_t kSetMinKinds = 5;
 // anyway, matching falls back to trying the kinds one by one.
 constexpr int64_t kSetMaxMem = int64_t{64} << 20;
 
+// Splitting looks at words 1..kMaxSplitWord (word 0 is the token), at most this deep.
+constexpr size_t kMaxSplitWord = 6;
+constexpr int kMaxSplitDepth = 3;
+
+// Word `index` of `body` (pieces between single spaces), nullopt when it has fewer.
+std::optional<std::string_view> nth_word(std::string_view body, size_t index) {
+  size_t start = 0;
+  for (size_t i = 0; i < index; ++i) {
+    const size_t space = body.find(' ', start);
+    if (space == std::string_view::npos) return std::nullopt;
+    start = space + 1;
+  }
+  return body.substr(start, body.find(' ', start) - start);
+}
+
+// The analysis reads patterns as case-sensitive RE2 syntax, which the loader's options are.
+PatternWords words_of(const LineKind& k) {
+  const RE2::Options& o = k.re->options();
+  if (!o.case_sensitive() || o.literal() || o.never_nl() || o.posix_syntax()) return PatternWords();
+  return PatternWords(k.re->pattern());
+}
+
+void build_set(std::vector<const LineKind*>& kinds, std::unique_ptr<RE2::Set>& out) {
+  if (kinds.size() < kSetMinKinds) return;
+  RE2::Options options = kinds.front()->re->options();
+  options.set_max_mem(kSetMaxMem);
+  auto set = std::make_unique<RE2::Set>(options, RE2::ANCHOR_BOTH);
+  for (const LineKind* k : kinds)
+    if (set->Add(k->re->pattern(), nullptr) < 0) return;  // loaded kinds always compile
+  if (set->Compile()) out = std::move(set);
+}
+
 }  // namespace
 
 Matcher::Matcher(const Grammar& grammar) : grammar_(grammar) {
+  std::vector<const LineKind*> numeric, any;
+  std::unordered_map<std::string_view, std::vector<const LineKind*>> by_token;
   for (const auto& k : grammar_.kinds()) {
-    if (k->token == "#") numeric_.kinds.push_back(k.get());
-    else if (k->token == "*") any_.kinds.push_back(k.get());
-    else by_token_[k->token].kinds.push_back(k.get());
+    if (k->token == "#") numeric.push_back(k.get());
+    else if (k->token == "*") any.push_back(k.get());
+    else by_token[k->token].push_back(k.get());
   }
-  build_set(numeric_);
-  build_set(any_);
-  for (auto& [token, c] : by_token_) build_set(c);
+  numeric_ = build(std::move(numeric), 0);
+  any_ = build(std::move(any), 0);
+  for (auto& [token, kinds] : by_token) by_token_[token] = build(std::move(kinds), 0);
 }
 
-void Matcher::build_set(Candidates& c) {
-  if (c.kinds.size() < kSetMinKinds) return;
-  RE2::Options options = c.kinds.front()->re->options();
-  options.set_max_mem(kSetMaxMem);
-  auto set = std::make_unique<RE2::Set>(options, RE2::ANCHOR_BOTH);
-  for (const LineKind* k : c.kinds)
-    if (set->Add(k->re->pattern(), nullptr) < 0) return;  // loaded kinds always compile
-  if (set->Compile()) c.set = std::move(set);
+Matcher::~Matcher() = default;
+
+// Splits `kinds` on the word that the most of them fix (then the one with the most
+// values), if some part comes out shorter; each part keeps grammar order and is split
+// again the same way. A kind goes to every part whose value it allows, and to the
+// `rest` part when it does not fix that word.
+std::unique_ptr<Matcher::Candidates> Matcher::build(std::vector<const LineKind*> kinds, int depth) {
+  auto c = std::make_unique<Candidates>();
+  c->kinds = std::move(kinds);
+  if (c->kinds.size() >= 2 && depth < kMaxSplitDepth) {
+    std::vector<PatternWords> patterns;
+    for (const LineKind* k : c->kinds) patterns.push_back(words_of(*k));
+    size_t best_word = 0, best_fixed = 0, best_values = 0;
+    std::vector<WordValues> best;
+    for (size_t w = 1; w <= kMaxSplitWord; ++w) {
+      std::vector<WordValues> values;
+      std::set<std::string> distinct;
+      size_t fixed = 0;
+      bool absent = false;
+      for (const auto& p : patterns) {
+        values.push_back(p.word(w));
+        if (!values.back().fixed) continue;
+        ++fixed;
+        distinct.insert(values.back().words.begin(), values.back().words.end());
+        absent = absent || values.back().absent;
+      }
+      const size_t parts = distinct.size() + (absent ? 1 : 0);
+      if (fixed < 2 || parts < 2) continue;
+      if (fixed > best_fixed || (fixed == best_fixed && parts > best_values)) {
+        best_word = w;
+        best_fixed = fixed;
+        best_values = parts;
+        best = std::move(values);
+      }
+    }
+    if (best_word > 0) {
+      auto part = [&](auto takes) {
+        std::vector<const LineKind*> kinds;
+        for (size_t i = 0; i < c->kinds.size(); ++i)
+          if (!best[i].fixed || takes(best[i])) kinds.push_back(c->kinds[i]);
+        return kinds;
+      };
+      std::map<std::string, std::vector<const LineKind*>, std::less<>> by_word;
+      for (const auto& v : best)
+        for (const auto& word : v.words)
+          if (!by_word.count(word))
+            by_word[word] = part([&](const WordValues& x) {
+              return std::binary_search(x.words.begin(), x.words.end(), word);
+            });
+      auto absent = part([](const WordValues& x) { return x.absent; });
+      auto rest = part([](const WordValues&) { return false; });
+      size_t largest = std::max(absent.size(), rest.size());
+      for (const auto& [word, kinds] : by_word) largest = std::max(largest, kinds.size());
+      if (largest < c->kinds.size()) {
+        c->word = static_cast<int>(best_word);
+        for (auto& [word, kinds] : by_word) c->by_word[word] = build(std::move(kinds), depth + 1);
+        c->absent = build(std::move(absent), depth + 1);
+        c->rest = build(std::move(rest), depth + 1);
+        return c;
+      }
+    }
+  }
+  build_set(c->kinds, c->set);
+  return c;
 }
 
-bool Matcher::match_in(const Candidates& c, std::string_view body, Event& out) const {
+bool Matcher::match_in(const Candidates& root, std::string_view body, Event& out) const {
+  const Candidates* part = &root;
+  while (part->word >= 0) {
+    const auto word = nth_word(body, static_cast<size_t>(part->word));
+    if (!word) {
+      part = part->absent.get();
+    } else {
+      const auto it = part->by_word.find(*word);
+      part = it != part->by_word.end() ? it->second.get() : part->rest.get();
+    }
+  }
+  const Candidates& c = *part;
   if (!c.set) return try_kinds(c.kinds, body, out);
   hits_.clear();  // reused: no allocation per line once it has grown
   RE2::Set::ErrorInfo error;
@@ -117,18 +235,18 @@ bool Matcher::match(std::string_view body, Event& out) const {
   body = trim_trailing_blanks(body);
   if (body.empty()) return false;
   if (is_digit(body.front())) {
-    if (match_in(numeric_, body, out)) return true;
+    if (match_in(*numeric_, body, out)) return true;
   } else if (auto it = by_token_.find(first_word(body)); it != by_token_.end()) {
-    if (match_in(it->second, body, out)) return true;
+    if (match_in(*it->second, body, out)) return true;
   }
-  if (match_in(any_, body, out)) return true;
+  if (match_in(*any_, body, out)) return true;
   out = Event{};
   return false;
 }
 
 bool Matcher::has_token_for(std::string_view text) const {
   if (text.empty()) return false;
-  if (is_digit(text.front())) return !numeric_.kinds.empty();
+  if (is_digit(text.front())) return !numeric_->kinds.empty();
   return by_token_.count(first_word(text)) > 0;
 }
 

@@ -1,8 +1,15 @@
 // Stage 4, the matcher: finds the line kind of a record body and extracts its fields.
 // Dispatch is on the body's first word (a fixed token, "#" for a number); among that
 // token's candidate kinds, the first in grammar order whose pattern matches the whole
-// body wins ("*" kinds are tried last). One RE2::Set pass over the body picks the kind,
-// then one capturing match extracts its fields. Fields are views into the body.
+// body wins ("*" kinds are tried last). Fields are views into the body.
+//
+// The result is that of trying the token's kinds in grammar order, but most bodies need
+// one RE2 call: at load, the patterns' own text tells which later word of the body each
+// kind fixes ("MID \d+ queued ..." fixes the third word to "queued", see pattern_words.h),
+// and the token's kinds are split on the word that tells most of them apart, again
+// within each part if that helps. A body then only meets the kinds that fix its word to
+// the value it has, plus those that fix nothing there, still in grammar order. A list
+// that stays long is matched through one RE2::Set pass, then one capturing match.
 #pragma once
 
 #include <re2/set.h>
@@ -29,6 +36,7 @@ struct Event {
 class Matcher {
  public:
   explicit Matcher(const Grammar& grammar);
+  ~Matcher();
   // Fills `out` and returns true when a kind matches `body`.
   bool match(std::string_view body, Event& out) const;
   // True when the first word of `text` is a dispatch token of some kind: used by the
@@ -36,20 +44,16 @@ class Matcher {
   bool has_token_for(std::string_view text) const;
 
  private:
-  // The kinds one token selects, in grammar order, and a set of all their patterns so
-  // that one DFA pass finds which of them match (trying them one by one costs a
-  // failed match per kind on long candidate lists such as "MID").
-  struct Candidates {
-    std::vector<const LineKind*> kinds;
-    std::unique_ptr<RE2::Set> set;  // null for a short list (tried in order), or if the set failed
-  };
-  static void build_set(Candidates& c);
+  // The kinds one token selects, in grammar order, split by a word of the body into
+  // shorter lists (defined in matcher.cc).
+  struct Candidates;
+  static std::unique_ptr<Candidates> build(std::vector<const LineKind*> kinds, int depth);
   bool match_in(const Candidates& c, std::string_view body, Event& out) const;
 
   const Grammar& grammar_;
-  std::unordered_map<std::string_view, Candidates> by_token_;  // views into kinds' tokens
-  Candidates numeric_;  // token "#"
-  Candidates any_;      // token "*"
+  std::unordered_map<std::string_view, std::unique_ptr<Candidates>> by_token_;  // views into kinds' tokens
+  std::unique_ptr<Candidates> numeric_;  // token "#"
+  std::unique_ptr<Candidates> any_;      // token "*"
   mutable std::vector<int> hits_;  // the set's matches for the body being matched
 };
 
