@@ -8,8 +8,19 @@
 
 namespace mailtls {
 
+struct Matcher::Run {
+  const LineKind* kind = nullptr;
+  int needed = 0;  // the highest group that feeds a slot: fewer submatches, faster RE2 paths
+  // A kind with fields whose pattern ends in "(?P<name>.*)": the pattern before that group,
+  // matched at the start of the body, and the group's number. The group is then the rest
+  // of the body. RE2's one-pass engine costs a few ns per byte, and the rest (a reply, a
+  // response) is often most of the body; the head alone stops where it matched.
+  std::unique_ptr<RE2> head;
+  int rest_group = 0;
+};
+
 struct Matcher::Candidates {
-  std::vector<const LineKind*> kinds;  // in grammar order
+  std::vector<const Run*> kinds;  // in grammar order
   // A list that is not split and has many kinds: one pass finds which of them match
   // (null for a short list, tried in order, or if the set failed).
   std::unique_ptr<RE2::Set> set;
@@ -40,7 +51,6 @@ std::string_view trim_trailing_blanks(std::string_view s) {
   return s;
 }
 
-// Only the groups that feed a slot are asked for: fewer submatches, faster RE2 paths.
 int groups_needed(const LineKind& k) {
   int n = 0;
   for (int g : k.slot_group) n = std::max(n, g);
@@ -56,7 +66,10 @@ std::string_view unquote(std::string_view s) {
   return s;
 }
 
-bool try_kind(const LineKind& k, std::string_view body, Event& out) {
+}  // namespace
+
+bool Matcher::try_run(const Run& run, std::string_view body, Event& out) {
+  const LineKind& k = *run.kind;
   const re2::StringPiece text(body.data(), body.size());
   if (k.event == EventType::other) {
     if (!k.re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, nullptr, 0)) return false;
@@ -64,8 +77,13 @@ bool try_kind(const LineKind& k, std::string_view body, Event& out) {
     return true;
   }
   re2::StringPiece groups[kMaxGroups + 1];
-  const int n = groups_needed(k) + 1;
-  if (!k.re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups, n)) return false;
+  if (run.head) {
+    const int n = std::min(run.needed, run.rest_group - 1) + 1;
+    if (!run.head->Match(text, 0, text.size(), RE2::ANCHOR_START, groups, n)) return false;
+    groups[run.rest_group] = text.substr(groups[0].size());
+  } else if (!k.re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups, run.needed + 1)) {
+    return false;
+  }
   out = Event{&k, k.event, {}};
   for (size_t slot = 0; slot < kMaxSlots; ++slot)
     if (int g = k.slot_group[slot]; g > 0 && groups[g].data()) {
@@ -75,11 +93,7 @@ bool try_kind(const LineKind& k, std::string_view body, Event& out) {
   return true;
 }
 
-bool try_kinds(const std::vector<const LineKind*>& kinds, std::string_view body, Event& out) {
-  for (const LineKind* k : kinds)
-    if (try_kind(*k, body, out)) return true;
-  return false;
-}
+namespace {
 
 // Below this many kinds, trying them in order is cheaper than a set: a failing try stops
 // at the first byte that differs (debug lines: "Sent" or "Rcvd"), while the set always
@@ -112,25 +126,47 @@ PatternWords words_of(const LineKind& k) {
   return PatternWords(k.re->pattern());
 }
 
-void build_set(std::vector<const LineKind*>& kinds, std::unique_ptr<RE2::Set>& out) {
+template <typename Run>
+void build_set(const std::vector<const Run*>& kinds, std::unique_ptr<RE2::Set>& out) {
   if (kinds.size() < kSetMinKinds) return;
-  RE2::Options options = kinds.front()->re->options();
+  RE2::Options options = kinds.front()->kind->re->options();
   options.set_max_mem(kSetMaxMem);
   auto set = std::make_unique<RE2::Set>(options, RE2::ANCHOR_BOTH);
-  for (const LineKind* k : kinds)
-    if (set->Add(k->re->pattern(), nullptr) < 0) return;  // loaded kinds always compile
+  for (const Run* r : kinds)
+    if (set->Add(r->kind->re->pattern(), nullptr) < 0) return;  // loaded kinds always compile
   if (set->Compile()) out = std::move(set);
+}
+
+// The head of a pattern ending in "(?P<name>.*)" (see Run), when `.` matches any byte;
+// null otherwise, or if the head does not number its groups as the pattern does.
+std::unique_ptr<RE2> rest_head(const LineKind& k, int& rest_group) {
+  const RE2& re = *k.re;
+  const size_t at = capture_of_rest_at(re.pattern());
+  if (at == std::string_view::npos || at == 0 || !re.options().dot_nl() || re.options().literal())
+    return nullptr;
+  rest_group = re.NumberOfCapturingGroups();
+  auto head = std::make_unique<RE2>(re.pattern().substr(0, at), re.options());
+  if (!head->ok() || head->NumberOfCapturingGroups() != rest_group - 1) return nullptr;
+  return head;
 }
 
 }  // namespace
 
 Matcher::Matcher(const Grammar& grammar) : grammar_(grammar) {
-  std::vector<const LineKind*> numeric, any;
-  std::unordered_map<std::string_view, std::vector<const LineKind*>> by_token;
+  runs_.reserve(grammar_.kinds().size());  // Candidates point into it
   for (const auto& k : grammar_.kinds()) {
-    if (k->token == "#") numeric.push_back(k.get());
-    else if (k->token == "*") any.push_back(k.get());
-    else by_token[k->token].push_back(k.get());
+    Run& run = runs_.emplace_back();
+    run.kind = k.get();
+    run.needed = groups_needed(*k);
+    if (k->event != EventType::other) run.head = rest_head(*k, run.rest_group);
+  }
+  std::vector<const Run*> numeric, any;
+  std::unordered_map<std::string_view, std::vector<const Run*>> by_token;
+  for (const Run& run : runs_) {
+    const LineKind* k = run.kind;
+    if (k->token == "#") numeric.push_back(&run);
+    else if (k->token == "*") any.push_back(&run);
+    else by_token[k->token].push_back(&run);
   }
   numeric_ = build(std::move(numeric), 0);
   any_ = build(std::move(any), 0);
@@ -143,12 +179,12 @@ Matcher::~Matcher() = default;
 // values), if some part comes out shorter; each part keeps grammar order and is split
 // again the same way. A kind goes to every part whose value it allows, and to the
 // `rest` part when it does not fix that word.
-std::unique_ptr<Matcher::Candidates> Matcher::build(std::vector<const LineKind*> kinds, int depth) {
+std::unique_ptr<Matcher::Candidates> Matcher::build(std::vector<const Run*> kinds, int depth) {
   auto c = std::make_unique<Candidates>();
   c->kinds = std::move(kinds);
   if (c->kinds.size() >= 2 && depth < kMaxSplitDepth) {
     std::vector<PatternWords> patterns;
-    for (const LineKind* k : c->kinds) patterns.push_back(words_of(*k));
+    for (const Run* r : c->kinds) patterns.push_back(words_of(*r->kind));
     size_t best_word = 0, best_fixed = 0, best_values = 0;
     std::vector<WordValues> best;
     for (size_t w = 1; w <= kMaxSplitWord; ++w) {
@@ -174,12 +210,12 @@ std::unique_ptr<Matcher::Candidates> Matcher::build(std::vector<const LineKind*>
     }
     if (best_word > 0) {
       auto part = [&](auto takes) {
-        std::vector<const LineKind*> kinds;
+        std::vector<const Run*> kinds;
         for (size_t i = 0; i < c->kinds.size(); ++i)
           if (!best[i].fixed || takes(best[i])) kinds.push_back(c->kinds[i]);
         return kinds;
       };
-      std::map<std::string, std::vector<const LineKind*>, std::less<>> by_word;
+      std::map<std::string, std::vector<const Run*>, std::less<>> by_word;
       for (const auto& v : best)
         for (const auto& word : v.words)
           if (!by_word.count(word))
@@ -215,19 +251,24 @@ bool Matcher::match_in(const Candidates& root, std::string_view body, Event& out
     }
   }
   const Candidates& c = *part;
-  if (!c.set) return try_kinds(c.kinds, body, out);
+  auto try_in_order = [&] {
+    for (const Run* run : c.kinds)
+      if (try_run(*run, body, out)) return true;
+    return false;
+  };
+  if (!c.set) return try_in_order();
   hits_.clear();  // reused: no allocation per line once it has grown
   RE2::Set::ErrorInfo error;
   if (!c.set->Match(re2::StringPiece(body.data(), body.size()), &hits_, &error))
-    return error.kind != RE2::Set::kNoError && try_kinds(c.kinds, body, out);
+    return error.kind != RE2::Set::kNoError && try_in_order();
   // Several kinds may match; the first in grammar order wins, as with sequential tries.
-  const LineKind& k = *c.kinds[*std::min_element(hits_.begin(), hits_.end())];
+  const Run& run = *c.kinds[*std::min_element(hits_.begin(), hits_.end())];
   // The set has proved the match; only a kind with fields needs its own capturing run.
-  if (k.event == EventType::other) {
-    out = Event{&k, k.event, {}};
+  if (run.kind->event == EventType::other) {
+    out = Event{run.kind, run.kind->event, {}};
     return true;
   }
-  return try_kind(k, body, out);
+  return try_run(run, body, out);
 }
 
 bool Matcher::match(std::string_view body, Event& out) const {

@@ -32,7 +32,8 @@ struct Event {
   std::string_view field(int slot) const { return fields[slot]; }
 };
 
-// One matcher serves one thread: it keeps a scratch list between calls.
+// One matcher serves one thread: it keeps a scratch list between calls, and its own
+// derived patterns. The grammar it reads may be shared by other threads' matchers.
 class Matcher {
  public:
   explicit Matcher(const Grammar& grammar);
@@ -44,13 +45,16 @@ class Matcher {
   bool has_token_for(std::string_view text) const;
 
  private:
-  // The kinds one token selects, in grammar order, split by a word of the body into
-  // shorter lists (defined in matcher.cc).
+  // How this matcher runs one kind, and the kinds one token selects, in grammar order,
+  // split by a word of the body into shorter lists (both defined in matcher.cc).
+  struct Run;
   struct Candidates;
-  static std::unique_ptr<Candidates> build(std::vector<const LineKind*> kinds, int depth);
+  static std::unique_ptr<Candidates> build(std::vector<const Run*> runs, int depth);
+  static bool try_run(const Run& run, std::string_view body, Event& out);
   bool match_in(const Candidates& c, std::string_view body, Event& out) const;
 
   const Grammar& grammar_;
+  std::vector<Run> runs_;  // one per kind, in grammar order
   std::unordered_map<std::string_view, std::unique_ptr<Candidates>> by_token_;  // views into kinds' tokens
   std::unique_ptr<Candidates> numeric_;  // token "#"
   std::unique_ptr<Candidates> any_;      // token "*"

@@ -214,6 +214,35 @@ class Parser {
 
 }  // namespace
 
+size_t capture_of_rest_at(std::string_view p) {
+  constexpr std::string_view kEnd = ">.*)";
+  const size_t at = p.rfind("(?P<");
+  if (at == std::string_view::npos || !p.ends_with(kEnd) || at + 4 + kEnd.size() >= p.size())
+    return std::string_view::npos;
+  const std::string_view name = p.substr(at + 4, p.size() - kEnd.size() - at - 4);
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+      }))
+    return std::string_view::npos;
+  if (branch_end(p, 0) != p.size()) return std::string_view::npos;
+  // The group must open at depth 0: not escaped, not in a class, not inside a group.
+  int depth = 0;
+  for (size_t i = 0; i < at; ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      if (++i >= at) return std::string_view::npos;
+    } else if (c == '[') {
+      i = class_end(p, i);
+      if (i == std::string_view::npos || i >= at) return std::string_view::npos;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    }
+  }
+  return depth == 0 ? at : std::string_view::npos;
+}
+
 PatternWords::PatternWords(std::string_view pattern) {
   // Only a single top-level sequence is read (no alternation outside a group).
   if (branch_end(pattern, 0) != pattern.size() || sets_flags(pattern)) return;

@@ -45,4 +45,10 @@ class PatternWords {
   bool understood_ = false;
 };
 
+// When `pattern` is a single top-level sequence ending in a capture of everything left,
+// "(?P<name>.*)", the offset where that group starts; npos otherwise. With `.` matching
+// any byte, such a pattern matches a body in full exactly when the pattern before the
+// group matches a start of it, with the same captures, the group taking the rest.
+size_t capture_of_rest_at(std::string_view pattern);
+
 }  // namespace mailtls

@@ -109,6 +109,47 @@ TEST_CASE("the matcher picks the kind plain grammar-order matching picks", "[mat
   CHECK(matched < lines.size() - lines.size() / 10);
 }
 
+TEST_CASE("fields are the captures of the kind's whole pattern", "[matcher][dispatch]") {
+  // The matcher may capture from a shorter pattern (a head without its final "(?P<x>.*)");
+  // the reference here is RE2 on the kind's own pattern, then `unquote`.
+  const Grammar& g = shipped_grammar();
+  const Matcher matcher(g);
+  for (const auto& line : sample_table(g)) {
+    Event ev;
+    if (!matcher.match(line, ev) || ev.kind->event == EventType::other) continue;
+    const std::string_view body = trimmed(line);
+    const LineKind& k = *ev.kind;
+    std::vector<re2::StringPiece> groups(static_cast<size_t>(k.groups) + 1);
+    REQUIRE(k.re->Match(re2::StringPiece(body.data(), body.size()), 0, body.size(), RE2::ANCHOR_BOTH,
+                        groups.data(), k.groups + 1));
+    for (size_t slot = 0; slot < kMaxSlots; ++slot) {
+      const int group = k.slot_group[slot];
+      if (group == 0) continue;
+      std::string_view want(groups[group].data(), groups[group].size());
+      if (k.slot_unquote[slot] && want.data()) {
+        if (!want.empty() && (want.front() == '\'' || want.front() == '"')) want.remove_prefix(1);
+        if (!want.empty() && (want.back() == '\'' || want.back() == '"')) want.remove_suffix(1);
+      }
+      INFO(k.name << " slot " << slot << ": " << line);
+      CHECK(ev.fields[slot] == want);
+      CHECK((ev.fields[slot].data() == nullptr) == (want.data() == nullptr));
+    }
+  }
+}
+
+TEST_CASE("a capture of the rest is found only at the end of a single top-level sequence", "[matcher][dispatch]") {
+  CHECK(capture_of_rest_at(R"((?P<id>\d+) Sent: (?P<text>.*))") == 18);
+  CHECK(capture_of_rest_at(R"(a (?:b|c) (?P<rest>.*))") == 10);
+  CHECK(capture_of_rest_at(R"(a|b(?P<x>.*))") == std::string_view::npos);     // alternation
+  CHECK(capture_of_rest_at(R"((?:a(?P<x>.*)))") == std::string_view::npos);   // inside a group
+  CHECK(capture_of_rest_at(R"(a\(?P<x>.*))") == std::string_view::npos);      // escaped paren
+  CHECK(capture_of_rest_at(R"([(](?P<x>.*))") == 3);
+  CHECK(capture_of_rest_at(R"(a(?P<x>.*?))") == std::string_view::npos);      // lazy
+  CHECK(capture_of_rest_at(R"(a(?P<x>.+))") == std::string_view::npos);       // not everything
+  CHECK(capture_of_rest_at(R"(a(?P<x>.*)b)") == std::string_view::npos);
+  CHECK(capture_of_rest_at(R"(a(?P<>.*))") == std::string_view::npos);
+}
+
 TEST_CASE("a fixed word of a shipped pattern is the word its samples have there", "[matcher][dispatch]") {
   for (const auto& k : shipped_grammar().kinds()) {
     const PatternWords pattern(k->re->pattern());
