@@ -26,7 +26,8 @@ struct Matcher::Candidates {
   std::unique_ptr<RE2::Set> set;
   // A split list: the body's word number `word` picks the part to try.
   int word = -1;
-  std::map<std::string, std::unique_ptr<Candidates>, std::less<>> by_word;
+  std::unordered_map<std::string_view, std::unique_ptr<Candidates>, WordHash> by_word;  // views into `word_value`s
+  std::string word_value;  // the word that leads to this part from its parent
   std::unique_ptr<Candidates> absent;  // bodies with fewer words
   std::unique_ptr<Candidates> rest;    // a word no kind fixes: only the kinds that fix none
 };
@@ -39,7 +40,8 @@ constexpr int kMaxGroups = 16;
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 std::string_view first_word(std::string_view text) {
-  size_t end = text.find_first_of(" \t\r\n");
+  size_t end = 0;
+  while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '\r' && text[end] != '\n') ++end;
   return text.substr(0, end);
 }
 
@@ -228,7 +230,12 @@ std::unique_ptr<Matcher::Candidates> Matcher::build(std::vector<const Run*> kind
       for (const auto& [word, kinds] : by_word) largest = std::max(largest, kinds.size());
       if (largest < c->kinds.size()) {
         c->word = static_cast<int>(best_word);
-        for (auto& [word, kinds] : by_word) c->by_word[word] = build(std::move(kinds), depth + 1);
+        for (auto& [word, kinds] : by_word) {
+          auto part = build(std::move(kinds), depth + 1);
+          part->word_value = word;
+          const std::string_view key = part->word_value;
+          c->by_word[key] = std::move(part);
+        }
         c->absent = build(std::move(absent), depth + 1);
         c->rest = build(std::move(rest), depth + 1);
         return c;
