@@ -1,8 +1,10 @@
 #include "matcher.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "pattern_words.h"
 
@@ -26,7 +28,8 @@ struct Matcher::Candidates {
   std::unique_ptr<RE2::Set> set;
   // A split list: the body's word number `word` picks the part to try.
   int word = -1;
-  std::unordered_map<std::string_view, std::unique_ptr<Candidates>, WordHash> by_word;  // views into `word_value`s
+  WordIndex by_word;  // views into the parts' `word_value`
+  std::vector<std::unique_ptr<Candidates>> parts;
   std::string word_value;  // the word that leads to this part from its parent
   std::unique_ptr<Candidates> absent;  // bodies with fewer words
   std::unique_ptr<Candidates> rest;    // a word no kind fixes: only the kinds that fix none
@@ -172,10 +175,46 @@ Matcher::Matcher(const Grammar& grammar) : grammar_(grammar) {
   }
   numeric_ = build(std::move(numeric), 0);
   any_ = build(std::move(any), 0);
-  for (auto& [token, kinds] : by_token) by_token_[token] = build(std::move(kinds), 0);
+  for (auto& [token, kinds] : by_token) {
+    token_lists_.push_back(build(std::move(kinds), 0));
+    by_token_.insert(token, token_lists_.back().get());
+  }
 }
 
 Matcher::~Matcher() = default;
+
+namespace {
+
+size_t fnv1a(std::string_view s) {
+  uint64_t h = 14695981039346656037u;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211u;
+  return static_cast<size_t>(h);
+}
+
+}  // namespace
+
+void Matcher::WordIndex::insert(std::string_view word, const Candidates* to) {
+  if (2 * (count_ + 1) > slots_.size()) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(16, 2 * old.size()), Slot{});
+    count_ = 0;
+    for (const Slot& s : old)
+      if (s.to) insert(s.word, s.to);
+  }
+  size_t i = fnv1a(word) & (slots_.size() - 1);
+  while (slots_[i].to) i = (i + 1) & (slots_.size() - 1);
+  slots_[i] = Slot{word, to};
+  ++count_;
+}
+
+const Matcher::Candidates* Matcher::WordIndex::find(std::string_view word) const {
+  if (slots_.empty()) return nullptr;
+  for (size_t i = fnv1a(word) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+    const Slot& s = slots_[i];
+    if (!s.to) return nullptr;
+    if (s.word == word) return s.to;
+  }
+}
 
 // Splits `kinds` on the word that the most of them fix (then the one with the most
 // values), if some part comes out shorter; each part keeps grammar order and is split
@@ -233,8 +272,8 @@ std::unique_ptr<Matcher::Candidates> Matcher::build(std::vector<const Run*> kind
         for (auto& [word, kinds] : by_word) {
           auto part = build(std::move(kinds), depth + 1);
           part->word_value = word;
-          const std::string_view key = part->word_value;
-          c->by_word[key] = std::move(part);
+          c->by_word.insert(part->word_value, part.get());
+          c->parts.push_back(std::move(part));
         }
         c->absent = build(std::move(absent), depth + 1);
         c->rest = build(std::move(rest), depth + 1);
@@ -253,8 +292,8 @@ bool Matcher::match_in(const Candidates& root, std::string_view body, Event& out
     if (!word) {
       part = part->absent.get();
     } else {
-      const auto it = part->by_word.find(*word);
-      part = it != part->by_word.end() ? it->second.get() : part->rest.get();
+      const Candidates* to = part->by_word.find(*word);
+      part = to ? to : part->rest.get();
     }
   }
   const Candidates& c = *part;
@@ -284,8 +323,8 @@ bool Matcher::match(std::string_view body, Event& out) const {
   if (body.empty()) return false;
   if (is_digit(body.front())) {
     if (match_in(*numeric_, body, out)) return true;
-  } else if (auto it = by_token_.find(first_word(body)); it != by_token_.end()) {
-    if (match_in(*it->second, body, out)) return true;
+  } else if (const Candidates* c = by_token_.find(first_word(body))) {
+    if (match_in(*c, body, out)) return true;
   }
   if (match_in(*any_, body, out)) return true;
   out = Event{};
@@ -295,7 +334,7 @@ bool Matcher::match(std::string_view body, Event& out) const {
 bool Matcher::has_token_for(std::string_view text) const {
   if (text.empty()) return false;
   if (is_digit(text.front())) return !numeric_->kinds.empty();
-  return by_token_.count(first_word(text)) > 0;
+  return by_token_.find(first_word(text)) != nullptr;
 }
 
 }  // namespace mailtls

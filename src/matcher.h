@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "events.h"
@@ -56,15 +55,23 @@ class Matcher {
 
   const Grammar& grammar_;
   std::vector<Run> runs_;  // one per kind, in grammar order
-  // Tokens and words are short: FNV-1a hashes them for less than the standard hash.
-  struct WordHash {
-    size_t operator()(std::string_view s) const noexcept {
-      uint64_t h = 14695981039346656037u;
-      for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211u;
-      return static_cast<size_t>(h);
-    }
+  // A fixed set of short words (tokens, word values), each leading to a list: open
+  // addressing on an FNV-1a hash, filled at load, read without allocation.
+  class WordIndex {
+   public:
+    void insert(std::string_view word, const Candidates* to);  // `word` must outlive the index
+    const Candidates* find(std::string_view word) const;
+
+   private:
+    struct Slot {
+      std::string_view word;
+      const Candidates* to = nullptr;
+    };
+    std::vector<Slot> slots_;  // a power of two, at most half full
+    size_t count_ = 0;
   };
-  std::unordered_map<std::string_view, std::unique_ptr<Candidates>, WordHash> by_token_;  // views into kinds' tokens
+  std::vector<std::unique_ptr<Candidates>> token_lists_;
+  WordIndex by_token_;  // views into kinds' tokens
   std::unique_ptr<Candidates> numeric_;  // token "#"
   std::unique_ptr<Candidates> any_;      // token "*"
   mutable std::vector<int> hits_;  // the set's matches for the body being matched
