@@ -109,7 +109,7 @@ void Framer::feed(std::string_view chunk, const Sink& sink) {
     const int64_t piece_offset = offset_ + static_cast<int64_t>(pos);
     if (!skipping_long_) {
       if (partial_.empty() && nl) {
-        on_line(piece, piece_offset, sink);
+        on_line(piece, piece_offset, sink, true);
       } else {
         if (partial_.empty()) partial_offset_ = piece_offset;
         const size_t room = options_.max_line_bytes - std::min(options_.max_line_bytes, partial_.size());
@@ -120,11 +120,11 @@ void Framer::feed(std::string_view chunk, const Sink& sink) {
                           std::to_string(options_.max_line_bytes) + " bytes: cut there, the rest skipped",
                       true);
           skipping_long_ = true;
-          on_line(partial_, partial_offset_, sink);
+          on_line(partial_, partial_offset_, sink, false);
           partial_.clear();
           --line_no_;  // the same physical line goes on; counted when its newline comes
         } else if (nl) {
-          on_line(partial_, partial_offset_, sink);
+          on_line(partial_, partial_offset_, sink, false);
           partial_.clear();
         }
       }
@@ -136,6 +136,7 @@ void Framer::feed(std::string_view chunk, const Sink& sink) {
     pos = nl ? end + 1 : chunk.size();
   }
   offset_ += static_cast<int64_t>(chunk.size());
+  if (has_pending_ && pending_in_chunk_) own_pending();  // the chunk goes away
 }
 
 void Framer::finish(const Sink& sink, bool hold_unterminated) {
@@ -143,7 +144,7 @@ void Framer::finish(const Sink& sink, bool hold_unterminated) {
     held_offset_ = partial_offset_;
     partial_.clear();
   } else if (!partial_.empty()) {
-    on_line(partial_, partial_offset_, sink);
+    on_line(partial_, partial_offset_, sink, false);
     partial_.clear();
     complete_offset_ = offset_;
   } else if (skipping_long_) {
@@ -154,22 +155,46 @@ void Framer::finish(const Sink& sink, bool hold_unterminated) {
   flush_pending(sink);
 }
 
+// Copies the held record out of the chunk into the framer's own buffers.
+void Framer::own_pending() {
+  auto span = [&](std::string_view v) {
+    return v.empty() ? FieldSpan{} : FieldSpan{static_cast<size_t>(v.data() - pending_.text.data()), v.size()};
+  };
+  pending_host_ = span(pending_.host);
+  pending_tag_ = span(pending_.tag);
+  pending_level_ = span(pending_.level);
+  pending_text_.assign(pending_.text);
+  pending_body_.assign(pending_.body);
+  pending_in_chunk_ = false;
+}
+
 void Framer::flush_pending(const Sink& sink) {
   if (!has_pending_) return;
+  has_pending_ = false;
+  if (pending_in_chunk_) {  // one line, still viewed where it was read
+    pending_.body_spaced = pending_.body;
+    sink(pending_);
+    return;
+  }
   pending_.text = pending_text_;
   pending_.body = pending_body_;
   pending_.body_spaced = pending_.physical_lines > 1 ? std::string_view(pending_body_spaced_) : pending_.body;
   pending_.host = slice(pending_text_, pending_host_.at, pending_host_.len);
   pending_.tag = slice(pending_text_, pending_tag_.at, pending_tag_.len);
   pending_.level = slice(pending_text_, pending_level_.at, pending_level_.len);
-  has_pending_ = false;
   sink(pending_);
 }
 
-// Appending may move pending_text_, into which the held record's host, tag and level
-// point: they are re-pointed by offset, or they would read freed memory at the flush.
-void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
+// A record is held until the next line shows it has no continuation. While the line
+// it came from stays in the chunk being fed (`in_chunk`), it is held as views there;
+// it is copied into the framer's buffers when a continuation is joined to it, when it
+// was read from elsewhere (a line cut by a chunk boundary, a restored localized line),
+// or when feed() returns. Appending may move pending_text_, into which the held
+// record's host, tag and level point: they are re-pointed by offset, or they would
+// read freed memory at the flush.
+void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink, bool in_chunk) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  const char* const read_at = line.data();
   const int64_t line_no = line_no_++;
   if (line.empty() || line.front() == '#') {
     Record comment;
@@ -188,6 +213,7 @@ void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
   if (!rec.framed) {
     if (has_pending_ && !matcher_.has_token_for(line)) {
       // A continuation of the held record.
+      if (pending_in_chunk_) own_pending();
       if (pending_.physical_lines == 1) pending_body_spaced_ = pending_body_;
       pending_text_.push_back('\n');
       pending_text_.append(line);
@@ -201,11 +227,16 @@ void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
     rec.body = line;
   }
   flush_pending(sink);
+  pending_ = rec;
+  pending_.text = line;
+  pending_.physical_lines = 1;
+  has_pending_ = true;
+  pending_in_chunk_ = in_chunk && line.data() == read_at;
+  if (pending_in_chunk_) return;
   // Hold the new record; its views move into our own buffers.
   const size_t body_at = static_cast<size_t>(rec.body.data() - line.data());
   pending_text_.assign(line);
   pending_body_.assign(line.substr(body_at));
-  pending_ = rec;
   // Offsets, not views: continuation lines appended to pending_text_ may move it.
   auto span = [&](std::string_view v) {
     return v.empty() ? FieldSpan{} : FieldSpan{static_cast<size_t>(v.data() - line.data()), v.size()};
@@ -213,8 +244,6 @@ void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink) {
   pending_host_ = span(rec.host);
   pending_tag_ = span(rec.tag);
   pending_level_ = span(rec.level);
-  pending_.physical_lines = 1;
-  has_pending_ = true;
 }
 
 // Frames the restored form of a localized line; `line` then views that form, so the

@@ -81,7 +81,7 @@ class Framer {
   int64_t complete_bytes() const { return complete_offset_; }
 
  private:
-  void on_line(std::string_view line, int64_t offset, const Sink& sink);
+  void on_line(std::string_view line, int64_t offset, const Sink& sink, bool in_chunk);
   bool parse_prefix(std::string_view line, Record& out);
   bool parse_prefix_slow(std::string_view line, Record& out);
   bool reuse_prefix(std::string_view line, Record& out) const;
@@ -90,6 +90,7 @@ class Framer {
   int64_t to_time(std::string_view month, std::string_view day, std::string_view time,
                   std::string_view year);
   void flush_pending(const Sink& sink);
+  void own_pending();
 
   const Grammar& grammar_;
   const Matcher& matcher_;
@@ -107,6 +108,7 @@ class Framer {
 
   bool has_pending_ = false;  // the last record, held back for continuations
   Record pending_;
+  bool pending_in_chunk_ = false;  // pending_ views the chunk being fed, not the buffers
   std::string pending_text_, pending_body_, pending_body_spaced_;
   struct FieldSpan {
     size_t at = 0, len = 0;

@@ -167,6 +167,27 @@ void map_slots(LineKind& k, FileContext& ctx, const std::string& key) {
                                     " capturing groups; use (?:...)");
 }
 
+// `unquote = ["text", ...]`: each name must be a capture that feeds a slot.
+void read_unquote(const toml::table& t, LineKind& k, FileContext& ctx, const std::string& key) {
+  const toml::node* node = t.get("unquote");
+  if (!node) return;
+  const auto* names = node->as_array();
+  if (!names) return ctx.error(key + ".unquote", "must be an array of capture names");
+  const auto& spec = event_specs()[static_cast<size_t>(k.event)];
+  const auto& groups = k.re->NamedCapturingGroups();
+  for (const auto& item : *names) {
+    auto name = item.value<std::string>();
+    if (!name) {
+      ctx.error(key + ".unquote", "must be an array of capture names");
+      continue;
+    }
+    auto slot = std::find(spec.slots.begin(), spec.slots.begin() + slot_count(k.event), *name);
+    if (!groups.count(*name) || slot == spec.slots.begin() + slot_count(k.event))
+      ctx.error(key + ".unquote", in_quotes(*name) + " is not a capture of an event slot");
+    else k.slot_unquote[slot - spec.slots.begin()] = true;
+  }
+}
+
 void check_token(const LineKind& k, FileContext& ctx, const std::string& key) {
   if (k.token.find(' ') != std::string::npos) ctx.error(key + ".token", "must be one word");
 }
@@ -176,7 +197,7 @@ std::unique_ptr<LineKind> load_kind(const toml::table& t, size_t index, const st
   auto k = std::make_unique<LineKind>();
   k->name = t["name"].value_or(std::string());
   std::string key = item_key("kind", index, k->name);
-  check_keys(t, {"name", "event", "token", "pattern", "sample"}, ctx, key);
+  check_keys(t, {"name", "event", "token", "pattern", "unquote", "sample"}, ctx, key);
   if (k->name.empty()) ctx.error(key, "missing or empty string \"name\"");
   k->family = family;
   k->file = ctx.file;
@@ -193,6 +214,7 @@ std::unique_ptr<LineKind> load_kind(const toml::table& t, size_t index, const st
   if (!k->re) return k;
   k->groups = k->re->NumberOfCapturingGroups();
   map_slots(*k, ctx, key);
+  read_unquote(t, *k, ctx, key);
   check_sample_field_names(k->samples, *k->re, ctx, key);
   return k;
 }

@@ -21,6 +21,8 @@
 //   token = "ICID"                # the first word of bodies of this kind; "#" for a
 //                                 # number (debug logs); "*" to try on every body
 //   pattern = '''ICID (?P<id>\d+) TLS success...'''   # matched against the whole body
+//   unquote = ["reason"]          # optional: captures that lose one leading ' or "
+//                                 # and then one trailing ' or " (Python-repr quotes)
 //   [[kind.sample]]
 //   line = "ICID 5 TLS success protocol TLSv1.2 cipher AES128-SHA"
 //   fields = { id = "5", protocol = "TLSv1.2" }
@@ -29,7 +31,7 @@
 // error and error_arg are quoted); an event name exists; every named capture of an
 // event kind is one of that event's slots, and `id` is present when the event has it;
 // every sample matches its own kind and yields its fields, and no earlier kind with the
-// same token claims it. Every problem is reported with file and key; load fails if any.
+// same token claims it; every `unquote` name is a capture that feeds an event slot. Every problem is reported with file and key; load fails if any.
 #pragma once
 
 #include <re2/re2.h>
@@ -64,6 +66,10 @@ struct LineKind {
   EventType event = EventType::other;
   std::unique_ptr<RE2> re;
   std::array<int, kMaxSlots> slot_group{};  // RE2 group per event slot, 0 when absent
+  // Per event slot: drop one quote at each end of the captured text (`unquote`). Lets a
+  // pattern end in a plain `(?P<text>.*)`, which RE2 runs one-pass, instead of
+  // `['"]?(?P<text>.*?)['"]?`, which it cannot; the fields are the same.
+  std::array<bool, kMaxSlots> slot_unquote{};
   int groups = 0;                           // number of capturing groups
   std::vector<Sample> samples;
 };

@@ -148,6 +148,45 @@ TEST_CASE("an event kind without an id capture is reported", "[grammar]") {
   CHECK_THAT(load_problems(toml), Catch::Contains("needs a capture named \"id\""));
 }
 
+TEST_CASE("unquote drops one quote at each end of a capture, as the lazy quoted form did", "[grammar]") {
+  // The same lines as '''(?P<id>\d+) Sent: ['"]?(?P<text>.*?)['"]?''' with the same fields.
+  CHECK(load_problems(R"(family = "t"
+[[kind]]
+name = "sent"
+event = "debug_sent"
+token = "#"
+pattern = '''(?P<id>\d+) Sent: (?P<text>.*)'''
+unquote = ["text"]
+[[kind.sample]]
+line = "5 Sent: 'EHLO a'"
+fields = { text = "EHLO a" }
+[[kind.sample]]
+line = "5 Sent: \"it's\""
+fields = { text = "it's" }
+[[kind.sample]]
+line = "5 Sent: 'MAIL"
+fields = { text = "MAIL" }
+[[kind.sample]]
+line = "5 Sent: DATA"
+fields = { text = "DATA" }
+[[kind.sample]]
+line = "5 Sent: 'QUIT''"
+fields = { text = "QUIT'" }
+[[kind.sample]]
+line = "5 Sent: '"
+fields = { text = "" }
+)").empty());
+}
+
+TEST_CASE("unquote naming no capture of an event slot is reported", "[grammar]") {
+  std::string toml = kCloseKind;
+  toml.replace(toml.find("[[kind.sample]]"), 0, "unquote = [\"reason\"]\n");
+  CHECK_THAT(load_problems(toml), Catch::Contains("kind[0] \"icid_close\".unquote: \"reason\" is not a capture of an event slot"));
+  toml = kCloseKind;
+  toml.replace(toml.find("[[kind.sample]]"), 0, "unquote = \"id\"\n");
+  CHECK_THAT(load_problems(toml), Catch::Contains("unquote: must be an array of capture names"));
+}
+
 TEST_CASE("a sample claimed by an earlier kind of the same token is reported", "[grammar]") {
   std::string toml = R"(family = "t"
 [[kind]]

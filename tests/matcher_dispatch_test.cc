@@ -1,0 +1,207 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grammar.h"
+#include "matcher.h"
+#include "pattern_words.h"
+
+namespace fs = std::filesystem;
+using namespace mailtls;
+
+namespace {
+
+const Grammar& shipped_grammar() {
+  static const std::unique_ptr<Grammar> grammar = [] {
+    Diagnostics diag;
+    return Grammar::load(fs::path(MAILTLS_SOURCE_DATA_DIR) / "grammars", diag);
+  }();
+  REQUIRE(grammar);
+  return *grammar;
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// The matcher's rule without any index: the kinds of the body's first word (or "#" for a
+// number) in grammar order, then the "*" kinds; the first whose pattern matches wins.
+const LineKind* plain_grammar_order(const Grammar& g, std::string_view body) {
+  body = trimmed(body);
+  if (body.empty()) return nullptr;
+  const std::string token = body.front() >= '0' && body.front() <= '9'
+                                ? "#"
+                                : std::string(body.substr(0, body.find_first_of(" \t\r\n")));
+  for (const std::string& pass : {token, std::string("*")})
+    for (const auto& k : g.kinds())
+      if (k->token == pass && RE2::FullMatch(re2::StringPiece(body.data(), body.size()), *k->re)) return k.get();
+  return nullptr;
+}
+
+std::vector<std::string> words_of(const std::string& line) {
+  std::vector<std::string> words;
+  size_t start = 0;
+  while (true) {
+    const size_t space = line.find(' ', start);
+    words.push_back(line.substr(start, space - start));
+    if (space == std::string::npos) return words;
+    start = space + 1;
+  }
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) out += (i ? " " : "") + words[i];
+  return out;
+}
+
+// Every sample line of the shipped grammars, and variants that move it across the
+// dispatch's parts: cut after each word, each word dropped, replaced, doubled or
+// followed by a second space, quotes added at the end.
+std::vector<std::string> sample_table(const Grammar& g) {
+  std::vector<std::string> lines;
+  for (const auto& k : g.kinds())
+    for (const auto& s : k->samples) {
+      const auto words = words_of(s.line);
+      lines.push_back(s.line);
+      lines.push_back(s.line + "'");
+      lines.push_back(s.line + " ''");
+      for (size_t i = 0; i < words.size(); ++i) {
+        lines.push_back(joined({words.begin(), words.begin() + static_cast<long>(i) + 1}));
+        for (const std::string& replacement : {std::string(), std::string("x"), words[i] + " " + words[i],
+                                               words[i] + " ", words[i] + ":", std::string("9")}) {
+          auto changed = words;
+          changed[i] = replacement;
+          lines.push_back(joined(changed));
+        }
+        auto dropped = words;
+        dropped.erase(dropped.begin() + static_cast<long>(i));
+        lines.push_back(joined(dropped));
+      }
+    }
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("the matcher picks the kind plain grammar-order matching picks", "[matcher][dispatch]") {
+  const Grammar& g = shipped_grammar();
+  const Matcher matcher(g);
+  const auto lines = sample_table(g);
+  REQUIRE(lines.size() > 5000);
+  size_t matched = 0;
+  for (const auto& line : lines) {
+    Event ev;
+    const bool ok = matcher.match(line, ev);
+    const LineKind* want = plain_grammar_order(g, line);
+    INFO(line);
+    CHECK(ev.kind == want);
+    CHECK(ok == (want != nullptr));
+    matched += ok;
+  }
+  // The variants reach both outcomes, so both paths were compared.
+  CHECK(matched > lines.size() / 10);
+  CHECK(matched < lines.size() - lines.size() / 10);
+}
+
+TEST_CASE("fields are the captures of the kind's whole pattern", "[matcher][dispatch]") {
+  // The matcher may capture from a shorter pattern (a head without its final "(?P<x>.*)");
+  // the reference here is RE2 on the kind's own pattern, then `unquote`.
+  const Grammar& g = shipped_grammar();
+  const Matcher matcher(g);
+  for (const auto& line : sample_table(g)) {
+    Event ev;
+    if (!matcher.match(line, ev) || ev.kind->event == EventType::other) continue;
+    const std::string_view body = trimmed(line);
+    const LineKind& k = *ev.kind;
+    std::vector<re2::StringPiece> groups(static_cast<size_t>(k.groups) + 1);
+    REQUIRE(k.re->Match(re2::StringPiece(body.data(), body.size()), 0, body.size(), RE2::ANCHOR_BOTH,
+                        groups.data(), k.groups + 1));
+    for (size_t slot = 0; slot < kMaxSlots; ++slot) {
+      const int group = k.slot_group[slot];
+      if (group == 0) continue;
+      std::string_view want(groups[group].data(), groups[group].size());
+      if (k.slot_unquote[slot] && want.data()) {
+        if (!want.empty() && (want.front() == '\'' || want.front() == '"')) want.remove_prefix(1);
+        if (!want.empty() && (want.back() == '\'' || want.back() == '"')) want.remove_suffix(1);
+      }
+      INFO(k.name << " slot " << slot << ": " << line);
+      CHECK(ev.fields[slot] == want);
+      CHECK((ev.fields[slot].data() == nullptr) == (want.data() == nullptr));
+    }
+  }
+}
+
+TEST_CASE("a capture of the rest is found only at the end of a single top-level sequence", "[matcher][dispatch]") {
+  CHECK(capture_of_rest_at(R"((?P<id>\d+) Sent: (?P<text>.*))") == 18);
+  CHECK(capture_of_rest_at(R"(a (?:b|c) (?P<rest>.*))") == 10);
+  CHECK(capture_of_rest_at(R"(a|b(?P<x>.*))") == std::string_view::npos);     // alternation
+  CHECK(capture_of_rest_at(R"((?:a(?P<x>.*)))") == std::string_view::npos);   // inside a group
+  CHECK(capture_of_rest_at(R"(a\(?P<x>.*))") == std::string_view::npos);      // escaped paren
+  CHECK(capture_of_rest_at(R"([(](?P<x>.*))") == 3);
+  CHECK(capture_of_rest_at(R"(a(?P<x>.*?))") == std::string_view::npos);      // lazy
+  CHECK(capture_of_rest_at(R"(a(?P<x>.+))") == std::string_view::npos);       // not everything
+  CHECK(capture_of_rest_at(R"(a(?P<x>.*)b)") == std::string_view::npos);
+  CHECK(capture_of_rest_at(R"(a(?P<>.*))") == std::string_view::npos);
+}
+
+TEST_CASE("a fixed word of a shipped pattern is the word its samples have there", "[matcher][dispatch]") {
+  for (const auto& k : shipped_grammar().kinds()) {
+    const PatternWords pattern(k->re->pattern());
+    for (const auto& s : k->samples) {
+      const auto words = words_of(std::string(trimmed(s.line)));
+      for (size_t w = 0; w < 8; ++w) {
+        const WordValues v = pattern.word(w);
+        if (!v.fixed) continue;
+        INFO(k->name << " word " << w << ": " << s.line);
+        if (w < words.size()) CHECK(std::binary_search(v.words.begin(), v.words.end(), words[w]));
+        else CHECK(v.absent);
+      }
+    }
+  }
+}
+
+TEST_CASE("pattern words: literals, optional and alternative literals, space-free runs", "[matcher][dispatch]") {
+  const PatternWords queued(R"(MID \d+ queued for delivery)");
+  CHECK_FALSE(queued.word(1).fixed);  // a run of digits
+  CHECK(queued.word(2).words == std::vector<std::string>{"queued"});
+  CHECK(queued.word(4).words == std::vector<std::string>{"delivery"});
+  CHECK_FALSE(queued.word(4).absent);
+  const WordValues past_end = queued.word(5);
+  CHECK(past_end.fixed);
+  CHECK(past_end.words.empty());
+  CHECK(past_end.absent);
+
+  CHECK(PatternWords(R"(MID \d+ (?:DomainKeys|DKIM|SPF): .+)").word(2).words ==
+        std::vector<std::string>{"DKIM:", "DomainKeys:", "SPF:"});
+  CHECK(PatternWords(R"(Bounced: DCID:? (?P<id>\d+) .*)").word(1).words == std::vector<std::string>{"DCID", "DCID:"});
+  CHECK(PatternWords(R"(ICID \d+ (?:MID \d+ )?Invalid .*)").word(2).words ==
+        std::vector<std::string>{"Invalid", "MID"});
+  CHECK(PatternWords(R"(New (?i:smtp) ICID \d+)").word(2).words == std::vector<std::string>{"ICID"});
+  CHECK_FALSE(PatternWords(R"(New (?i:smtp) ICID \d+)").word(1).fixed);
+
+  // An optional group that starts with a space ends the word before it, followed or not.
+  const PatternWords subject(R"(MID (?P<id>\d+) Subject(?: (?P<value>.*))?)");
+  CHECK(subject.word(2).words == std::vector<std::string>{"Subject"});
+  CHECK_FALSE(subject.word(3).fixed);
+}
+
+TEST_CASE("pattern words: unsure means not fixed", "[matcher][dispatch]") {
+  CHECK_FALSE(PatternWords("A b|C d").word(1).fixed);             // top-level alternation
+  CHECK_FALSE(PatternWords("(?i)a b").word(1).fixed);             // flags for the rest
+  CHECK_FALSE(PatternWords("a (?:(?i)x|y) b").word(1).fixed);     // flags across '|'
+  CHECK_FALSE(PatternWords("a .* b").word(2).fixed);              // '.' may be a space
+  CHECK_FALSE(PatternWords("a [ x] b").word(2).fixed);            // classes are not read
+  CHECK_FALSE(PatternWords("a +b c").word(1).fixed);              // repeated space
+  CHECK_FALSE(PatternWords("a b{2} c").word(1).fixed);            // counted repeat
+  CHECK_FALSE(PatternWords(R"(a \s b)").word(2).fixed);           // \s
+  CHECK_FALSE(PatternWords(R"(a \Qx|y\E b)").word(2).fixed);      // quoted text
+  CHECK_FALSE(PatternWords("a (?:b|.*) c").word(1).fixed);        // one branch unread
+  CHECK(PatternWords("a [ x] b").word(0).words == std::vector<std::string>{"a"});
+  CHECK_FALSE(PatternWords().word(1).fixed);
+}
