@@ -2,7 +2,8 @@
 //
 // Contract:
 // - open() in read_write mode creates the schema or migrates it (PRAGMA user_version),
-//   sets WAL, and starts one write transaction (BEGIN IMMEDIATE) for the whole run, so a
+//   sets WAL (a new, empty database: a rollback journal for this first run, WAL from its
+//   commit on), and starts one write transaction (BEGIN IMMEDIATE) for the whole run, so a
 //   crash or SIGKILL leaves the database exactly as before the run. A second writer
 //   waits up to `busy_timeout_ms`, then open() fails with a clear message.
 // - read_only mode opens with SQLITE_OPEN_READONLY (and `PRAGMA query_only`): nothing

@@ -58,6 +58,7 @@ struct Store::Statements {
   std::string path;
   Diagnostics* diag;
   bool failed = false;
+  bool fresh = false;  // the database was empty: this run writes with a rollback journal
 
   // Ids from base on were handed out in this run; the bitmaps say which were written.
   int64_t connection_base = 1, message_base = 1;

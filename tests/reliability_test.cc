@@ -66,6 +66,18 @@ std::vector<fs::path> files_in(const fs::path& dir) {
 
 }  // namespace
 
+// Starts an ingest of `inputs` into `db` and kills it with SIGKILL once it has begun to
+// write (its rollback journal or WAL exists), so it dies in the middle of its run.
+void ingest_and_kill(const fs::path& db, const std::vector<fs::path>& inputs, const fs::path& log) {
+  pid_t pid = spawn(ingest_args(db, inputs), log);
+  const fs::path wal = db.string() + "-wal", journal = db.string() + "-journal";
+  for (int i = 0; i < 400 && !fs::exists(wal) && !fs::exists(journal); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  kill(pid, SIGKILL);
+  CHECK(wait_for(pid).status == 128 + SIGKILL);
+}
+
 TEST_CASE("an ingest killed with SIGKILL and run again gives exactly the rows of one clean ingest",
           "[reliability][slow]") {
   TempDir tmp;
@@ -74,17 +86,20 @@ TEST_CASE("an ingest killed with SIGKILL and run again gives exactly the rows of
   const fs::path clean = tmp.path / "clean.db", killed = tmp.path / "killed.db";
   REQUIRE(run(ingest_args(clean, inputs), tmp.path / "clean.log").status == 0);
 
-  pid_t pid = spawn(ingest_args(killed, inputs), tmp.path / "killed.log");
-  // Kill once the database has been written to, so the run dies in the middle.
-  for (int i = 0; i < 400 && !fs::exists(fs::path(killed.string() + "-wal")); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  kill(pid, SIGKILL);
-  CHECK(wait_for(pid).status == 128 + SIGKILL);
-
+  SECTION("the first run into a new database (rollback journal)") {
+    ingest_and_kill(killed, inputs, tmp.path / "killed.log");
+  }
+  SECTION("a later run into a database that holds an earlier one (WAL)") {
+    const std::vector<fs::path> first_input{inputs.front()};
+    REQUIRE(run(ingest_args(killed, first_input), tmp.path / "first.log").status == 0);
+    const std::string after_first = table_counts(killed);
+    ingest_and_kill(killed, inputs, tmp.path / "killed.log");
+    CHECK(table_counts(killed) == after_first);  // the killed run left nothing behind
+  }
   CHECK(dump(killed, "PRAGMA integrity_check") == "ok|\n");
   REQUIRE(run(ingest_args(killed, inputs), tmp.path / "again.log").status == 0);
   CHECK(dump(killed, "PRAGMA integrity_check") == "ok|\n");
+  CHECK(dump(killed, "PRAGMA journal_mode") == "wal|\n");
   CHECK(table_counts(killed) == table_counts(clean));
   CHECK(verdicts(killed) == verdicts(clean));
 }
