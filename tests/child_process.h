@@ -28,6 +28,7 @@ struct TempDir {
     path = mkdtemp(tmpl);
   }
   ~TempDir() { fs::remove_all(path); }
+  std::string db() const { return (path / "t.db").string(); }  // a database file in it
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 };

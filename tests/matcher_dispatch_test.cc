@@ -9,19 +9,14 @@
 #include "matcher.h"
 #include "pattern_words.h"
 
+#include "shipped_data.h"
+
 namespace fs = std::filesystem;
 using namespace mailtls;
 
 namespace {
 
-const Grammar& shipped_grammar() {
-  static const std::unique_ptr<Grammar> grammar = [] {
-    Diagnostics diag;
-    return Grammar::load(fs::path(MAILTLS_SOURCE_DATA_DIR) / "grammars", diag);
-  }();
-  REQUIRE(grammar);
-  return *grammar;
-}
+using testing::shipped_grammar;
 
 std::string_view trimmed(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))

@@ -10,20 +10,14 @@
 #include "grammar.h"
 #include "matcher.h"
 
+#include "shipped_data.h"
+
 namespace fs = std::filesystem;
 using namespace mailtls;
 
 namespace {
 
-const Grammar& shipped_grammar() {
-  // Loaded once for all matcher tests: the table below runs hundreds of lines.
-  static const std::unique_ptr<Grammar> grammar = [] {
-    Diagnostics diag;
-    return Grammar::load(fs::path(MAILTLS_SOURCE_DATA_DIR) / "grammars", diag);
-  }();
-  REQUIRE(grammar);
-  return *grammar;
-}
+using testing::shipped_grammar;
 
 struct Case {
   std::string body;

@@ -7,31 +7,20 @@
 #include <filesystem>
 
 #include "child_process.h"
-#include "grammar.h"
-#include "localizer.h"
+#include "shipped_data.h"
 
 namespace fs = std::filesystem;
 using namespace mailtls;
 
 namespace {
 
-struct Loaded {
-  Diagnostics diag;
-  std::unique_ptr<Grammar> grammar = Grammar::load(fs::path(MAILTLS_SOURCE_DATA_DIR) / "grammars", diag);
-  std::unique_ptr<Localizer> localizer = Localizer::load(fs::path(MAILTLS_SOURCE_DATA_DIR) / "locales", diag);
-  LaneSetup setup() const {
-    LaneSetup s;
-    s.grammar = grammar.get();
-    s.localizer = localizer.get();
-    s.batch_bytes = 2048;  // small, so a few hundred lines span many batches
-    s.queue_batches = 2;
-    return s;
-  }
-};
-
-const Loaded& loaded() {
-  static const Loaded l;
-  return l;
+LaneSetup small_lane_setup() {
+  LaneSetup s;
+  s.grammar = &testing::shipped_grammar();
+  s.localizer = &testing::shipped_localizer();
+  s.batch_bytes = 2048;  // small, so a few hundred lines span many batches
+  s.queue_batches = 2;
+  return s;
 }
 
 std::string numbered_log(int from, int count) {
@@ -55,7 +44,7 @@ TEST_CASE("a lane hands over every record of its stream, in order, with text and
   const std::string unknown = "Wed Sep  6 14:00:00 2023 Info: a line no grammar knows";
   const std::string text = numbered_log(0, 300) + unknown + "\n";
   testing::write_file(tmp.path / "mail.current", text);
-  const LaneSetup setup = loaded().setup();
+  const LaneSetup setup = small_lane_setup();
   ParseLane lane({(tmp.path / "mail.current").string(), 0}, setup);
 
   LaneItem item = lane.next();
@@ -96,7 +85,7 @@ TEST_CASE("a lane reads on from the byte and line number the driver answers", "[
   testing::TempDir tmp;
   const std::string first = numbered_log(0, 100), more = numbered_log(100, 5);
   testing::write_file(tmp.path / "mail.current", first + more);
-  const LaneSetup setup = loaded().setup();
+  const LaneSetup setup = small_lane_setup();
   ParseLane lane({(tmp.path / "mail.current").string(), 0}, setup);
   REQUIRE(lane.next().kind == LaneItem::Kind::opening);
   lane.answer(StreamPlan{static_cast<int64_t>(first.size()), 101});
@@ -112,7 +101,7 @@ TEST_CASE("a lane reads on from the byte and line number the driver answers", "[
 TEST_CASE("a lane the driver abandons stops and joins without hanging", "[lane]") {
   testing::TempDir tmp;
   testing::write_file(tmp.path / "mail.current", numbered_log(0, 5000));
-  const LaneSetup setup = loaded().setup();
+  const LaneSetup setup = small_lane_setup();
   {
     ParseLane waiting_for_answer({(tmp.path / "mail.current").string(), 0}, setup);
     REQUIRE(waiting_for_answer.next().kind == LaneItem::Kind::opening);
@@ -129,7 +118,7 @@ TEST_CASE("a lane the driver abandons stops and joins without hanging", "[lane]"
 TEST_CASE("an empty input gives a closing without an opening, and a warning", "[lane]") {
   testing::TempDir tmp;
   testing::write_file(tmp.path / "empty.log", "");
-  const LaneSetup setup = loaded().setup();
+  const LaneSetup setup = small_lane_setup();
   ParseLane lane({(tmp.path / "empty.log").string(), 0}, setup);
   LaneItem item = lane.next();
   REQUIRE(item.kind == LaneItem::Kind::closing);
@@ -147,7 +136,7 @@ TEST_CASE("the first dated record of an input is found in plain, gzip and tar in
   testing::write_file(tmp.path / "b.log", numbered_log(20, 2));
   testing::write_file(tmp.path / "undated.log", "no time here\n");
   REQUIRE(std::system(("cd " + tmp.path.string() + " && gzip -k a.log && tar -czf both.tgz b.log a.log").c_str()) == 0);
-  const LaneSetup setup = loaded().setup();
+  const LaneSetup setup = small_lane_setup();
   const int64_t seven = utc(2023, 9, 6, 13, 7, 0);
   CHECK(first_record_time({(tmp.path / "a.log").string(), 0}, setup) == seven);
   CHECK(first_record_time({(tmp.path / "a.log.gz").string(), 0}, setup) == seven);

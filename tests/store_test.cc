@@ -11,6 +11,7 @@
 
 #include "fingerprint.h"
 #include "schema_sql.h"
+#include "child_process.h"
 #include "store.h"
 
 using namespace mailtls;
@@ -18,16 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A directory removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "mailtls-store-XXXXXX").string();
-    path = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string db() const { return (path / "t.db").string(); }
-};
+using testing::TempDir;
 
 // One integer from a query run on its own connection, as another tool would.
 int64_t count(const std::string& db, const std::string& sql) {

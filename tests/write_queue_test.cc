@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "child_process.h"
 #include "store.h"
 #include "write_queue.h"
 
@@ -16,15 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "mailtls-wq-XXXXXX").string();
-    path = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string db() const { return (path / "t.db").string(); }
-};
+using testing::TempDir;
 
 Verdict plain_verdict(const Connection&) { return Verdict{}; }
 
