@@ -1,9 +1,8 @@
 // `mailtls ingest`: the driver of the pipeline. Reads like its table of contents:
-// inputs -> reader -> framer -> matcher -> sessions -> classifier -> store.
-#include <sys/stat.h>
+// inputs -> parse lanes (reader -> framer -> matcher, one thread per input) -> merge by
+// log time -> sessions -> writer thread (classifier -> store).
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -14,16 +13,13 @@
 #include "commands.h"
 #include "data_dir.h"
 #include "fingerprint.h"
-#include "framer.h"
 #include "grammar.h"
 #include "localizer.h"
-#include "matcher.h"
 #include "parse_lane.h"
 #include "progress.h"
 #include "reader.h"
 #include "sessions.h"
 #include "store.h"
-#include "text_damage.h"
 #include "write_queue.h"
 
 namespace mailtls {
@@ -270,7 +266,7 @@ void ingest_all(Run& run, const std::vector<InputItem>& inputs) {
     }
     if (run.active.empty()) break;
     LaneSlot* best = nullptr;
-    int64_t best_time = INT64_MAX, second_time = INT64_MAX;
+    int64_t best_key = INT64_MAX, second_key = INT64_MAX;
     for (size_t i = 0; i < run.active.size();) {
       LaneSlot& slot = *run.active[i];
       fill(run, slot);
@@ -278,17 +274,17 @@ void ingest_all(Run& run, const std::vector<InputItem>& inputs) {
         retire(run, std::move(run.active[i]));
         run.active.erase(run.active.begin() + static_cast<std::ptrdiff_t>(i));
         best = nullptr;  // slots moved: choose again
-        best_time = second_time = INT64_MAX;
+        best_key = second_key = INT64_MAX;
         i = 0;
         continue;
       }
       if (slot.has_record()) {
         const int64_t t = merge_key(slot);
-        if (!best || t < best_time) {
-          second_time = best ? best_time : second_time;
-          best = &slot, best_time = t;
-        } else if (t < second_time) {
-          second_time = t;
+        if (!best || t < best_key) {
+          second_key = best ? best_key : second_key;
+          best = &slot, best_key = t;
+        } else if (t < second_key) {
+          second_key = t;
         }
       }
       ++i;
@@ -307,7 +303,7 @@ void ingest_all(Run& run, const std::vector<InputItem>& inputs) {
     do {
       on_record(run, *best->stream, best->record());
       ++best->at;
-    } while (best->has_record() && merge_key(*best) <= second_time);
+    } while (best->has_record() && merge_key(*best) <= second_key);
   }
 }
 
