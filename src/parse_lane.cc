@@ -287,13 +287,12 @@ void ParseLane::parse_stream(LogStream& stream) {
   push({LaneItem::Kind::closing, nullptr, nullptr, std::move(closing)});
 }
 
-int64_t first_record_time(const InputItem& input, const LaneSetup& setup) {
+int64_t first_record_time(const InputItem& input, const LaneSetup& setup, const Matcher& matcher) {
   ReaderOptions small;
   small.chunk_bytes = size_t{64} << 10;
   small.queue_chunks = 1;
   small.first_stream_only = true;
   Diagnostics ignored;  // the lane reports the input's problems when it reads it
-  Matcher matcher(*setup.grammar);
   int64_t found = 0;
   read_input(input, small, ignored, [&](LogStream& stream) {
     FramerOptions fo;
