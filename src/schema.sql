@@ -1,4 +1,4 @@
--- mailtls store, schema version 1 (PRAGMA user_version = 1).
+-- mailtls store, schema version 2 (PRAGMA user_version = 2).
 -- Public: scripts, `query`, `summary`, `tlsrpt` and `report` rely on these tables and
 -- columns. docs/schema.md documents every column. Times are UTC seconds since the epoch.
 
@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS connections (
   local_ip TEXT                   -- the appliance's own address on this connection
 );
 
--- The mail_logs lines of a connection that can serve as evidence.
+-- The mail_logs lines of a connection that can serve as evidence. Stored in the order of
+-- its key (WITHOUT ROWID): a connection's lines are read together, and the key is the
+-- index that finds them, so none is built after the load.
 CREATE TABLE IF NOT EXISTS log_events (
   connection_id INTEGER NOT NULL,
   seq INTEGER NOT NULL,
@@ -54,9 +56,11 @@ CREATE TABLE IF NOT EXISTS log_events (
   detail TEXT,
   source_id INTEGER,
   line_no INTEGER,
-  line TEXT NOT NULL
-);
+  line TEXT NOT NULL,
+  PRIMARY KEY (connection_id, seq)
+) WITHOUT ROWID;
 
+-- The SMTP dialogue of a connection, keyed like log_events.
 CREATE TABLE IF NOT EXISTS transcript (
   connection_id INTEGER NOT NULL,
   seq INTEGER NOT NULL,
@@ -64,8 +68,9 @@ CREATE TABLE IF NOT EXISTS transcript (
   line TEXT NOT NULL,
   time INTEGER,
   source_id INTEGER,
-  line_no INTEGER
-);
+  line_no INTEGER,
+  PRIMARY KEY (connection_id, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS messages (
   id INTEGER PRIMARY KEY,

@@ -7,8 +7,7 @@ CREATE INDEX IF NOT EXISTS connections_started ON connections (started_at);
 -- scan of this small index instead of the whole table.
 CREATE INDEX IF NOT EXISTS connections_fragments ON connections (appliance, direction, conn_id)
   WHERE has_open = 0;
-CREATE INDEX IF NOT EXISTS log_events_conn ON log_events (connection_id, seq);
-CREATE INDEX IF NOT EXISTS transcript_conn ON transcript (connection_id, seq);
+-- log_events and transcript need none: their primary key (connection_id, seq) is one.
 CREATE INDEX IF NOT EXISTS messages_key ON messages (appliance, mid);
 CREATE INDEX IF NOT EXISTS recipients_msg ON recipients (message_id);
 CREATE INDEX IF NOT EXISTS deliveries_conn ON deliveries (connection_id);

@@ -4,5 +4,5 @@
 namespace mailtls {
 extern const char* const kSchemaSql;
 extern const char* const kSchemaIndexesSql;
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 }  // namespace mailtls

@@ -21,10 +21,52 @@
 namespace mailtls {
 namespace {
 
-// migrations()[v] takes a database from user_version v to v + 1. Version 0 is an empty
-// file; a future schema change appends its ALTER/CREATE statements here and raises
-// kSchemaVersion, so databases of every earlier version are brought up to date in order.
-std::vector<const char*> migrations() { return {kSchemaSql}; }
+// Version 1 to 2: log_events and transcript become WITHOUT ROWID tables keyed by
+// (connection_id, seq), which replaces their indexes log_events_conn and transcript_conn.
+// The definitions are spelled out (not taken from schema.sql) so that this step still
+// makes version 2 after a later version changes the tables again. The rows are copied in
+// key order, read through the old index, so the new B-trees are built by appending; a
+// duplicate key (which no version of the store writes) fails the migration, and the
+// transaction of the run rolls it back.
+constexpr const char* kMigrateV1ToV2 = R"sql(
+CREATE TABLE log_events_v2 (
+  connection_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  time INTEGER,
+  detail TEXT,
+  source_id INTEGER,
+  line_no INTEGER,
+  line TEXT NOT NULL,
+  PRIMARY KEY (connection_id, seq)
+) WITHOUT ROWID;
+INSERT INTO log_events_v2 (connection_id, seq, kind, time, detail, source_id, line_no, line)
+  SELECT connection_id, seq, kind, time, detail, source_id, line_no, line FROM log_events
+  ORDER BY connection_id, seq;
+DROP TABLE log_events;
+ALTER TABLE log_events_v2 RENAME TO log_events;
+CREATE TABLE transcript_v2 (
+  connection_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  sender TEXT NOT NULL CHECK (sender IN ('client', 'server')),
+  line TEXT NOT NULL,
+  time INTEGER,
+  source_id INTEGER,
+  line_no INTEGER,
+  PRIMARY KEY (connection_id, seq)
+) WITHOUT ROWID;
+INSERT INTO transcript_v2 (connection_id, seq, sender, line, time, source_id, line_no)
+  SELECT connection_id, seq, sender, line, time, source_id, line_no FROM transcript
+  ORDER BY connection_id, seq;
+DROP TABLE transcript;
+ALTER TABLE transcript_v2 RENAME TO transcript;
+)sql";
+
+// upgrades()[v - 1] takes a database from user_version v to v + 1. An empty file
+// (version 0) gets the current schema.sql at once. A future schema change appends its
+// statements here and raises kSchemaVersion, so databases of every earlier version are
+// brought up to date in order.
+std::vector<const char*> upgrades() { return {kMigrateV1ToV2}; }
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
@@ -89,10 +131,17 @@ bool migrate(sql::Db& db, const std::string& path, Diagnostics& diag) {
                    ")");
     return false;
   }
-  auto steps = migrations();
+  std::string error;
+  if (version == 0) {
+    if (db.exec(kSchemaSql, &error) != SQLITE_OK) {
+      open_error(diag, path, "cannot create the schema: " + quote(error));
+      return false;
+    }
+    version = kSchemaVersion;
+  }
+  auto steps = upgrades();
   for (; version < kSchemaVersion; ++version) {
-    std::string error;
-    if (db.exec(steps[static_cast<size_t>(version)], &error) != SQLITE_OK) {
+    if (db.exec(steps[static_cast<size_t>(version - 1)], &error) != SQLITE_OK) {
       open_error(diag, path,
                  "cannot migrate the schema from version " + std::to_string(version) + ": " +
                      quote(error));
@@ -173,15 +222,14 @@ std::unique_ptr<Store> Store::open(const std::string& path, Mode mode, Diagnosti
       s.db.query_int("SELECT coalesce(max(id), 0) + 1 FROM connections", 1);
   store->next_message_id_ = s.message_base =
       s.db.query_int("SELECT coalesce(max(id), 0) + 1 FROM messages", 1);
-  const char* child_tables[kChildCount] = {"log_events", "transcript", "deliveries",
-                                           "findings", "ehlo_keywords"};
   for (size_t i = 0; i < kChildCount; ++i)
-    s.child_first_rowid[i] = s.db.query_int(
-        std::string("SELECT coalesce(max(rowid), 0) + 1 FROM ") + child_tables[i], 1);
+    if (has_rowid(static_cast<Child>(i)))
+      s.child_first_rowid[i] = s.db.query_int(
+          std::string("SELECT coalesce(max(rowid), 0) + 1 FROM ") + kChildTables[i], 1);
   s.recipients_first_rowid =
       s.db.query_int("SELECT coalesce(max(rowid), 0) + 1 FROM recipients", 1);
   s.indexed = s.db.query_int("SELECT count(*) FROM sqlite_schema WHERE type='index'"
-                             " AND name='log_events_conn'") > 0;
+                             " AND name='deliveries_conn'") > 0;
   return store;
 }
 

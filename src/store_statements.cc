@@ -55,11 +55,10 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
       "UPDATE sources SET path=?1, fingerprint=?2, fp_len=?3, bytes=?4, lines=?5,"
       " lines_parsed=?6, lines_unparsed=?7, appliance=?8, locale=?9, locale_confidence=?10,"
       " packaging=?11, ingested_at=?12, utc_offset=?13 WHERE id=?14");
-  const char* child_tables[kChildCount] = {"log_events", "transcript", "deliveries",
-                                           "findings", "ehlo_keywords"};
   for (size_t i = 0; i < kChildCount; ++i)
-    delete_children_stmt[i] = sql::Stmt(h, std::string("DELETE FROM ") + child_tables[i] +
-                                               " WHERE connection_id=?1 AND rowid>=?2");
+    delete_children_stmt[i] =
+        sql::Stmt(h, std::string("DELETE FROM ") + kChildTables[i] + " WHERE connection_id=?1" +
+                         (has_rowid(static_cast<Child>(i)) ? " AND rowid>=?2" : ""));
   delete_recipients = sql::Stmt(h, "DELETE FROM recipients WHERE message_id=?1 AND rowid>=?2");
   delete_connection_row = sql::Stmt(h, "DELETE FROM connections WHERE id=?1");
   delete_message_row = sql::Stmt(h, "DELETE FROM messages WHERE id=?1");
@@ -189,7 +188,9 @@ void Store::Statements::delete_children(int64_t connection_id, bool from_earlier
   flush_all();  // rows of this connection may still be in the buffers
   for (size_t i = 0; i < kChildCount; ++i) {
     auto& s = delete_children_stmt[i];
-    s.bind_int(1, connection_id).bind_int(2, row_floor(from_earlier_run, child_first_rowid[i]));
+    s.bind_int(1, connection_id);
+    if (has_rowid(static_cast<Child>(i)))
+      s.bind_int(2, row_floor(from_earlier_run, child_first_rowid[i]));
     run(s);
   }
 }

@@ -14,6 +14,14 @@ namespace mailtls {
 // The child tables of a connection, in the order of Statements::delete_children.
 enum class Child { log_events, transcript, deliveries, findings, ehlo_keywords, count_ };
 inline constexpr size_t kChildCount = static_cast<size_t>(Child::count_);
+inline constexpr std::array<const char*, kChildCount> kChildTables = {
+    "log_events", "transcript", "deliveries", "findings", "ehlo_keywords"};
+// log_events and transcript are WITHOUT ROWID tables whose key begins with
+// connection_id: a connection's rows are always found through the key. The others are
+// rowid tables, indexed by connection only once the load is done.
+inline constexpr bool has_rowid(Child c) {
+  return c != Child::log_events && c != Child::transcript;
+}
 
 // The columns the row readers below expect, in order; the single-row loaders
 // (Statements::get_*) and reconcile's batch loader select exactly these.
@@ -67,7 +75,8 @@ struct Store::Statements {
   // child rows scans the table. A connection created in this run only has rows from the
   // rowid each table had when the run began, so the scan starts there. Once the indexes
   // exist, the index is used and these floors are not needed (nor safe: deletes of older
-  // rows may let SQLite hand out lower rowids again).
+  // rows may let SQLite hand out lower rowids again). Only the tables with a rowid have
+  // a floor (has_rowid); `indexed` says whether deliveries_conn exists.
   bool indexed = false;
   std::array<int64_t, kChildCount> child_first_rowid{};
   int64_t recipients_first_rowid = 0;

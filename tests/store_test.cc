@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "fingerprint.h"
@@ -120,6 +122,107 @@ TEST_CASE("schema user_version is set", "[store]") {
   open_rw(dir.db(), diag)->finish(fake_classify);
   CHECK(count(dir.db(), "PRAGMA user_version") == kSchemaVersion);
   CHECK(text(dir.db(), "PRAGMA journal_mode") == "wal");
+  CHECK(count(dir.db(), "SELECT count(*) FROM sqlite_schema WHERE name='deliveries_conn'") == 1);
+}
+
+namespace {
+
+// Runs `sql` on its own read-write connection, as the version 1 binary would have.
+void exec(const std::string& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) ==
+          SQLITE_OK);
+  char* error = nullptr;
+  int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &error);
+  std::string message = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(h);
+  INFO(message);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A table's columns as SQLite describes them: name, type, NOT NULL, place in the key.
+std::string columns(const std::string& db, const std::string& table) {
+  return text(db, "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\" || ' ' || pk, ', ')"
+                  " FROM pragma_table_info('" + table + "')");
+}
+
+}  // namespace
+
+TEST_CASE("a version 1 database is migrated with its rows and keeps taking runs", "[store]") {
+  TempDir dir;
+  // A database as version 1 left it: rowid tables, the two indexes, rows written out of
+  // key order.
+  exec(dir.db(), read_file(fs::path(MAILTLS_TEST_DIR) / "data" / "schema_v1.sql") +
+                     "PRAGMA user_version = 1;"
+                     "INSERT INTO connections (id, appliance, direction, conn_id, started_at,"
+                     " has_open, last_seen) VALUES (1, 'esa1', 'outbound', 7, 100, 1, 100);"
+                     "INSERT INTO log_events VALUES (1, 1, 'dcid_close', 150, NULL, NULL, 2,"
+                     " 'DCID close');"
+                     "INSERT INTO log_events VALUES (1, 0, 'dcid_new', 100, NULL, NULL, 1,"
+                     " 'New SMTP DCID');"
+                     "INSERT INTO transcript VALUES (1, 1, 'client', 'EHLO me', 102, NULL, 4);"
+                     "INSERT INTO transcript VALUES (1, 0, 'server', '220 hi', 101, NULL, 3);");
+  Diagnostics diag;
+  {
+    auto st = open_rw(dir.db(), diag);
+    auto old = st->load_connection(1);
+    REQUIRE(old);
+    REQUIRE(old->log.size() == 2);
+    CHECK(old->log[0].text == "New SMTP DCID");
+    REQUIRE(old->transcript.size() == 2);
+    CHECK(old->transcript[0].text == "220 hi");
+    CHECK(old->transcript[1].text == "EHLO me");
+    Connection c = outbound(*st, 8, 300, 400);
+    CHECK(c.id == 2);
+    c.transcript = {said(Sender::server, 301, "220 there")};
+    st->put_connection(c, fake_classify(c));
+    st->finish(fake_classify);
+  }
+  CHECK_FALSE(diag.any_error());
+  CHECK(count(dir.db(), "PRAGMA user_version") == kSchemaVersion);
+  CHECK(count(dir.db(), "SELECT count(*) FROM sqlite_schema WHERE name IN"
+                        " ('log_events_conn', 'transcript_conn', 'log_events_v2',"
+                        " 'transcript_v2')") == 0);
+  for (const char* table : {"log_events", "transcript"}) {
+    INFO(table);
+    // WITHOUT ROWID: no rowid to select.
+    CHECK(count(dir.db(), std::string("SELECT count(rowid) FROM ") + table) == -1);
+  }
+  CHECK(count(dir.db(), "SELECT count(*) FROM log_events") == 4);
+  CHECK(text(dir.db(), "SELECT group_concat(line, '|') FROM"
+                       " (SELECT line FROM transcript ORDER BY connection_id, seq)") ==
+        "220 hi|EHLO me|220 there");
+  CHECK(text(dir.db(), "PRAGMA integrity_check") == "ok");
+
+  // The same tables as a database created by this version.
+  TempDir fresh;
+  open_rw(fresh.db(), diag)->finish(fake_classify);
+  for (const char* table : {"log_events", "transcript"}) {
+    INFO(table);
+    CHECK(columns(dir.db(), table) == columns(fresh.db(), table));
+    CHECK(columns(dir.db(), table).find("seq INTEGER 1 2") != std::string::npos);
+  }
+}
+
+TEST_CASE("a version 1 database whose migration fails is left at version 1", "[store]") {
+  TempDir dir;
+  // Two rows with one key cannot enter the keyed table: the open fails and rolls back.
+  exec(dir.db(), read_file(fs::path(MAILTLS_TEST_DIR) / "data" / "schema_v1.sql") +
+                     "PRAGMA user_version = 1;"
+                     "INSERT INTO transcript VALUES (1, 0, 'server', '220 a', 1, NULL, 1);"
+                     "INSERT INTO transcript VALUES (1, 0, 'server', '220 b', 1, NULL, 2);");
+  Diagnostics diag;
+  CHECK_FALSE(Store::open(dir.db(), Store::Mode::read_write, diag, 1000));
+  REQUIRE(diag.all().size() == 1);
+  CHECK(diag.all()[0].message.find("cannot migrate the schema from version 1") != std::string::npos);
+  CHECK(count(dir.db(), "PRAGMA user_version") == 1);
+  CHECK(count(dir.db(), "SELECT count(*) FROM transcript") == 2);
   CHECK(count(dir.db(), "SELECT count(*) FROM sqlite_schema WHERE name='transcript_conn'") == 1);
 }
 

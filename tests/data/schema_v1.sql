@@ -1,0 +1,133 @@
+-- The schema of user_version 1 (src/schema.sql and src/schema_indexes.sql as they were),
+-- for the test that migrates a version 1 database (store_test.cc).
+-- mailtls store, schema version 1 (PRAGMA user_version = 1).
+-- Public: scripts, `query`, `summary`, `tlsrpt` and `report` rely on these tables and
+-- columns. docs/schema.md documents every column. Times are UTC seconds since the epoch.
+
+CREATE TABLE IF NOT EXISTS sources (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL,             -- as given (tar members: "bundle.tar.gz:member")
+  fingerprint TEXT NOT NULL,      -- FNV-1a of the first fp_len decompressed bytes
+  fp_len INTEGER NOT NULL,        -- how many bytes the fingerprint covers (<= 4096)
+  bytes INTEGER NOT NULL DEFAULT 0,          -- decompressed bytes read (whole lines)
+  lines INTEGER NOT NULL DEFAULT 0,
+  lines_parsed INTEGER NOT NULL DEFAULT 0,
+  lines_unparsed INTEGER NOT NULL DEFAULT 0,
+  appliance TEXT NOT NULL DEFAULT '',
+  locale TEXT NOT NULL DEFAULT 'en',
+  locale_confidence REAL NOT NULL DEFAULT 1.0,
+  packaging TEXT NOT NULL DEFAULT 'plain',
+  ingested_at INTEGER NOT NULL,
+  utc_offset INTEGER NOT NULL DEFAULT 0  -- from the header: UTC = local time - utc_offset
+);
+
+CREATE TABLE IF NOT EXISTS connections (
+  id INTEGER PRIMARY KEY,
+  appliance TEXT NOT NULL DEFAULT '',
+  direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+  conn_id INTEGER NOT NULL,       -- ICID or DCID
+  started_at INTEGER,             -- NULL: the opening is not in the logs
+  ended_at INTEGER,               -- NULL: the close is not in the logs
+  peer_ip TEXT,
+  peer_host TEXT,
+  domain TEXT,
+  tls_outcome TEXT NOT NULL DEFAULT 'unknown',
+  tls_protocol TEXT,
+  tls_cipher TEXT,
+  tls_detail TEXT,
+  confidence TEXT NOT NULL DEFAULT 'low' CHECK (confidence IN ('high', 'medium', 'low')),
+  has_open INTEGER NOT NULL DEFAULT 0,
+  has_close INTEGER NOT NULL DEFAULT 0,
+  last_seen INTEGER,
+  -- Written with the row so that `summary` reads one table instead of joining deliveries
+  -- and messages: the distinct messages delivered (outbound) or received (inbound) on it,
+  -- and the same count again when the connection has the finding cleartext-fallback.
+  messages INTEGER NOT NULL DEFAULT 0,
+  fallback_messages INTEGER NOT NULL DEFAULT 0,
+  local_ip TEXT                   -- the appliance's own address on this connection
+);
+
+-- The mail_logs lines of a connection that can serve as evidence.
+CREATE TABLE IF NOT EXISTS log_events (
+  connection_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,             -- event name (events.h), e.g. dcid_tls_failed
+  time INTEGER,
+  detail TEXT,
+  source_id INTEGER,
+  line_no INTEGER,
+  line TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS transcript (
+  connection_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  sender TEXT NOT NULL CHECK (sender IN ('client', 'server')),
+  line TEXT NOT NULL,
+  time INTEGER,
+  source_id INTEGER,
+  line_no INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS messages (
+  id INTEGER PRIMARY KEY,
+  appliance TEXT NOT NULL DEFAULT '',
+  mid INTEGER NOT NULL,
+  icid INTEGER,
+  mail_from TEXT,
+  subject TEXT,
+  message_id TEXT,
+  bytes INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS recipients (
+  message_id INTEGER NOT NULL,    -- messages.id
+  rid INTEGER NOT NULL,
+  address TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS deliveries (
+  connection_id INTEGER NOT NULL, -- connections.id (outbound)
+  message_id INTEGER NOT NULL,    -- messages.id
+  rid INTEGER NOT NULL,
+  result TEXT NOT NULL,           -- started, delivered, delayed, bounced
+  response TEXT,
+  mid INTEGER                     -- the message's MID, so a delivery reads without a join
+);
+
+CREATE TABLE IF NOT EXISTS findings (
+  connection_id INTEGER NOT NULL,
+  code TEXT NOT NULL,
+  detail TEXT
+);
+
+CREATE TABLE IF NOT EXISTS ehlo_keywords (
+  connection_id INTEGER NOT NULL,
+  phase TEXT NOT NULL CHECK (phase IN ('before-tls', 'after-tls')),
+  keyword TEXT NOT NULL,
+  params TEXT
+);
+
+CREATE TABLE IF NOT EXISTS unparsed (
+  source_id INTEGER NOT NULL,
+  line_no INTEGER NOT NULL,
+  text TEXT NOT NULL
+);
+-- Indexes, built after a bulk load (creating them first would slow every insert).
+CREATE INDEX IF NOT EXISTS sources_fingerprint ON sources (fingerprint);
+CREATE INDEX IF NOT EXISTS connections_key ON connections (appliance, direction, conn_id);
+CREATE INDEX IF NOT EXISTS connections_domain ON connections (domain, direction);
+CREATE INDEX IF NOT EXISTS connections_started ON connections (started_at);
+-- Only the fragments (rows whose opening was not read): reconcile() finds them with one
+-- scan of this small index instead of the whole table.
+CREATE INDEX IF NOT EXISTS connections_fragments ON connections (appliance, direction, conn_id)
+  WHERE has_open = 0;
+CREATE INDEX IF NOT EXISTS log_events_conn ON log_events (connection_id, seq);
+CREATE INDEX IF NOT EXISTS transcript_conn ON transcript (connection_id, seq);
+CREATE INDEX IF NOT EXISTS messages_key ON messages (appliance, mid);
+CREATE INDEX IF NOT EXISTS recipients_msg ON recipients (message_id);
+CREATE INDEX IF NOT EXISTS deliveries_conn ON deliveries (connection_id);
+CREATE INDEX IF NOT EXISTS deliveries_msg ON deliveries (message_id);
+CREATE INDEX IF NOT EXISTS findings_conn ON findings (connection_id);
+CREATE INDEX IF NOT EXISTS ehlo_keywords_conn ON ehlo_keywords (connection_id);
+CREATE INDEX IF NOT EXISTS unparsed_source ON unparsed (source_id, line_no);
