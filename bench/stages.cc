@@ -28,7 +28,6 @@ double cpu_seconds() {
 // Classifies each finished connection, as the ingest does, then drops it.
 class NullSink : public mailtls::SessionSink {
  public:
-  int64_t new_connection_id() override { return ++ids_; }
   int64_t new_message_id() override { return ++ids_; }
   void connection_finished(mailtls::Connection&& c) override { outcomes_ += mailtls::classify(c).outcome.size(); }
   void message_finished(mailtls::Message&&) override {}

@@ -72,9 +72,11 @@ struct RecordedEvent {
 // Keeps what the sessions hand on, with ids handed out as a fresh database's store would.
 class RecordingSink : public SessionSink {
  public:
-  int64_t new_connection_id() override { return next_connection_++; }
   int64_t new_message_id() override { return next_message_++; }
-  void connection_finished(Connection&& c) override { items.emplace_back(std::move(c)); }
+  void connection_finished(Connection&& c) override {
+    c.id = next_connection_++;  // as the writer thread of `ingest` hands them out
+    items.emplace_back(std::move(c));
+  }
   void message_finished(Message&& m) override { items.emplace_back(std::move(m)); }
   std::vector<std::variant<Connection, Message>> items;
 

@@ -26,11 +26,11 @@ namespace mailtls {
 namespace {
 
 // Hands finished connections to the writer thread, which classifies and stores them.
-// Ids come from the store's atomic counters, so sessions never wait for the writer.
+// Message ids come from the store's atomic counter, so sessions never wait for the
+// writer; connection ids are handed out by the writer as it stores them (write_queue.h).
 class StoreSink : public SessionSink {
  public:
   StoreSink(Store& store, WriteQueue& writes) : store_(store), writes_(writes) {}
-  int64_t new_connection_id() override { return store_.new_connection_id(); }
   int64_t new_message_id() override { return store_.new_message_id(); }
   void connection_finished(Connection&& c) override { writes_.put_connection(std::move(c)); }
   void message_finished(Message&& m) override { writes_.put_message(std::move(m)); }

@@ -179,7 +179,6 @@ class Handler {
     auto it = st_.open.find(key);
     if (it == st_.open.end()) {
       Connection c;
-      c.id = sink_.new_connection_id();
       c.appliance = st_.appliances[app_];
       c.direction = dir;
       c.conn_id = conn_id;
@@ -487,14 +486,14 @@ void Handler::attach_debug(Direction dir, int64_t conn_id, bool sent_by_applianc
 
 // Debug lines whose direction never showed (no command, no reply code) are kept as an
 // outbound dialogue, the common case of a domain debug log: never dropped.
-void flush_pending_debug(Sessions::State& st, SessionSink& sink, SessionStats& stats, ConnKey key) {
+void flush_pending_debug(Sessions::State& st, ConnKey key) {
   auto it = st.pending_debug.find(key);
   if (it == st.pending_debug.end()) return;
   PendingDebug p = std::move(it->second);
   st.pending_debug.erase(it);
-  auto& c = st.open[ConnKey{key.appliance, Direction::outbound, key.id}];
-  if (c.id == 0) {
-    c.id = sink.new_connection_id();
+  auto [slot, created] = st.open.try_emplace(ConnKey{key.appliance, Direction::outbound, key.id});
+  Connection& c = slot->second;
+  if (created) {
     c.appliance = st.appliances[key.appliance];
     c.direction = Direction::outbound;
     c.conn_id = key.id;
@@ -505,7 +504,6 @@ void flush_pending_debug(Sessions::State& st, SessionSink& sink, SessionStats& s
     c.last_seen = std::max(c.last_seen, line.time);
     c.transcript.push_back(std::move(line));
   }
-  (void)stats;
 }
 
 }  // namespace
@@ -580,7 +578,7 @@ void Sessions::sweep_messages(int64_t idle_before) {
   std::vector<ConnKey> stale;
   for (auto& [key, p] : st.pending_debug)
     if (p.last_seen < idle_before) stale.push_back(key);
-  for (const auto& key : stale) flush_pending_debug(st, sink_, stats_, key);
+  for (const auto& key : stale) flush_pending_debug(st, key);
   if (st.debug_direction.size() > max_messages) st.debug_direction.clear();
 }
 
@@ -588,7 +586,7 @@ void Sessions::finish_all() {
   State& st = *state_;
   while (!st.open.empty()) Handler::finish(st, sink_, stats_, st.open.begin());
   while (!st.messages.empty()) Handler::finish_message(st, sink_, stats_, st.messages.begin());
-  while (!st.pending_debug.empty()) flush_pending_debug(st, sink_, stats_, st.pending_debug.begin()->first);
+  while (!st.pending_debug.empty()) flush_pending_debug(st, st.pending_debug.begin()->first);
   while (!st.open.empty()) Handler::finish(st, sink_, stats_, st.open.begin());
   st.debug_direction.clear();
 }

@@ -32,7 +32,9 @@ struct LineInfo {
 class SessionSink {
  public:
   virtual ~SessionSink() = default;
-  virtual int64_t new_connection_id() = 0;
+  // Messages get their id when first seen (deliveries name them); connections get theirs
+  // only when they are stored, so the store receives them in id order and writes each
+  // connection's child rows at the end of its tables. A connection handed on has id 0.
   virtual int64_t new_message_id() = 0;
   virtual void connection_finished(Connection&& c) = 0;
   virtual void message_finished(Message&& m) = 0;

@@ -11,6 +11,8 @@
 // - Rows are written with prepared statements reused across calls; ids of connections
 //   and messages are handed out by the store before the rows are written, so rows can
 //   be written in any order and written again (put_* replaces the earlier version).
+//   Writing connections in id order (as `ingest` does: the writer numbers each one as it
+//   stores it) appends the rows of log_events and transcript at the end of their keys.
 //   Hot tables are written with multi-row INSERTs from a buffer: reads through this
 //   Store flush it first, but a reader using handle() directly before finish() may not
 //   see the last rows.

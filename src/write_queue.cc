@@ -127,6 +127,7 @@ void WriteQueue::run_batch(Batch& batch) {
 
 void WriteQueue::run_job(Job& job) {
   if (auto* c = std::get_if<Connection>(&job)) {
+    if (c->id == 0) c->id = store_.new_connection_id();
     store_.put_connection(*c, classify_(*c));
   } else if (auto* m = std::get_if<Message>(&job)) {
     store_.put_message(*m);

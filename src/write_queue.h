@@ -4,6 +4,9 @@
 // Contract:
 // - Every job runs on the writer thread, in the order it was queued; the Store is touched
 //   by no other thread while the queue lives (except Store::new_*_id(), which is atomic).
+// - A connection queued with id 0 gets the store's next id when its turn comes, so the
+//   connections of a run are stored in id order and their child rows appended in key
+//   order (log_events and transcript are keyed by (connection_id, seq)).
 // - put_*() and post() return at once; call() runs its function after everything queued
 //   before it and waits for it, so a read (find_source) sees every earlier write.
 // - Bounded: jobs travel in batches, and at most `max_batches` wait, each of at most

@@ -11,7 +11,6 @@ namespace {
 
 class CollectSink : public SessionSink {
  public:
-  int64_t new_connection_id() override { return ++connection_ids; }
   int64_t new_message_id() override { return ++message_ids; }
   void connection_finished(Connection&& c) override { connections.push_back(std::move(c)); }
   void message_finished(Message&& m) override { messages.push_back(std::move(m)); }
@@ -22,7 +21,7 @@ class CollectSink : public SessionSink {
     return nullptr;
   }
 
-  int64_t connection_ids = 0, message_ids = 0;
+  int64_t message_ids = 0;
   std::vector<Connection> connections;
   std::vector<Message> messages;
 };
@@ -148,6 +147,17 @@ TEST_CASE("debug lines read before the opening line are adopted by it", "[sessio
   REQUIRE(sink.connections.size() == 1);
   CHECK(sink.connections[0].has_open);
   CHECK(sink.connections[0].transcript.size() == 1);
+}
+
+TEST_CASE("connections are handed on without an id, messages with theirs", "[sessions]") {
+  CollectSink sink;
+  Sessions sessions({}, sink);
+  Feeder feed{sessions};
+  feed(EventType::dcid_new, {"7", "192.0.2.7", "25", "", ""});
+  feed(EventType::debug_sent, {"8", "EHLO mx.example.com"});
+  sessions.finish_all();
+  REQUIRE(sink.connections.size() == 2);
+  for (const auto& c : sink.connections) CHECK(c.id == 0);  // the store numbers them
 }
 
 TEST_CASE("a connection idle longer than the time-out is finished, others stay open", "[sessions]") {

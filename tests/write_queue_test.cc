@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -64,6 +65,39 @@ TEST_CASE("the writer thread writes in order and a call sees every earlier write
   CHECK(store->new_connection_id() == ids.back() + 2);  // ids stay a plain sequence
   writes.call([](Store& s) { s.finish(plain_verdict); });
   CHECK_FALSE(diag.any_error());
+}
+
+TEST_CASE("connections queued without an id are numbered in the order they are stored",
+          "[store][write_queue]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto store = Store::open(dir.db(), Store::Mode::read_write, diag);
+  REQUIRE(store);
+  {
+    WriteQueue writes(*store, plain_verdict, kTiny);
+    for (int64_t i = 1; i <= 20; ++i) {
+      Connection c = make_connection(*store, 100 + i);
+      c.id = 0;
+      c.log.push_back(LogLine{EventType::other, "second line", "", {1, i}, 0});
+      writes.put_connection(std::move(c));
+    }
+    writes.call([](Store& s) { s.finish(plain_verdict); });
+  }
+  CHECK_FALSE(diag.any_error());
+  // In id order, the child rows were appended: the table's order is the key order.
+  std::vector<std::pair<int64_t, int64_t>> order;
+  sqlite3_stmt* q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(store->handle(),
+                             "SELECT c.id, c.conn_id FROM connections c ORDER BY c.id", -1, &q,
+                             nullptr) == SQLITE_OK);
+  while (sqlite3_step(q) == SQLITE_ROW)
+    order.emplace_back(sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1));
+  sqlite3_finalize(q);
+  REQUIRE(order.size() == 20);
+  for (size_t i = 0; i < order.size(); ++i) CHECK(order[i].second == 101 + static_cast<int64_t>(i));
+  auto again = store->load_connection(order.back().first);
+  REQUIRE(again);
+  CHECK(again->log.size() == 2);
 }
 
 TEST_CASE("an exception on the writer thread reaches the producer, and shutdown never hangs",
