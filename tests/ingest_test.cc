@@ -107,6 +107,25 @@ TEST_CASE("the appliance is the syslog host, else the header's serial, else --ap
         "4229AAAA0000-ESA1|esa2.example.com|esa3");
 }
 
+TEST_CASE("a message aborted then finished is one message, ended by its finish line",
+          "[ingest]") {
+  Scratch s;
+  // The order of the corpus (cribl-cisco-esa-mailtext, lines 322-325): `Message aborted`,
+  // then `Message finished ... done`. Lines of the message may follow the abort.
+  auto log = s.write("mail.current",
+                     kHeader +
+                         "Wed Sep  6 13:13:10 2023 Info: Start MID 14 ICID 7\n"
+                         "Wed Sep  6 13:13:10 2023 Info: MID 14 ICID 7 From: <a@remote.example>\n"
+                         "Wed Sep  6 13:13:11 2023 Info: Message aborted MID 14 Dropped by CASE\n"
+                         "Wed Sep  6 13:13:11 2023 Info: MID 14 Subject 'late line'\n"
+                         "Wed Sep  6 13:13:11 2023 Info: Message finished MID 14 done\n"
+                         "Wed Sep  6 13:13:12 2023 Info: Message finished MID 15 done\n");
+  REQUIRE(ingest(s.dir / "x.db", log.string()).status == 0);
+  CHECK(rows(s.dir / "x.db", "SELECT mid || ':' || ifnull(mail_from, '') || ':' || ifnull(subject, '')"
+                             " FROM messages ORDER BY mid") ==
+        "14:a@remote.example:late line|15::");
+}
+
 TEST_CASE("a file ingested again adds nothing, even renamed and compressed", "[ingest]") {
   Scratch s;
   auto log = s.write("mail.current", kHeader + kDelivery);

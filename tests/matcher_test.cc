@@ -72,7 +72,7 @@ const std::vector<Case> kCases = {
     {"MID 68119155 RID [0] Response '2.0.0 OK  1687954632 redactedstring - gsmtp'", "mid_response",
      {{"id", "68119155"}, {"rids", "0"}, {"response", "2.0.0 OK  1687954632 redactedstring - gsmtp"}}},
     {"Message finished MID 38637862 done", "mid_finished", {{"id", "38637862"}, {"result", "done"}}},
-    {"Message aborted MID 24611411 Dropped by CASE", "mid_finished", {{"id", "24611411"}, {"result", "aborted"}}},
+    {"Message aborted MID 24611411 Dropped by CASE", "other", {}},  // `Message finished` ends it
     {"New SMTP DCID 7436 interface 10.10.1.12 address 10.10.1.25 port 25", "dcid_new",
      {{"id", "7436"}, {"local_ip", "10.10.1.12"}, {"ip", "10.10.1.25"}, {"port", "25"}}},
     {"New SMTP DCID 2386069 interface 1.2.3.4 address 1.2.3.4", "dcid_new", {{"id", "2386069"}, {"port", ""}}},
