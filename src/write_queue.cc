@@ -41,9 +41,12 @@ WriteQueue::~WriteQueue() {
   writer_.join();
 }
 
+// Classified here, on the producer's thread: the writer thread is the one that bounds the
+// speed of an ingest, so it only writes.
 void WriteQueue::put_connection(Connection&& c) {
   const size_t bytes = payload(c);
-  push(std::move(c), bytes);
+  Verdict v = classify_(c);
+  push(Classified{std::move(c), std::move(v)}, bytes);
 }
 
 void WriteQueue::put_message(Message&& m) {
@@ -72,6 +75,7 @@ void WriteQueue::push(Job&& job, size_t bytes) {
 }
 
 void WriteQueue::submit() {
+  std::vector<Batch> spent;
   {
     std::unique_lock lock(mu_);
     not_full_.wait(lock, [&] { return queued_.size() < limits_.max_batches || error_; });
@@ -81,16 +85,25 @@ void WriteQueue::submit() {
       std::rethrow_exception(error_);
     }
     queued_.push_back(std::move(filling_));
+    spent.swap(spent_);
   }
   not_empty_.notify_one();
-  filling_ = Batch();
+  // The written batches are freed here, where their strings were allocated, and one of
+  // them is filled again.
+  filling_ = spent.empty() ? Batch() : std::move(spent.back());
+  filling_.clear();
   filling_.reserve(limits_.batch_items);
   filling_bytes_ = 0;
 }
 
 void WriteQueue::writer_loop() {
   Batch batch;
-  while (next_batch(batch)) run_batch(batch);
+  while (next_batch(batch)) {
+    run_batch(batch);
+    std::lock_guard lock(mu_);
+    spent_.push_back(std::move(batch));
+    batch = Batch();
+  }
 }
 
 bool WriteQueue::next_batch(Batch& batch) {
@@ -122,13 +135,12 @@ void WriteQueue::run_batch(Batch& batch) {
       fail_job(job);
     }
   }
-  batch.clear();
 }
 
 void WriteQueue::run_job(Job& job) {
-  if (auto* c = std::get_if<Connection>(&job)) {
-    if (c->id == 0) c->id = store_.new_connection_id();
-    store_.put_connection(*c, classify_(*c));
+  if (auto* c = std::get_if<Classified>(&job)) {
+    if (c->connection.id == 0) c->connection.id = store_.new_connection_id();
+    store_.put_connection(c->connection, c->verdict);
   } else if (auto* m = std::get_if<Message>(&job)) {
     store_.put_message(*m);
   } else if (auto* u = std::get_if<Unparsed>(&job)) {

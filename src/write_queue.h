@@ -1,5 +1,5 @@
-// The writer thread of an ingest: while the main thread parses, one thread classifies the
-// finished connections and makes every Store call, so parsing and storing overlap.
+// The writer thread of an ingest: while the main thread parses, one thread makes every
+// Store call, so parsing and storing overlap.
 //
 // Contract:
 // - Every job runs on the writer thread, in the order it was queued; the Store is touched
@@ -11,7 +11,9 @@
 //   before it and waits for it, so a read (find_source) sees every earlier write.
 // - Bounded: jobs travel in batches, and at most `max_batches` wait, each of at most
 //   `batch_items` jobs or about `batch_bytes` of payload; a full queue makes the producer
-//   wait, so memory stays flat however far the parser runs ahead.
+//   wait, so memory stays flat however far the parser runs ahead. Written batches go back
+//   to the producer, which frees them on its next submit (where their memory came from),
+//   so they take no time of the writer thread.
 // - An exception thrown by a job stops the writer (later jobs are dropped) and is thrown
 //   again to the producer by its next put/post/call, as if the write had been made there.
 // - The destructor drops what is still queued and joins: a run that did not reach
@@ -53,7 +55,7 @@ class WriteQueue {
   WriteQueue(const WriteQueue&) = delete;
   WriteQueue& operator=(const WriteQueue&) = delete;
 
-  void put_connection(Connection&& c);  // classified on the writer thread
+  void put_connection(Connection&& c);  // classified at once, on the caller's thread
   void put_message(Message&& m);
   void put_unparsed(int64_t source_id, int64_t line_no, std::string_view text);
   void post(Task task);        // asynchronous; `task` must own what it uses
@@ -68,7 +70,11 @@ class WriteQueue {
     Task task;
     std::promise<void>* done = nullptr;  // set by call(), which waits on it
   };
-  using Job = std::variant<Connection, Message, Unparsed, Posted>;
+  struct Classified {
+    Connection connection;
+    Verdict verdict;
+  };
+  using Job = std::variant<Classified, Message, Unparsed, Posted>;
   using Batch = std::vector<Job>;
 
   void push(Job&& job, size_t bytes);
@@ -88,6 +94,7 @@ class WriteQueue {
   std::mutex mu_;
   std::condition_variable not_empty_, not_full_;
   std::deque<Batch> queued_;
+  std::vector<Batch> spent_;  // written by the writer, to be freed by the producer
   bool stopping_ = false;
   std::exception_ptr error_;  // the first exception of a job; set by the writer
   std::thread writer_;        // last: starts once the members above exist
