@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <ostream>
@@ -378,6 +379,14 @@ int run_ingest(const IngestOptions& options, Streams io) {
   for (const auto& lane : run.lane_diags)
     for (const auto& item : lane) run.diag.add(item);
   run.sessions->finish_all();
+  if (std::getenv("MAILTLS_TIMING")) {
+    const SessionStats& st = run.sessions->stats();
+    std::fprintf(stderr,
+                 "sessions: %lld connections, %lld messages, %lld finished by the time-out or"
+                 " the memory bound, at most %zu open\n",
+                 static_cast<long long>(st.connections), static_cast<long long>(st.messages),
+                 static_cast<long long>(st.timed_out), st.peak_open);
+  }
   run.writes->call([](Store& store) { store.finish([](const Connection& c) { return classify(c); }); });
   run.progress->finish();
   print_results(run);
