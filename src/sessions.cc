@@ -145,6 +145,12 @@ size_t Sessions::open_connections() const { return state_->open.size(); }
 
 namespace {
 
+// Room reserved for a connection's lines at its first one, so the vectors are not grown
+// (and moved) several times: an ESA connection has 4-10 evidence lines, and a dialogue
+// from a debug log 15-40 lines.
+constexpr size_t kLogLinesReserved = 8;
+constexpr size_t kTranscriptLinesReserved = 32;
+
 // The per-event work, kept out of the class so each handler stays short.
 class Handler {
  public:
@@ -209,6 +215,7 @@ class Handler {
   }
 
   void add_log(Connection& c, std::string_view detail = {}) {
+    if (c.log.empty()) c.log.reserve(kLogLinesReserved);
     c.log.push_back(LogLine{ev_.type, std::string(line_.text), std::string(detail), line_.ref, line_.time});
   }
 
@@ -481,6 +488,7 @@ void Handler::attach_debug(Direction dir, int64_t conn_id, bool sent_by_applianc
   const bool appliance_is_client = dir == Direction::outbound;
   line.sender = sent_by_appliance == appliance_is_client ? Sender::client : Sender::server;
   Connection& c = connection(dir, conn_id);
+  if (c.transcript.empty()) c.transcript.reserve(kTranscriptLinesReserved);
   c.transcript.push_back(std::move(line));
 }
 
