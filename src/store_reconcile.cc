@@ -101,6 +101,10 @@ struct Piece {
   // Set when the piece's only change is a debug-log dialogue it adopted while it had no
   // transcript of its own: the dialogue's rows keep their order and are only re-pointed.
   int64_t adopted_dialogue = 0;
+  // Set when the piece's only change is a later piece of Delayed:/Bounced: lines whose
+  // lines all come after its own: their rows are re-pointed, numbered on from its last.
+  int64_t adopted_late = 0;
+  size_t log_lines_before = 0;  // its log lines before it adopted them
 };
 
 // A piece made only of Delayed:/Bounced: lines: the appliance logs those after the
@@ -147,6 +151,17 @@ Piece* containing_piece(std::vector<Piece>& pieces, size_t r, int64_t window) {
   return best;
 }
 
+// Whether absorbing `late` into `c` only appends: `late` holds only Delayed:/Bounced:
+// lines (no dialogue, no verdict of its own worth keeping), was written after `c` (so its
+// delivery rows follow c's), and each of its lines sorts after every line of `c` in
+// merge_by_time's order.
+bool appends_late_lines(const Connection& c, const Connection& late) {
+  if (!only_late_lines(late) || late.id <= c.id || c.log.empty()) return false;
+  if (first_time(c) > first_time(late)) return false;  // absorb would put `late` first
+  const std::vector<int64_t> own = ordering_times(c.log), added = ordering_times(late.log);
+  return added.front() >= *std::max_element(own.begin(), own.end());
+}
+
 // Decides and performs the merges among the pieces of one key. Returns how many pieces
 // were merged away.
 int64_t merge_pieces(std::vector<Piece>& pieces, int64_t window) {
@@ -159,6 +174,8 @@ int64_t merge_pieces(std::vector<Piece>& pieces, int64_t window) {
     const bool adopts_dialogue = !into->changed && into->c.transcript.empty() &&
                                  from.c.log.empty() && from.c.deliveries.empty();
     into->adopted_dialogue = adopts_dialogue ? from.c.id : 0;
+    into->adopted_late = !into->changed && appends_late_lines(into->c, from.c) ? from.c.id : 0;
+    into->log_lines_before = into->c.log.size();
     absorb(into->c, from.c);
     into->changed = true;
     from.merged_away = true;
@@ -320,20 +337,25 @@ int64_t Store::reconcile_batch(const std::vector<std::vector<int64_t>>& groups,
   std::vector<int64_t> rewritten;  // merged away or changed: all their rows go
   std::vector<int64_t> reverdicted;  // adopting pieces and their dialogues: verdict rows go
   std::vector<std::pair<int64_t, int64_t>> repointed;  // (dialogue id, adopting id)
+  std::vector<LateMove> late_moves;
   for (const auto& g : groups) {
     std::vector<Piece> pieces;
     for (int64_t id : g)
       if (auto it = loaded.find(id); it != loaded.end()) pieces.push_back(std::move(it->second));
     merged += merge_pieces(pieces, window_seconds);
     std::set<int64_t> adopted;
-    for (const Piece& p : pieces)
+    for (const Piece& p : pieces) {
       if (!p.merged_away && p.adopted_dialogue) adopted.insert(p.adopted_dialogue);
+      if (!p.merged_away && p.adopted_late) adopted.insert(p.adopted_late);
+    }
     for (Piece& p : pieces) {
       if (p.merged_away && adopted.count(p.c.id)) {
         reverdicted.push_back(p.c.id);
-      } else if (!p.merged_away && p.adopted_dialogue) {
+      } else if (!p.merged_away && (p.adopted_dialogue || p.adopted_late)) {
         reverdicted.push_back(p.c.id);
-        repointed.emplace_back(p.adopted_dialogue, p.c.id);
+        if (p.adopted_dialogue) repointed.emplace_back(p.adopted_dialogue, p.c.id);
+        if (p.adopted_late)
+          late_moves.push_back({p.adopted_late, p.c.id, static_cast<int64_t>(p.log_lines_before)});
         adopting.push_back(std::move(p));
       } else {
         if (p.merged_away || p.changed) rewritten.push_back(p.c.id);
@@ -344,6 +366,7 @@ int64_t Store::reconcile_batch(const std::vector<std::vector<int64_t>>& groups,
   delete_rows(rewritten, {"log_events", "transcript", "deliveries", "findings", "ehlo_keywords"});
   delete_rows(reverdicted, {"findings", "ehlo_keywords"});
   repoint_transcripts(repointed);
+  repoint_late_lines(late_moves);
   for (Piece& p : changed) write_connection_rows(p.c, classify ? classify(p.c) : Verdict{});
   for (Piece& p : adopting) write_verdict_rows(p.c, classify ? classify(p.c) : Verdict{});
   return merged;
@@ -371,6 +394,21 @@ void Store::repoint_transcripts(const std::vector<std::pair<int64_t, int64_t>>& 
   for (const auto& [dialogue, connection] : moves) {
     update.bind_int(1, connection).bind_int(2, dialogue);
     if (update.run() != SQLITE_OK) s.report("reconcile: " + update.error());
+  }
+}
+
+// Moves the log_events and delivery rows of each late piece to the connection that
+// adopted it, its log lines numbered on after the connection's own.
+void Store::repoint_late_lines(const std::vector<LateMove>& moves) {
+  if (moves.empty()) return;
+  Statements& s = *stmts_;
+  sql::Stmt log(db_, "UPDATE log_events SET connection_id = ?1, seq = seq + ?3 WHERE connection_id = ?2");
+  sql::Stmt deliveries(db_, "UPDATE deliveries SET connection_id = ?1 WHERE connection_id = ?2");
+  for (const LateMove& m : moves) {
+    log.bind_int(1, m.adopting).bind_int(2, m.piece).bind_int(3, m.seq_offset);
+    if (log.run() != SQLITE_OK) s.report("reconcile: " + log.error());
+    deliveries.bind_int(1, m.adopting).bind_int(2, m.piece);
+    if (deliveries.run() != SQLITE_OK) s.report("reconcile: " + deliveries.error());
   }
 }
 

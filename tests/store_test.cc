@@ -621,6 +621,54 @@ TEST_CASE("a debug-log fragment is merged into the connection whose span contain
   CHECK(count(dir.db(), "SELECT count(*) FROM ehlo_keywords") == 1);
 }
 
+TEST_CASE("late Delayed and Bounced pieces join their closed connection after its own lines",
+          "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  auto late_piece = [&](int64_t dcid, EventType type, int64_t time, int64_t mid) {
+    Connection c;
+    c.id = st->new_connection_id();
+    c.appliance = "esa1";
+    c.direction = Direction::outbound;
+    c.conn_id = dcid;
+    c.log.push_back(log_line(type, time, type == EventType::bounced ? "Bounced" : "Delayed"));
+    c.deliveries.push_back({mid, mid, 0, type == EventType::bounced ? "bounced" : "delayed", "5.1.1"});
+    c.last_seen = time;
+    return c;
+  };
+  // DCID 9: one late piece (its rows are moved, numbered on); DCID 10: two late pieces
+  // (the connection is written again whole). Both must read back the same way.
+  Connection one = outbound(*st, 9, 1000, 1100);
+  one.deliveries.push_back({1, 1, 0, "delivered", "250 ok"});
+  Connection two = outbound(*st, 10, 1000, 1100);
+  two.deliveries.push_back({1, 1, 0, "delivered", "250 ok"});
+  std::vector<Connection> all = {one, two, late_piece(9, EventType::bounced, 5000, 2),
+                                 late_piece(10, EventType::bounced, 5000, 2),
+                                 late_piece(10, EventType::delayed, 6000, 3)};
+  for (const Connection& c : all) st->put_connection(c, fake_classify(c));
+  CHECK(st->reconcile(fake_classify) == 3);
+  for (int64_t id : {one.id, two.id}) {
+    auto merged = st->load_connection(id);
+    REQUIRE(merged);
+    REQUIRE(merged->log.size() >= 3);
+    CHECK(merged->log[0].type == EventType::dcid_new);
+    CHECK(merged->log[1].type == EventType::dcid_close);
+    CHECK(merged->log[2].type == EventType::bounced);
+    REQUIRE(merged->deliveries.size() >= 2);
+    CHECK(merged->deliveries[0].result == "delivered");
+    CHECK(merged->deliveries[1].result == "bounced");
+  }
+  CHECK(st->load_connection(one.id)->log.size() == 3);
+  CHECK(st->load_connection(two.id)->log.size() == 4);
+  st->finish(fake_classify);
+  CHECK(count(dir.db(), "SELECT count(*) FROM connections") == 2);
+  CHECK(text(dir.db(), "SELECT group_concat(seq) FROM (SELECT seq FROM log_events WHERE connection_id=" +
+                           std::to_string(one.id) + " ORDER BY seq)") == "0,1,2");
+  CHECK(count(dir.db(), "SELECT count(*) FROM deliveries WHERE connection_id NOT IN (SELECT id FROM connections)") == 0);
+  CHECK(count(dir.db(), "SELECT count(*) FROM log_events WHERE connection_id NOT IN (SELECT id FROM connections)") == 0);
+}
+
 TEST_CASE("reconcile run twice changes nothing", "[store]") {
   TempDir dir;
   Diagnostics diag;
