@@ -23,6 +23,8 @@
 //   pattern = '''ICID (?P<id>\d+) TLS success...'''   # matched against the whole body
 //   unquote = ["reason"]          # optional: captures that lose one leading ' or "
 //                                 # and then one trailing ' or " (Python-repr quotes)
+//   quick = '''...'''             # optional: a narrower pattern RE2 runs one-pass,
+//                                 # tried first (see grammars/README.md)
 //   [[kind.sample]]
 //   line = "ICID 5 TLS success protocol TLSv1.2 cipher AES128-SHA"
 //   fields = { id = "5", protocol = "TLSv1.2" }
@@ -31,7 +33,11 @@
 // error and error_arg are quoted); an event name exists; every named capture of an
 // event kind is one of that event's slots, and `id` is present when the event has it;
 // every sample matches its own kind and yields its fields, and no earlier kind with the
-// same token claims it; every `unquote` name is a capture that feeds an event slot. Every problem is reported with file and key; load fails if any.
+// same token claims it; every `unquote` name is a capture that feeds an event slot; a
+// `quick` pattern belongs to an event kind, compiles, has the pattern's captures, at
+// most kMaxQuickGroups groups up to the last that feeds a slot, matches at least one
+// sample, and yields the pattern's fields on every sample it matches. Every problem is
+// reported with file and key; load fails if any.
 #pragma once
 
 #include <re2/re2.h>
@@ -71,8 +77,17 @@ struct LineKind {
   // `['"]?(?P<text>.*?)['"]?`, which it cannot; the fields are the same.
   std::array<bool, kMaxSlots> slot_unquote{};
   int groups = 0;                           // number of capturing groups
+  // `quick`: a narrower pattern for the common shapes of the kind's bodies, which RE2
+  // runs one-pass where `re` needs its slower backtracking engine. It must match only
+  // bodies `re` matches, and give the same fields there; the matcher tries it first and
+  // falls back to `re`. Null when the kind has none.
+  std::unique_ptr<RE2> quick;
+  std::array<int, kMaxSlots> quick_slot_group{};  // `quick`'s group per event slot
   std::vector<Sample> samples;
 };
+
+// RE2 extracts at most this many groups (group 0 aside) with its one-pass engine.
+constexpr int kMaxQuickGroups = 4;
 
 class Grammar {
  public:

@@ -200,3 +200,67 @@ TEST_CASE("pattern words: unsure means not fixed", "[matcher][dispatch]") {
   CHECK(PatternWords("a [ x] b").word(0).words == std::vector<std::string>{"a"});
   CHECK_FALSE(PatternWords().word(1).fixed);
 }
+
+namespace {
+
+// Variants of `line` around the shapes a `quick` pattern leaves to the whole pattern: a
+// word of `tokens` inserted before each word, or put in its place.
+std::vector<std::string> quick_variants(const std::string& line) {
+  static const std::vector<std::string> tokens = {
+      "SBRS", "SBRS x", "SBRS not enabled", "country", "country x", "not", "not enabled", "n", "none",
+      "S", "Sx", "xSBRS", "for", "for x", "for x y", "CN=x", "CN: <x y>", "protocol", "cipher", "x",
+      "", "\t", "(", "verified", "TLS", "success", "match", "SBRS -1 country SBRS 2"};
+  const auto words = words_of(line);
+  std::vector<std::string> out{line};
+  for (size_t i = 0; i <= words.size(); ++i)
+    for (const auto& token : tokens) {
+      auto inserted = words;
+      inserted.insert(inserted.begin() + static_cast<long>(i), token);
+      out.push_back(joined(inserted));
+      if (i == words.size()) continue;
+      auto replaced = words;
+      replaced[i] = token;
+      out.push_back(joined(replaced));
+      replaced[i] = words[i] + token;
+      out.push_back(joined(replaced));
+    }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("where a kind's quick pattern matches, its whole pattern matches with the same fields",
+          "[matcher][dispatch][quick]") {
+  const Grammar& g = shipped_grammar();
+  size_t kinds = 0, quick_matched = 0, fell_back = 0;
+  for (const auto& k : g.kinds()) {
+    if (!k->quick) continue;
+    ++kinds;
+    for (const auto& s : k->samples)
+      for (const auto& line : quick_variants(s.line)) {
+        const std::string_view body = trimmed(line);
+        const re2::StringPiece text(body.data(), body.size());
+        std::vector<re2::StringPiece> quick(static_cast<size_t>(k->quick->NumberOfCapturingGroups()) + 1);
+        std::vector<re2::StringPiece> whole(static_cast<size_t>(k->groups) + 1);
+        const bool whole_ok = k->re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, whole.data(), k->groups + 1);
+        if (!k->quick->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, quick.data(), static_cast<int>(quick.size()))) {
+          fell_back += whole_ok;
+          continue;
+        }
+        ++quick_matched;
+        INFO(k->name << ": " << line);
+        REQUIRE(whole_ok);
+        for (size_t slot = 0; slot < kMaxSlots; ++slot) {
+          const re2::StringPiece& a = quick[static_cast<size_t>(k->quick_slot_group[slot])];
+          const re2::StringPiece& b = whole[static_cast<size_t>(k->slot_group[slot])];
+          if (k->slot_group[slot] == 0) continue;
+          CHECK(std::string_view(a.data(), a.size()) == std::string_view(b.data(), b.size()));
+          CHECK((a.data() == nullptr) == (b.data() == nullptr));
+        }
+      }
+  }
+  CHECK(kinds >= 2);
+  // Both paths were taken: lines for the quick pattern, and lines only the whole one takes.
+  CHECK(quick_matched > 100);
+  CHECK(fell_back > 100);
+}
