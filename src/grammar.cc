@@ -168,25 +168,36 @@ void map_slots(LineKind& k, FileContext& ctx, const std::string& key) {
                                     " capturing groups; use (?:...)");
 }
 
-// `unquote = ["text", ...]`: each name must be a capture that feeds a slot.
-void read_unquote(const toml::table& t, LineKind& k, FileContext& ctx, const std::string& key) {
-  const toml::node* node = t.get("unquote");
+// `unquote = ["text", ...]` or `drop_blank = [...]`: each name must be a capture that
+// feeds a slot; `flags` gets a mark per slot named.
+void read_slot_list(const toml::table& t, const char* list, std::array<bool, kMaxSlots>& flags, LineKind& k,
+                    FileContext& ctx, const std::string& key) {
+  const toml::node* node = t.get(list);
   if (!node) return;
+  const std::string list_key = key + "." + list;
   const auto* names = node->as_array();
-  if (!names) return ctx.error(key + ".unquote", "must be an array of capture names");
+  if (!names) return ctx.error(list_key, "must be an array of capture names");
   const auto& spec = event_specs()[static_cast<size_t>(k.event)];
   const auto& groups = k.re->NamedCapturingGroups();
   for (const auto& item : *names) {
     auto name = item.value<std::string>();
     if (!name) {
-      ctx.error(key + ".unquote", "must be an array of capture names");
+      ctx.error(list_key, "must be an array of capture names");
       continue;
     }
     auto slot = std::find(spec.slots.begin(), spec.slots.begin() + slot_count(k.event), *name);
     if (!groups.count(*name) || slot == spec.slots.begin() + slot_count(k.event))
-      ctx.error(key + ".unquote", in_quotes(*name) + " is not a capture of an event slot");
-    else k.slot_unquote[slot - spec.slots.begin()] = true;
+      ctx.error(list_key, in_quotes(*name) + " is not a capture of an event slot");
+    else flags[slot - spec.slots.begin()] = true;
   }
+}
+
+void read_slot_lists(const toml::table& t, LineKind& k, FileContext& ctx, const std::string& key) {
+  read_slot_list(t, "unquote", k.slot_unquote, k, ctx, key);
+  read_slot_list(t, "drop_blank", k.slot_drop_blank, k, ctx, key);
+  for (size_t slot = 0; slot < kMaxSlots; ++slot)
+    if (k.slot_unquote[slot] && k.slot_drop_blank[slot])
+      ctx.error(key + ".drop_blank", "a capture cannot be in both unquote and drop_blank");
 }
 
 // `quick`: an event kind's narrower one-pass pattern with the same captures. That it
@@ -211,9 +222,9 @@ void read_quick(const toml::table& t, LineKind& k, FileContext& ctx, const std::
       k.quick_slot_group[slot] = it->second;
       needed = std::max(needed, it->second);
     }
-  if (needed > kMaxQuickGroups)
+  if (needed > 2 * kMaxQuickGroups)
     return ctx.error(key + ".quick", "its captures reach group " + std::to_string(needed) + ", RE2 extracts at most " +
-                                         std::to_string(kMaxQuickGroups) + " one-pass: use (?:...)");
+                                         std::to_string(kMaxQuickGroups) + " one-pass, the matcher asks twice: use (?:...)");
   k.quick = std::move(quick);
 }
 
@@ -226,7 +237,7 @@ std::unique_ptr<LineKind> load_kind(const toml::table& t, size_t index, const st
   auto k = std::make_unique<LineKind>();
   k->name = t["name"].value_or(std::string());
   std::string key = item_key("kind", index, k->name);
-  check_keys(t, {"name", "event", "token", "pattern", "unquote", "quick", "sample"}, ctx, key);
+  check_keys(t, {"name", "event", "token", "pattern", "unquote", "drop_blank", "quick", "sample"}, ctx, key);
   if (k->name.empty()) ctx.error(key, "missing or empty string \"name\"");
   k->family = family;
   k->file = ctx.file;
@@ -243,7 +254,7 @@ std::unique_ptr<LineKind> load_kind(const toml::table& t, size_t index, const st
   if (!k->re) return k;
   k->groups = k->re->NumberOfCapturingGroups();
   map_slots(*k, ctx, key);
-  read_unquote(t, *k, ctx, key);
+  read_slot_lists(t, *k, ctx, key);
   read_quick(t, *k, ctx, key);
   check_sample_field_names(k->samples, *k->re, ctx, key);
   return k;

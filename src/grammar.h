@@ -23,6 +23,7 @@
 //   pattern = '''ICID (?P<id>\d+) TLS success...'''   # matched against the whole body
 //   unquote = ["reason"]          # optional: captures that lose one leading ' or "
 //                                 # and then one trailing ' or " (Python-repr quotes)
+//   drop_blank = ["interface"]    # optional: captures that lose one trailing blank
 //   quick = '''...'''             # optional: a narrower pattern RE2 runs one-pass,
 //                                 # tried first (see grammars/README.md)
 //   [[kind.sample]]
@@ -34,8 +35,9 @@
 // event kind is one of that event's slots, and `id` is present when the event has it;
 // every sample matches its own kind and yields its fields, and no earlier kind with the
 // same token claims it; every `unquote` name is a capture that feeds an event slot; a
-// `quick` pattern belongs to an event kind, compiles, has the pattern's captures, at
-// most kMaxQuickGroups groups up to the last that feeds a slot, matches at least one
+// `drop_blank` name is one too, and not also in `unquote`; a `quick` pattern belongs to an
+// event kind, compiles, has the pattern's captures, at most 2 * kMaxQuickGroups groups
+// up to the last that feeds a slot, matches at least one
 // sample, and yields the pattern's fields on every sample it matches. Every problem is
 // reported with file and key; load fails if any.
 #pragma once
@@ -76,6 +78,10 @@ struct LineKind {
   // pattern end in a plain `(?P<text>.*)`, which RE2 runs one-pass, instead of
   // `['"]?(?P<text>.*?)['"]?`, which it cannot; the fields are the same.
   std::array<bool, kMaxSlots> slot_unquote{};
+  // Per event slot: drop one trailing blank (space, tab, CR, LF, FF) from the captured
+  // text (`drop_blank`). Lets a capture end with the \s that follows it, "(.+?\s)\(", so
+  // a one-pass `quick` pattern can capture the same text: "(?:[^\s(]+\s)+".
+  std::array<bool, kMaxSlots> slot_drop_blank{};
   int groups = 0;                           // number of capturing groups
   // `quick`: a narrower pattern for the common shapes of the kind's bodies, which RE2
   // runs one-pass where `re` needs its slower backtracking engine. It must match only
@@ -86,7 +92,8 @@ struct LineKind {
   std::vector<Sample> samples;
 };
 
-// RE2 extracts at most this many groups (group 0 aside) with its one-pass engine.
+// RE2 extracts at most this many groups (group 0 aside) with its one-pass engine. A
+// `quick` pattern may read up to twice as many: the matcher then asks in two calls.
 constexpr int kMaxQuickGroups = 4;
 
 class Grammar {

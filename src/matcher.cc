@@ -13,7 +13,12 @@ namespace mailtls {
 struct Matcher::Run {
   const LineKind* kind = nullptr;
   int needed = 0;  // the highest group that feeds a slot: fewer submatches, faster RE2 paths
-  int quick_needed = 0;  // the same for the kind's `quick` pattern
+  const RE2* quick = nullptr;  // the kind's `quick` pattern, when this matcher can use it
+  int quick_needed = 0;        // the same as `needed`, for `quick`
+  // When `quick` reads more groups than RE2 extracts one-pass: the same pattern with its
+  // first kMaxQuickGroups groups made non-capturing, to read the later ones in a second
+  // call (its group n is quick's group kMaxQuickGroups + n).
+  std::unique_ptr<RE2> quick_late;
   // A kind with fields whose pattern ends in "(?P<name>.*)": the pattern before that group,
   // matched at the start of the body, and the group's number. The group is then the rest
   // of the body. RE2's one-pass engine costs a few ns per byte, and the rest (a reply, a
@@ -63,6 +68,13 @@ int groups_needed(const std::array<int, kMaxSlots>& slot_group) {
   return n;
 }
 
+// `drop_blank`: one trailing \s byte off, the one that ended the capture.
+std::string_view drop_blank(std::string_view s) {
+  if (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r' || s.back() == '\f'))
+    s.remove_suffix(1);
+  return s;
+}
+
 // Python-repr quoting, as `unquote` declares it: one ' or " off the front, then one off
 // the end of what is left. A capture that took part stays non-null even when emptied.
 std::string_view unquote(std::string_view s) {
@@ -79,7 +91,7 @@ void fill(const LineKind& k, const std::array<int, kMaxSlots>& slot_group, const
   for (size_t slot = 0; slot < kMaxSlots; ++slot)
     if (int g = slot_group[slot]; g > 0 && groups[g].data()) {
       const std::string_view field(groups[g].data(), groups[g].size());
-      out.fields[slot] = k.slot_unquote[slot] ? unquote(field) : field;
+      out.fields[slot] = k.slot_unquote[slot] ? unquote(field) : k.slot_drop_blank[slot] ? drop_blank(field) : field;
     }
 }
 
@@ -95,7 +107,14 @@ bool Matcher::try_run(const Run& run, std::string_view body, Event& out) {
   }
   re2::StringPiece groups[kMaxGroups + 1];
   // The narrower one-pass pattern first: where it matches, `re` would give the same.
-  if (k.quick && k.quick->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups, run.quick_needed + 1)) {
+  if (run.quick && run.quick->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups,
+                                    std::min(run.quick_needed, kMaxQuickGroups) + 1)) {
+    if (run.quick_late) {  // the same pattern, so it matches too
+      const int late = run.quick_needed - kMaxQuickGroups;
+      re2::StringPiece later[kMaxQuickGroups + 1];
+      run.quick_late->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, later, late + 1);
+      std::copy(later + 1, later + late + 1, groups + kMaxQuickGroups + 1);
+    }
     fill(k, k.quick_slot_group, groups, out);
     return true;
   }
@@ -167,6 +186,18 @@ std::unique_ptr<RE2> rest_head(const LineKind& k, int& rest_group) {
   return head;
 }
 
+// `quick` without its first kMaxQuickGroups captures (see Run::quick_late). The loader
+// allows at most 2 * kMaxQuickGroups groups read, so the late call asks for at most
+// kMaxQuickGroups too.
+std::unique_ptr<RE2> late_groups(const RE2& quick) {
+  const auto text = without_first_captures(quick.pattern(), kMaxQuickGroups);
+  if (!text) return nullptr;
+  auto late = std::make_unique<RE2>(*text, quick.options());
+  if (!late->ok() || late->NumberOfCapturingGroups() != quick.NumberOfCapturingGroups() - kMaxQuickGroups)
+    return nullptr;
+  return late;
+}
+
 }  // namespace
 
 Matcher::Matcher(const Grammar& grammar) : grammar_(grammar) {
@@ -175,7 +206,9 @@ Matcher::Matcher(const Grammar& grammar) : grammar_(grammar) {
     Run& run = runs_.emplace_back();
     run.kind = k.get();
     run.needed = groups_needed(k->slot_group);
-    run.quick_needed = groups_needed(k->quick_slot_group);
+    run.quick_needed = k->quick ? groups_needed(k->quick_slot_group) : 0;
+    if (k->quick && run.quick_needed > kMaxQuickGroups) run.quick_late = late_groups(*k->quick);
+    if (run.quick_needed <= kMaxQuickGroups || run.quick_late) run.quick = k->quick.get();
     if (k->event != EventType::other) run.head = rest_head(*k, run.rest_group);
   }
   std::vector<const Run*> numeric, any;

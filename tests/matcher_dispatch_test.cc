@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -106,7 +107,7 @@ TEST_CASE("the matcher picks the kind plain grammar-order matching picks", "[mat
 
 TEST_CASE("fields are the captures of the kind's whole pattern", "[matcher][dispatch]") {
   // The matcher may capture from a shorter pattern (a head without its final "(?P<x>.*)");
-  // the reference here is RE2 on the kind's own pattern, then `unquote`.
+  // the reference here is RE2 on the kind's own pattern, then `unquote` or `drop_blank`.
   const Grammar& g = shipped_grammar();
   const Matcher matcher(g);
   for (const auto& line : sample_table(g)) {
@@ -125,6 +126,7 @@ TEST_CASE("fields are the captures of the kind's whole pattern", "[matcher][disp
         if (!want.empty() && (want.front() == '\'' || want.front() == '"')) want.remove_prefix(1);
         if (!want.empty() && (want.back() == '\'' || want.back() == '"')) want.remove_suffix(1);
       }
+      if (k.slot_drop_blank[slot] && !want.empty() && std::strchr(" \t\n\r\f", want.back())) want.remove_suffix(1);
       INFO(k.name << " slot " << slot << ": " << line);
       CHECK(ev.fields[slot] == want);
       CHECK((ev.fields[slot].data() == nullptr) == (want.data() == nullptr));
@@ -263,4 +265,64 @@ TEST_CASE("where a kind's quick pattern matches, its whole pattern matches with 
   // Both paths were taken: lines for the quick pattern, and lines only the whole one takes.
   CHECK(quick_matched > 100);
   CHECK(fell_back > 100);
+}
+
+TEST_CASE("the kinds given a quick pattern yield the fields of their patterns before it", "[matcher][dispatch][quick]") {
+  // The patterns as they were before `quick` and `drop_blank`, read as the reference.
+  const std::vector<std::pair<std::string, std::string>> before = {
+      {"icid_new",
+       R"(New (?i:smtp) ICID (?P<id>\d+) interface (?P<interface>.+?)\s\((?P<local_ip>[^)\s]*)\) address (?P<ip>\S+) reverse dns host +(?P<host>\S+)(?: verified (?P<verified>yes|no)|\s.*)?)"},
+      {"icid_policy",
+       R"(ICID (?P<id>\d+) (?P<action>ACCEPT|REJECT|RELAY|TCPREFUSE|CONTINUE) SG (?P<group>\S+) match (?:.*? )?SBRS (?P<sbrs>not enabled|\S+)(?: country .+)?)"},
+      {"dcid_tls_success",
+       R"(DCID (?P<id>\d+) TLS success(?: protocol (?P<protocol>\S+) cipher (?P<cipher>\S+))?(?: CN(?:: |=).*?)?(?: for (?P<domain>\S+))?)"}};
+  const Grammar& g = shipped_grammar();
+  const Matcher matcher(g);
+  RE2::Options options;
+  options.set_encoding(RE2::Options::EncodingLatin1);
+  options.set_dot_nl(true);
+  size_t compared = 0;
+  for (const auto& [name, pattern] : before) {
+    const RE2 old(pattern, options);
+    REQUIRE(old.ok());
+    const auto& spec = event_specs()[static_cast<size_t>(event_type_by_name(name).value())];
+    const LineKind* kind = nullptr;
+    for (const auto& k : g.kinds())
+      if (k->name == name) kind = k.get();
+    REQUIRE(kind);
+    std::vector<std::string> lines;
+    for (const auto& s : kind->samples)
+      for (auto& v : quick_variants(s.line)) lines.push_back(std::move(v));
+    for (const auto& line : lines) {
+      const std::string_view body = trimmed(line);
+      std::vector<re2::StringPiece> groups(static_cast<size_t>(old.NumberOfCapturingGroups()) + 1);
+      const bool old_ok = old.Match(re2::StringPiece(body.data(), body.size()), 0, body.size(), RE2::ANCHOR_BOTH,
+                                    groups.data(), static_cast<int>(groups.size()));
+      Event ev;
+      matcher.match(line, ev);
+      INFO(name << ": " << line);
+      // The kind matches where its old pattern did (unless an earlier kind takes the line).
+      if (ev.kind != kind) {
+        CHECK((!old_ok || plain_grammar_order(g, line) != kind));
+        continue;
+      }
+      REQUIRE(old_ok);
+      ++compared;
+      for (const auto& [capture, group] : old.NamedCapturingGroups()) {
+        const size_t slot = static_cast<size_t>(std::find(spec.slots.begin(), spec.slots.end(), capture) - spec.slots.begin());
+        const re2::StringPiece& want = groups[static_cast<size_t>(group)];
+        CHECK(ev.fields[slot] == std::string_view(want.data(), want.size()));
+        CHECK((ev.fields[slot].data() == nullptr) == (want.data() == nullptr));
+      }
+    }
+  }
+  CHECK(compared > 1000);
+}
+
+TEST_CASE("a pattern without its first captures numbers the later ones from 1", "[matcher][quick]") {
+  CHECK(without_first_captures(R"((?P<a>x)(y)(?P<c>[(]z)\((?P<d>w))", 2) == R"((?:x)(?:y)(?P<c>[(]z)\((?P<d>w))");
+  CHECK(without_first_captures(R"((?:a)(?i:b)(?P<c>c))", 1) == R"((?:a)(?i:b)(?:c))");
+  CHECK_FALSE(without_first_captures(R"((?P<a>x))", 2));
+  CHECK_FALSE(without_first_captures(R"(\Q(\E(x))", 1));
+  CHECK_FALSE(without_first_captures(R"([(x)", 1));
 }
