@@ -10,8 +10,27 @@
 
 namespace mailtls {
 
+namespace {
+
+// How one slot is read from the groups of a match: which group, and how its text is
+// trimmed (see LineKind::slot_unquote and slot_drop_blank).
+struct SlotRead {
+  enum class Trim : uint8_t { none, unquote, drop_blank };
+  uint8_t slot = 0, group = 0;
+  Trim trim = Trim::none;
+};
+
+// The slots a kind fills, listed once at load, so a match only visits those.
+struct SlotReads {
+  std::array<SlotRead, kMaxSlots> reads{};
+  size_t size = 0;
+};
+
+}  // namespace
+
 struct Matcher::Run {
   const LineKind* kind = nullptr;
+  SlotReads reads, quick_reads;  // through `kind->re` (or `head`) and through `quick`
   int needed = 0;  // the highest group that feeds a slot: fewer submatches, faster RE2 paths
   const RE2* quick = nullptr;  // the kind's `quick` pattern, when this matcher can use it
   int quick_needed = 0;        // the same as `needed`, for `quick`
@@ -84,15 +103,30 @@ std::string_view unquote(std::string_view s) {
   return s;
 }
 
+SlotReads slot_reads(const LineKind& k, const std::array<int, kMaxSlots>& slot_group) {
+  SlotReads out;
+  for (size_t slot = 0; slot < kMaxSlots; ++slot) {
+    if (slot_group[slot] <= 0) continue;
+    const auto trim = k.slot_unquote[slot]      ? SlotRead::Trim::unquote
+                      : k.slot_drop_blank[slot] ? SlotRead::Trim::drop_blank
+                                                : SlotRead::Trim::none;
+    out.reads[out.size++] = SlotRead{static_cast<uint8_t>(slot), static_cast<uint8_t>(slot_group[slot]), trim};
+  }
+  return out;
+}
+
 // Sets `out` to kind `k` with the fields its groups captured.
-void fill(const LineKind& k, const std::array<int, kMaxSlots>& slot_group, const re2::StringPiece* groups,
-          Event& out) {
+void fill(const LineKind& k, const SlotReads& reads, const re2::StringPiece* groups, Event& out) {
   out = Event{&k, k.event, {}};
-  for (size_t slot = 0; slot < kMaxSlots; ++slot)
-    if (int g = slot_group[slot]; g > 0 && groups[g].data()) {
-      const std::string_view field(groups[g].data(), groups[g].size());
-      out.fields[slot] = k.slot_unquote[slot] ? unquote(field) : k.slot_drop_blank[slot] ? drop_blank(field) : field;
-    }
+  for (size_t i = 0; i < reads.size; ++i) {
+    const SlotRead& r = reads.reads[i];
+    const re2::StringPiece& g = groups[r.group];
+    if (!g.data()) continue;
+    const std::string_view field(g.data(), g.size());
+    out.fields[r.slot] = r.trim == SlotRead::Trim::none      ? field
+                         : r.trim == SlotRead::Trim::unquote ? unquote(field)
+                                                             : drop_blank(field);
+  }
 }
 
 }  // namespace
@@ -115,7 +149,7 @@ bool Matcher::try_run(const Run& run, std::string_view body, Event& out) {
       run.quick_late->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, later, late + 1);
       std::copy(later + 1, later + late + 1, groups + kMaxQuickGroups + 1);
     }
-    fill(k, k.quick_slot_group, groups, out);
+    fill(k, run.quick_reads, groups, out);
     return true;
   }
   if (run.head) {
@@ -125,7 +159,7 @@ bool Matcher::try_run(const Run& run, std::string_view body, Event& out) {
   } else if (!k.re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups, run.needed + 1)) {
     return false;
   }
-  fill(k, k.slot_group, groups, out);
+  fill(k, run.reads, groups, out);
   return true;
 }
 
@@ -209,6 +243,8 @@ Matcher::Matcher(const Grammar& grammar) : grammar_(grammar) {
     Run& run = runs_.emplace_back();
     run.kind = k.get();
     run.needed = groups_needed(k->slot_group);
+    run.reads = slot_reads(*k, k->slot_group);
+    run.quick_reads = slot_reads(*k, k->quick_slot_group);
     run.quick_needed = k->quick ? groups_needed(k->quick_slot_group) : 0;
     if (k->quick && run.quick_needed > kMaxQuickGroups) run.quick_late = late_groups(*k->quick);
     if (run.quick_needed <= kMaxQuickGroups || run.quick_late) run.quick = k->quick.get();
