@@ -6,7 +6,6 @@
 
 #include "localizer.h"
 #include "matcher.h"
-#include "pattern_prefix.h"
 
 namespace mailtls {
 namespace {
@@ -60,21 +59,6 @@ bool reusable_pattern(std::string_view pattern) {
   return true;
 }
 
-// The pattern of the proper prefixes of `frame`'s matches (pattern_prefix.h), compiled as
-// the frame is; null when the pattern is not read or a character may span several bytes.
-std::unique_ptr<RE2> extensions_of(const RE2& frame, bool& none) {
-  const RE2::Options& o = frame.options();
-  none = false;
-  if (o.encoding() != RE2::Options::EncodingLatin1 || o.literal() || o.posix_syntax() || o.never_nl())
-    return nullptr;
-  const auto proper = proper_prefixes(frame.pattern());
-  if (!proper) return nullptr;
-  none = proper->none;
-  if (none) return nullptr;
-  auto re = std::make_unique<RE2>(proper->pattern, o);
-  return re->ok() ? std::move(re) : nullptr;
-}
-
 std::string_view slice(std::string_view line, size_t at, size_t len) {
   return len ? line.substr(at, len) : std::string_view{};
 }
@@ -112,12 +96,8 @@ Framer::Framer(const Grammar& grammar, const Matcher& matcher, FramerOptions opt
       complete_offset_(options.first_offset) {
   if (options_.year > 0) last_year_ = options_.year;
   restore_all_ = options_.localizer && options_.locale != "en" && options_.locale != "auto";
-  for (const auto& frame : grammar_.frames()) {
+  for (const auto& frame : grammar_.frames())
     memo_safe_.push_back(options_.reuse_prefixes && reusable_pattern(frame->re->pattern()));
-    bool none = false;
-    extends_.push_back(memo_safe_.back() ? extensions_of(*frame->re, none) : nullptr);
-    extends_none_.push_back(memo_safe_.back() && none);
-  }
 }
 
 void Framer::feed(std::string_view chunk, const Sink& sink) {
@@ -333,9 +313,10 @@ void Framer::remember_prefix(size_t frame, std::string_view line, const Record& 
 // by no earlier frame at all: those facts, and this one for each frame up to it, decide
 // the frames on any line that starts with `prefix`, whatever follows.
 bool Framer::cannot_extend(size_t frame, std::string_view prefix) const {
-  if (extends_none_[frame]) return true;
-  const RE2* extends = extends_[frame].get();
-  return extends && !RE2::FullMatch(re2::StringPiece(prefix.data(), prefix.size()), *extends);
+  const FrameKind& f = *grammar_.frames()[frame];
+  if (!memo_safe_[frame]) return false;
+  if (f.no_extension) return true;
+  return f.extension && !RE2::FullMatch(re2::StringPiece(prefix.data(), prefix.size()), *f.extension);
 }
 
 bool Framer::parse_prefix_slow(std::string_view line, Record& out) {

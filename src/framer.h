@@ -13,7 +13,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -130,10 +129,6 @@ class Framer {
   };
   PrefixMemo memo_;
   std::vector<bool> memo_safe_;  // per frame: its pattern allows reuse_prefix
-  // Per frame: matches in full the texts that some longer match of the frame starts with
-  // (see pattern_prefix.h); null when the pattern was not read.
-  std::vector<std::unique_ptr<RE2>> extends_;
-  std::vector<bool> extends_none_;  // per frame: no match of it is a start of another
   bool restore_all_ = false;  // a non-English locale: every line goes through the localizer
   std::string restored_;      // the restored form of the current line
 };

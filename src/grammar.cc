@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "matcher.h"
+#include "pattern_prefix.h"
 
 namespace mailtls {
 namespace fs = std::filesystem;
@@ -126,6 +127,20 @@ void check_sample_field_names(const std::vector<Sample>& samples, const RE2& re,
                                                                   " is not a capture of the pattern");
 }
 
+// The pattern of the proper prefixes of a frame's matches, compiled as the frame is; left
+// null when the pattern is not read or a character may span several bytes. Compiled once
+// here: a framer is made for every input stream.
+void read_extension(FrameKind& f) {
+  const RE2::Options& o = f.re->options();
+  if (o.encoding() != RE2::Options::EncodingLatin1 || o.literal() || o.posix_syntax() || o.never_nl()) return;
+  const auto proper = proper_prefixes(f.re->pattern());
+  if (!proper) return;
+  f.no_extension = proper->none;
+  if (f.no_extension) return;
+  auto re = std::make_unique<RE2>(proper->pattern, o);
+  if (re->ok()) f.extension = std::move(re);
+}
+
 std::unique_ptr<FrameKind> load_frame(const toml::table& t, size_t index, FileContext& ctx) {
   auto f = std::make_unique<FrameKind>();
   f->name = t["name"].value_or(std::string());
@@ -141,6 +156,7 @@ std::unique_ptr<FrameKind> load_frame(const toml::table& t, size_t index, FileCo
     else ctx.error(key + ".pattern", "capture " + in_quotes(name) + " is not a frame field");
   }
   check_sample_field_names(f->samples, *f->re, ctx, key);
+  read_extension(*f);
   return f;
 }
 

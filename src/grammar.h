@@ -66,6 +66,11 @@ struct FrameKind {
   std::unique_ptr<RE2> re;
   // capture group index (1-based, RE2 numbering) per frame field, 0 when absent
   int pri = 0, weekday = 0, month = 0, day = 0, time = 0, year = 0, host = 0, tag = 0, level = 0;
+  // Matches in full the texts that a longer match of `re` starts with (pattern_prefix.h),
+  // so the framer can tell when a line's prefix decides the frame whatever follows; null
+  // when the pattern is not read, or when `no_extension`: no match starts another.
+  std::unique_ptr<RE2> extension;
+  bool no_extension = false;
   std::vector<Sample> samples;
 };
 

@@ -134,3 +134,15 @@ TEST_CASE("a ctime prefix cannot grow, a syslog prefix without level can", "[pat
   CHECK(RE2::FullMatch("<14>Jun 12 14:01:33 consolidated_event: ", syslog));
   CHECK_FALSE(RE2::FullMatch("<166>Mar 17 18:24:37 mail_logs: Info: ", syslog));
 }
+
+TEST_CASE("every shipped frame is loaded with the pattern of its longer matches", "[pattern_prefix][grammar]") {
+  // Without it the framer still frames right, but asks RE2 again on every line.
+  Diagnostics diag;
+  auto grammar = Grammar::load(std::filesystem::path(MAILTLS_SOURCE_DATA_DIR) / "grammars", diag);
+  REQUIRE(grammar);
+  for (const auto& frame : grammar->frames()) {
+    INFO(frame->name);
+    CHECK(frame->extension);
+    CHECK_FALSE(frame->no_extension);
+  }
+}
