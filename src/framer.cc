@@ -267,18 +267,22 @@ bool Framer::parse_prefix(std::string_view line, Record& out) {
 // (a DFA pass) checks that the same frame matches the same text here, and that no earlier
 // frame matches at all; the fields and time are then those of the line before. to_time()
 // is not called again, which changes nothing: called twice with the same fields it gives
-// the same time and leaves the same year state.
+// the same time and leaves the same year state. When no frame up to that one has a match
+// longer than the prefix that starts with it (`final`, see cannot_extend), the text after
+// the prefix cannot change the outcome and RE2 is not asked at all.
 bool Framer::reuse_prefix(std::string_view line, Record& out) const {
   const PrefixMemo& m = memo_;
   if (!m.valid || !line.starts_with(m.text)) return false;
-  const re2::StringPiece text(line.data(), line.size());
-  const auto& frames = grammar_.frames();
-  for (size_t i = 0; i < m.frame; ++i)
-    if (frames[i]->re->Match(text, 0, text.size(), RE2::ANCHOR_START, nullptr, 0)) return false;
-  re2::StringPiece whole;
-  if (!frames[m.frame]->re->Match(text, 0, text.size(), RE2::ANCHOR_START, &whole, 1) ||
-      whole.size() != m.text.size())
-    return false;
+  if (!m.final) {
+    const re2::StringPiece text(line.data(), line.size());
+    const auto& frames = grammar_.frames();
+    for (size_t i = 0; i < m.frame; ++i)
+      if (frames[i]->re->Match(text, 0, text.size(), RE2::ANCHOR_START, nullptr, 0)) return false;
+    re2::StringPiece whole;
+    if (!frames[m.frame]->re->Match(text, 0, text.size(), RE2::ANCHOR_START, &whole, 1) ||
+        whole.size() != m.text.size())
+      return false;
+  }
   out.host = slice(line, m.host_at, m.host_len);
   out.tag = slice(line, m.tag_at, m.tag_len);
   out.level = slice(line, m.level_at, m.level_len);
@@ -300,6 +304,19 @@ void Framer::remember_prefix(size_t frame, std::string_view line, const Record& 
   memo_.level_at = offset(out.level);
   memo_.level_len = out.level.size();
   memo_.local_time = out.local_time;
+  memo_.final = true;
+  for (size_t i = 0; i <= frame && memo_.final; ++i) memo_.final = cannot_extend(i, memo_.text);
+}
+
+// True when frame `frame` matches no string that starts with `prefix` and is longer. The
+// line `prefix` came from was matched by frame `memo_.frame` exactly up to `prefix`, and
+// by no earlier frame at all: those facts, and this one for each frame up to it, decide
+// the frames on any line that starts with `prefix`, whatever follows.
+bool Framer::cannot_extend(size_t frame, std::string_view prefix) const {
+  const FrameKind& f = *grammar_.frames()[frame];
+  if (!memo_safe_[frame]) return false;
+  if (f.no_extension) return true;
+  return f.extension && !RE2::FullMatch(re2::StringPiece(prefix.data(), prefix.size()), *f.extension);
 }
 
 bool Framer::parse_prefix_slow(std::string_view line, Record& out) {

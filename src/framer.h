@@ -86,6 +86,7 @@ class Framer {
   bool parse_prefix_slow(std::string_view line, Record& out);
   bool reuse_prefix(std::string_view line, Record& out) const;
   void remember_prefix(size_t frame, std::string_view line, const Record& out);
+  bool cannot_extend(size_t frame, std::string_view prefix) const;
   bool frame_localized(std::string_view& line, Record& out);
   int64_t to_time(std::string_view month, std::string_view day, std::string_view time,
                   std::string_view year);
@@ -120,6 +121,7 @@ class Framer {
   // capture-free match (see reuse_prefix). Views are kept as offsets into `text`.
   struct PrefixMemo {
     bool valid = false;
+    bool final = false;  // no frame up to `frame` matches `text` followed by more bytes
     size_t frame = 0;
     std::string text;
     size_t host_at = 0, host_len = 0, tag_at = 0, tag_len = 0, level_at = 0, level_len = 0;

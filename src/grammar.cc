@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <system_error>
 
 #include "matcher.h"
+#include "pattern_prefix.h"
 
 namespace mailtls {
 namespace fs = std::filesystem;
@@ -125,6 +127,20 @@ void check_sample_field_names(const std::vector<Sample>& samples, const RE2& re,
                                                                   " is not a capture of the pattern");
 }
 
+// The pattern of the proper prefixes of a frame's matches, compiled as the frame is; left
+// null when the pattern is not read or a character may span several bytes. Compiled once
+// here: a framer is made for every input stream.
+void read_extension(FrameKind& f) {
+  const RE2::Options& o = f.re->options();
+  if (o.encoding() != RE2::Options::EncodingLatin1 || o.literal() || o.posix_syntax() || o.never_nl()) return;
+  const auto proper = proper_prefixes(f.re->pattern());
+  if (!proper) return;
+  f.no_extension = proper->none;
+  if (f.no_extension) return;
+  auto re = std::make_unique<RE2>(proper->pattern, o);
+  if (re->ok()) f.extension = std::move(re);
+}
+
 std::unique_ptr<FrameKind> load_frame(const toml::table& t, size_t index, FileContext& ctx) {
   auto f = std::make_unique<FrameKind>();
   f->name = t["name"].value_or(std::string());
@@ -140,6 +156,7 @@ std::unique_ptr<FrameKind> load_frame(const toml::table& t, size_t index, FileCo
     else ctx.error(key + ".pattern", "capture " + in_quotes(name) + " is not a frame field");
   }
   check_sample_field_names(f->samples, *f->re, ctx, key);
+  read_extension(*f);
   return f;
 }
 
@@ -167,25 +184,64 @@ void map_slots(LineKind& k, FileContext& ctx, const std::string& key) {
                                     " capturing groups; use (?:...)");
 }
 
-// `unquote = ["text", ...]`: each name must be a capture that feeds a slot.
-void read_unquote(const toml::table& t, LineKind& k, FileContext& ctx, const std::string& key) {
-  const toml::node* node = t.get("unquote");
+// `unquote = ["text", ...]` or `drop_blank = [...]`: each name must be a capture that
+// feeds a slot; `flags` gets a mark per slot named.
+void read_slot_list(const toml::table& t, const char* list, std::array<bool, kMaxSlots>& flags, LineKind& k,
+                    FileContext& ctx, const std::string& key) {
+  const toml::node* node = t.get(list);
   if (!node) return;
+  const std::string list_key = key + "." + list;
   const auto* names = node->as_array();
-  if (!names) return ctx.error(key + ".unquote", "must be an array of capture names");
+  if (!names) return ctx.error(list_key, "must be an array of capture names");
   const auto& spec = event_specs()[static_cast<size_t>(k.event)];
   const auto& groups = k.re->NamedCapturingGroups();
   for (const auto& item : *names) {
     auto name = item.value<std::string>();
     if (!name) {
-      ctx.error(key + ".unquote", "must be an array of capture names");
+      ctx.error(list_key, "must be an array of capture names");
       continue;
     }
     auto slot = std::find(spec.slots.begin(), spec.slots.begin() + slot_count(k.event), *name);
     if (!groups.count(*name) || slot == spec.slots.begin() + slot_count(k.event))
-      ctx.error(key + ".unquote", in_quotes(*name) + " is not a capture of an event slot");
-    else k.slot_unquote[slot - spec.slots.begin()] = true;
+      ctx.error(list_key, in_quotes(*name) + " is not a capture of an event slot");
+    else flags[slot - spec.slots.begin()] = true;
   }
+}
+
+void read_slot_lists(const toml::table& t, LineKind& k, FileContext& ctx, const std::string& key) {
+  read_slot_list(t, "unquote", k.slot_unquote, k, ctx, key);
+  read_slot_list(t, "drop_blank", k.slot_drop_blank, k, ctx, key);
+  for (size_t slot = 0; slot < kMaxSlots; ++slot)
+    if (k.slot_unquote[slot] && k.slot_drop_blank[slot])
+      ctx.error(key + ".drop_blank", "a capture cannot be in both unquote and drop_blank");
+}
+
+// `quick`: an event kind's narrower one-pass pattern with the same captures. That it
+// agrees with the pattern is checked on the samples (self-test).
+void read_quick(const toml::table& t, LineKind& k, FileContext& ctx, const std::string& key) {
+  const toml::node* node = t.get("quick");
+  if (!node) return;
+  const auto text = node->value<std::string>();
+  if (!text) return ctx.error(key + ".quick", "must be a string");
+  if (k.event == EventType::other) return ctx.error(key + ".quick", "only kinds with an event may have one");
+  auto quick = compile(*text, true, ctx, key + ".quick");
+  if (!quick) return;
+  const std::map<std::string, int, std::less<>> names(quick->NamedCapturingGroups().begin(), quick->NamedCapturingGroups().end());
+  const std::map<std::string, int, std::less<>> want(k.re->NamedCapturingGroups().begin(), k.re->NamedCapturingGroups().end());
+  auto same_name = [](const auto& a, const auto& b) { return a.first == b.first; };
+  if (!std::equal(names.begin(), names.end(), want.begin(), want.end(), same_name))
+    return ctx.error(key + ".quick", "must have the same named captures as the pattern");
+  const auto& spec = event_specs()[static_cast<size_t>(k.event)];
+  int needed = 0;
+  for (size_t slot = 0; slot < slot_count(k.event); ++slot)
+    if (auto it = names.find(spec.slots[slot]); it != names.end()) {
+      k.quick_slot_group[slot] = it->second;
+      needed = std::max(needed, it->second);
+    }
+  if (needed > 2 * kMaxQuickGroups)
+    return ctx.error(key + ".quick", "its captures reach group " + std::to_string(needed) + ", RE2 extracts at most " +
+                                         std::to_string(kMaxQuickGroups) + " one-pass, the matcher asks twice: use (?:...)");
+  k.quick = std::move(quick);
 }
 
 void check_token(const LineKind& k, FileContext& ctx, const std::string& key) {
@@ -197,7 +253,7 @@ std::unique_ptr<LineKind> load_kind(const toml::table& t, size_t index, const st
   auto k = std::make_unique<LineKind>();
   k->name = t["name"].value_or(std::string());
   std::string key = item_key("kind", index, k->name);
-  check_keys(t, {"name", "event", "token", "pattern", "unquote", "sample"}, ctx, key);
+  check_keys(t, {"name", "event", "token", "pattern", "unquote", "drop_blank", "quick", "sample"}, ctx, key);
   if (k->name.empty()) ctx.error(key, "missing or empty string \"name\"");
   k->family = family;
   k->file = ctx.file;
@@ -214,7 +270,8 @@ std::unique_ptr<LineKind> load_kind(const toml::table& t, size_t index, const st
   if (!k->re) return k;
   k->groups = k->re->NumberOfCapturingGroups();
   map_slots(*k, ctx, key);
-  read_unquote(t, *k, ctx, key);
+  read_slot_lists(t, *k, ctx, key);
+  read_quick(t, *k, ctx, key);
   check_sample_field_names(k->samples, *k->re, ctx, key);
   return k;
 }
@@ -347,6 +404,39 @@ bool test_kind_sample(const LineKind& k, const Sample& s, const Matcher& matcher
   return ctx.ok;
 }
 
+// The fields `re` captures from `body` through `slot_group` (nullopt for a capture that
+// took no part); nullopt when `re` does not match the whole body.
+using Captured = std::array<std::optional<std::string_view>, kMaxSlots>;
+std::optional<Captured> captured(const RE2& re, const std::array<int, kMaxSlots>& slot_group, std::string_view body) {
+  std::vector<re2::StringPiece> groups(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
+  if (!re.Match(re2::StringPiece(body.data(), body.size()), 0, body.size(), RE2::ANCHOR_BOTH, groups.data(),
+                static_cast<int>(groups.size())))
+    return std::nullopt;
+  Captured out;
+  for (size_t slot = 0; slot < kMaxSlots; ++slot)
+    if (const int g = slot_group[slot]; g > 0 && groups[g].data())
+      out[slot] = std::string_view(groups[g].data(), groups[g].size());
+  return out;
+}
+
+// A kind's `quick` pattern must give the pattern's fields on every sample it matches, and
+// match at least one (or it only costs time).
+bool test_quick(const LineKind& k, const std::string& key, Diagnostics& diag) {
+  SampleContext ctx{k.file, key, diag};
+  size_t matched = 0;
+  for (size_t i = 0; i < k.samples.size(); ++i) {
+    const std::string_view body = trim_trailing_blanks(k.samples[i].line);
+    const auto quick = captured(*k.quick, k.quick_slot_group, body);
+    if (!quick) continue;
+    ++matched;
+    const auto whole = captured(*k.re, k.slot_group, body);
+    if (!whole) ctx.error("matches sample[" + std::to_string(i) + "], which the pattern does not");
+    else if (*quick != *whole) ctx.error("gives other fields than the pattern on sample[" + std::to_string(i) + "]");
+  }
+  if (matched == 0) ctx.error("matches none of the samples");
+  return ctx.ok;
+}
+
 std::string sample_key(std::string_view what, std::string_view name, size_t i) {
   return std::string(what) + " " + in_quotes(name) + ".sample[" + std::to_string(i) + "]";
 }
@@ -373,6 +463,8 @@ bool Grammar::self_test(Diagnostics& diag) const {
   for (const auto& f : frames_)
     for (size_t i = 0; i < f->samples.size(); ++i)
       ok = test_frame_sample(*f, f->samples[i], {f->file, sample_key("frame", f->name, i), diag}) && ok;
+  for (const auto& k : kinds_)
+    if (k->quick) ok = test_quick(*k, "kind " + in_quotes(k->name) + ".quick", diag) && ok;
   Matcher matcher(*this);
   for (const auto& k : kinds_)
     for (size_t i = 0; i < k->samples.size(); ++i)

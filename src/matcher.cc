@@ -10,9 +10,34 @@
 
 namespace mailtls {
 
+namespace {
+
+// How one slot is read from the groups of a match: which group, and how its text is
+// trimmed (see LineKind::slot_unquote and slot_drop_blank).
+struct SlotRead {
+  enum class Trim : uint8_t { none, unquote, drop_blank };
+  uint8_t slot = 0, group = 0;
+  Trim trim = Trim::none;
+};
+
+// The slots a kind fills, listed once at load, so a match only visits those.
+struct SlotReads {
+  std::array<SlotRead, kMaxSlots> reads{};
+  size_t size = 0;
+};
+
+}  // namespace
+
 struct Matcher::Run {
   const LineKind* kind = nullptr;
+  SlotReads reads, quick_reads;  // through `kind->re` (or `head`) and through `quick`
   int needed = 0;  // the highest group that feeds a slot: fewer submatches, faster RE2 paths
+  const RE2* quick = nullptr;  // the kind's `quick` pattern, when this matcher can use it
+  int quick_needed = 0;        // the same as `needed`, for `quick`
+  // When `quick` reads more groups than RE2 extracts one-pass: the same pattern with its
+  // first kMaxQuickGroups groups made non-capturing, to read the later ones in a second
+  // call (its group n is quick's group kMaxQuickGroups + n).
+  std::unique_ptr<RE2> quick_late;
   // A kind with fields whose pattern ends in "(?P<name>.*)": the pattern before that group,
   // matched at the start of the body, and the group's number. The group is then the rest
   // of the body. RE2's one-pass engine costs a few ns per byte, and the rest (a reply, a
@@ -56,10 +81,17 @@ std::string_view trim_trailing_blanks(std::string_view s) {
   return s;
 }
 
-int groups_needed(const LineKind& k) {
+int groups_needed(const std::array<int, kMaxSlots>& slot_group) {
   int n = 0;
-  for (int g : k.slot_group) n = std::max(n, g);
+  for (int g : slot_group) n = std::max(n, g);
   return n;
+}
+
+// `drop_blank`: one trailing \s byte off, the one that ended the capture.
+std::string_view drop_blank(std::string_view s) {
+  if (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r' || s.back() == '\f'))
+    s.remove_suffix(1);
+  return s;
 }
 
 // Python-repr quoting, as `unquote` declares it: one ' or " off the front, then one off
@@ -69,6 +101,32 @@ std::string_view unquote(std::string_view s) {
   if (!s.empty() && quote(s.front())) s.remove_prefix(1);
   if (!s.empty() && quote(s.back())) s.remove_suffix(1);
   return s;
+}
+
+SlotReads slot_reads(const LineKind& k, const std::array<int, kMaxSlots>& slot_group) {
+  SlotReads out;
+  for (size_t slot = 0; slot < kMaxSlots; ++slot) {
+    if (slot_group[slot] <= 0) continue;
+    const auto trim = k.slot_unquote[slot]      ? SlotRead::Trim::unquote
+                      : k.slot_drop_blank[slot] ? SlotRead::Trim::drop_blank
+                                                : SlotRead::Trim::none;
+    out.reads[out.size++] = SlotRead{static_cast<uint8_t>(slot), static_cast<uint8_t>(slot_group[slot]), trim};
+  }
+  return out;
+}
+
+// Sets `out` to kind `k` with the fields its groups captured.
+void fill(const LineKind& k, const SlotReads& reads, const re2::StringPiece* groups, Event& out) {
+  out = Event{&k, k.event, {}};
+  for (size_t i = 0; i < reads.size; ++i) {
+    const SlotRead& r = reads.reads[i];
+    const re2::StringPiece& g = groups[r.group];
+    if (!g.data()) continue;
+    const std::string_view field(g.data(), g.size());
+    out.fields[r.slot] = r.trim == SlotRead::Trim::none      ? field
+                         : r.trim == SlotRead::Trim::unquote ? unquote(field)
+                                                             : drop_blank(field);
+  }
 }
 
 }  // namespace
@@ -82,6 +140,18 @@ bool Matcher::try_run(const Run& run, std::string_view body, Event& out) {
     return true;
   }
   re2::StringPiece groups[kMaxGroups + 1];
+  // The narrower one-pass pattern first: where it matches, `re` would give the same.
+  if (run.quick && run.quick->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups,
+                                    std::min(run.quick_needed, kMaxQuickGroups) + 1)) {
+    if (run.quick_late) {  // the same pattern, so it matches too
+      const int late = run.quick_needed - kMaxQuickGroups;
+      re2::StringPiece later[kMaxQuickGroups + 1];
+      run.quick_late->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, later, late + 1);
+      std::copy(later + 1, later + late + 1, groups + kMaxQuickGroups + 1);
+    }
+    fill(k, run.quick_reads, groups, out);
+    return true;
+  }
   if (run.head) {
     const int n = std::min(run.needed, run.rest_group - 1) + 1;
     if (!run.head->Match(text, 0, text.size(), RE2::ANCHOR_START, groups, n)) return false;
@@ -89,12 +159,7 @@ bool Matcher::try_run(const Run& run, std::string_view body, Event& out) {
   } else if (!k.re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups, run.needed + 1)) {
     return false;
   }
-  out = Event{&k, k.event, {}};
-  for (size_t slot = 0; slot < kMaxSlots; ++slot)
-    if (int g = k.slot_group[slot]; g > 0 && groups[g].data()) {
-      const std::string_view field(groups[g].data(), groups[g].size());
-      out.fields[slot] = k.slot_unquote[slot] ? unquote(field) : field;
-    }
+  fill(k, run.reads, groups, out);
   return true;
 }
 
@@ -114,14 +179,17 @@ constexpr size_t kMaxSplitWord = 6;
 constexpr int kMaxSplitDepth = 3;
 
 // Word `index` of `body` (pieces between single spaces), nullopt when it has fewer.
+// A plain loop: the words are short, and memchr's call costs more than it saves here.
 std::optional<std::string_view> nth_word(std::string_view body, size_t index) {
-  size_t start = 0;
+  size_t at = 0;
   for (size_t i = 0; i < index; ++i) {
-    const size_t space = body.find(' ', start);
-    if (space == std::string_view::npos) return std::nullopt;
-    start = space + 1;
+    while (at < body.size() && body[at] != ' ') ++at;
+    if (at == body.size()) return std::nullopt;
+    ++at;
   }
-  return body.substr(start, body.find(' ', start) - start);
+  size_t end = at;
+  while (end < body.size() && body[end] != ' ') ++end;
+  return body.substr(at, end - at);
 }
 
 // The analysis reads patterns as case-sensitive RE2 syntax, which the loader's options are.
@@ -155,6 +223,18 @@ std::unique_ptr<RE2> rest_head(const LineKind& k, int& rest_group) {
   return head;
 }
 
+// `quick` without its first kMaxQuickGroups captures (see Run::quick_late). The loader
+// allows at most 2 * kMaxQuickGroups groups read, so the late call asks for at most
+// kMaxQuickGroups too.
+std::unique_ptr<RE2> late_groups(const RE2& quick) {
+  const auto text = without_first_captures(quick.pattern(), kMaxQuickGroups);
+  if (!text) return nullptr;
+  auto late = std::make_unique<RE2>(*text, quick.options());
+  if (!late->ok() || late->NumberOfCapturingGroups() != quick.NumberOfCapturingGroups() - kMaxQuickGroups)
+    return nullptr;
+  return late;
+}
+
 }  // namespace
 
 Matcher::Matcher(const Grammar& grammar) : grammar_(grammar) {
@@ -162,7 +242,12 @@ Matcher::Matcher(const Grammar& grammar) : grammar_(grammar) {
   for (const auto& k : grammar_.kinds()) {
     Run& run = runs_.emplace_back();
     run.kind = k.get();
-    run.needed = groups_needed(*k);
+    run.needed = groups_needed(k->slot_group);
+    run.reads = slot_reads(*k, k->slot_group);
+    run.quick_reads = slot_reads(*k, k->quick_slot_group);
+    run.quick_needed = k->quick ? groups_needed(k->quick_slot_group) : 0;
+    if (k->quick && run.quick_needed > kMaxQuickGroups) run.quick_late = late_groups(*k->quick);
+    if (run.quick_needed <= kMaxQuickGroups || run.quick_late) run.quick = k->quick.get();
     if (k->event != EventType::other) run.head = rest_head(*k, run.rest_group);
   }
   std::vector<const Run*> numeric, any;
@@ -185,10 +270,16 @@ Matcher::~Matcher() = default;
 
 namespace {
 
-size_t fnv1a(std::string_view s) {
-  uint64_t h = 14695981039346656037u;
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211u;
-  return static_cast<size_t>(h);
+// Length and three bytes, mixed: words here are short and differ in one of those, and a
+// collision only costs one more probe (the slot compares the whole word). Hashing every
+// byte was a tenth of the matcher's own instructions.
+size_t word_hash(std::string_view s) {
+  uint64_t h = s.size();
+  if (!s.empty())
+    h = ((h * 31 + static_cast<unsigned char>(s.front())) * 31 + static_cast<unsigned char>(s[s.size() / 2])) * 31 +
+        static_cast<unsigned char>(s.back());
+  h *= 0x9E3779B97F4A7C15u;
+  return static_cast<size_t>(h ^ (h >> 32));
 }
 
 }  // namespace
@@ -201,7 +292,7 @@ void Matcher::WordIndex::insert(std::string_view word, const Candidates* to) {
     for (const Slot& s : old)
       if (s.to) insert(s.word, s.to);
   }
-  size_t i = fnv1a(word) & (slots_.size() - 1);
+  size_t i = word_hash(word) & (slots_.size() - 1);
   while (slots_[i].to) i = (i + 1) & (slots_.size() - 1);
   slots_[i] = Slot{word, to};
   ++count_;
@@ -209,7 +300,7 @@ void Matcher::WordIndex::insert(std::string_view word, const Candidates* to) {
 
 const Matcher::Candidates* Matcher::WordIndex::find(std::string_view word) const {
   if (slots_.empty()) return nullptr;
-  for (size_t i = fnv1a(word) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+  for (size_t i = word_hash(word) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
     const Slot& s = slots_[i];
     if (!s.to) return nullptr;
     if (s.word == word) return s.to;
@@ -317,16 +408,18 @@ bool Matcher::match_in(const Candidates& root, std::string_view body, Event& out
   return try_run(run, body, out);
 }
 
+// A kind that matches sets all of `out`; a try that fails leaves it alone, so it is
+// cleared once, when nothing matched.
 bool Matcher::match(std::string_view body, Event& out) const {
-  out = Event{};
   body = trim_trailing_blanks(body);
-  if (body.empty()) return false;
-  if (is_digit(body.front())) {
-    if (match_in(*numeric_, body, out)) return true;
-  } else if (const Candidates* c = by_token_.find(first_word(body))) {
-    if (match_in(*c, body, out)) return true;
+  if (!body.empty()) {
+    if (is_digit(body.front())) {
+      if (match_in(*numeric_, body, out)) return true;
+    } else if (const Candidates* c = by_token_.find(first_word(body))) {
+      if (match_in(*c, body, out)) return true;
+    }
+    if (match_in(*any_, body, out)) return true;
   }
-  if (match_in(*any_, body, out)) return true;
   out = Event{};
   return false;
 }

@@ -56,7 +56,8 @@ class Matcher {
   const Grammar& grammar_;
   std::vector<Run> runs_;  // one per kind, in grammar order
   // A fixed set of short words (tokens, word values), each leading to a list: open
-  // addressing on an FNV-1a hash, filled at load, read without allocation.
+  // addressing on a hash of the length and three bytes, filled at load, read without
+  // allocation.
   class WordIndex {
    public:
     void insert(std::string_view word, const Candidates* to);  // `word` must outlive the index

@@ -288,3 +288,38 @@ WordValues PatternWords::word(size_t index) const {
 }
 
 }  // namespace mailtls
+
+namespace mailtls {
+
+std::optional<std::string> without_first_captures(std::string_view p, int count) {
+  std::string out;
+  int seen = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      if (i + 1 >= p.size() || p[i + 1] == 'Q') return std::nullopt;
+      out += p.substr(i, 2);
+      ++i;
+    } else if (c == '[') {
+      const size_t end = class_end(p, i);
+      if (end == std::string_view::npos) return std::nullopt;
+      out += p.substr(i, end + 1 - i);
+      i = end;
+    } else if (c == '(' && seen < count && (p.substr(i + 1).starts_with("?P<") || p.substr(i + 1).starts_with("?<"))) {
+      const size_t close = p.find('>', i);
+      if (close == std::string_view::npos) return std::nullopt;
+      out += "(?:";
+      ++seen;
+      i = close;
+    } else if (c == '(' && seen < count && !p.substr(i + 1).starts_with("?")) {
+      out += "(?:";
+      ++seen;
+    } else {
+      out += c;
+    }
+  }
+  if (seen < count) return std::nullopt;
+  return out;
+}
+
+}  // namespace mailtls

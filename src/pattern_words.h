@@ -52,3 +52,14 @@ class PatternWords {
 size_t capture_of_rest_at(std::string_view pattern);
 
 }  // namespace mailtls
+
+namespace mailtls {
+
+// `pattern` with its first `count` capturing groups (named or not, in RE2's numbering)
+// made non-capturing, so group count + n becomes group n; the strings it matches and how
+// are unchanged. Lets the matcher read the later groups of a pattern in a second call
+// that asks for at most as many groups as RE2's one-pass engine extracts. nullopt for
+// syntax this scan does not follow (\Q...\E, an unclosed class) or fewer groups.
+std::optional<std::string> without_first_captures(std::string_view pattern, int count);
+
+}  // namespace mailtls

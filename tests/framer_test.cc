@@ -302,3 +302,24 @@ TEST_CASE("a last line without a newline can be held back for a later run", "[fr
   CHECK(framer.held_offset() == 45);
   CHECK(framer.held_line_no() == 2);
 }
+
+TEST_CASE("a reused prefix frames the same whatever follows it on the next line", "[framer][perf]") {
+  Fixture f;
+  REQUIRE(f.grammar);
+  // Every frame sample's prefix followed by every other sample's whole line and body:
+  // some of these make a frame match further than the line before (a level after a
+  // syslog tag, a second prefix), which is what the reuse must notice.
+  std::vector<std::pair<std::string, std::string>> lines;  // line, body
+  for (const auto& frame : f.grammar->frames())
+    for (const auto& s : frame->samples) lines.emplace_back(s.line, s.body);
+  lines.emplace_back("Info: Warning: x", "Warning: x");
+  std::string input;
+  for (const auto& [a, a_body] : lines) {
+    const std::string prefix = a.substr(0, a.size() - a_body.size());
+    for (const auto& [b, b_body] : lines) {
+      input += a + "\n" + prefix + b + "\n" + prefix + b_body + "\n" + prefix + "\n";
+      input += prefix + b.substr(0, b.size() / 2) + "\n";
+    }
+  }
+  check_reuse_agrees(f, input, "prefixes followed by other lines");
+}

@@ -187,6 +187,94 @@ TEST_CASE("unquote naming no capture of an event slot is reported", "[grammar]")
   CHECK_THAT(load_problems(toml), Catch::Contains("unquote: must be an array of capture names"));
 }
 
+namespace {
+
+// A kind whose `quick` pattern takes the usual shape, "failed: reason"; QUICK is
+// replaced by each test.
+const char* kFailedKind = R"(family = "t"
+[[kind]]
+name = "failed"
+event = "dcid_tls_failed"
+token = "DCID"
+pattern = '''DCID (?P<id>\d+) TLS failed(?::? (?P<reason>.*))?'''
+quick = '''QUICK'''
+[[kind.sample]]
+line = "DCID 1 TLS failed: STARTTLS unexpected response"
+fields = { id = "1", reason = "STARTTLS unexpected response" }
+[[kind.sample]]
+line = "DCID 2 TLS failed"
+fields = { id = "2", reason = "" }
+)";
+
+std::string failed_kind_with_quick(const std::string& quick) {
+  std::string toml = kFailedKind;
+  toml.replace(toml.find("QUICK"), 5, quick);
+  return toml;
+}
+
+}  // namespace
+
+TEST_CASE("a quick pattern that gives the pattern's fields on its samples loads", "[grammar][quick]") {
+  CHECK(load_problems(failed_kind_with_quick(R"(DCID (?P<id>\d+) TLS failed: (?P<reason>.*))")).empty());
+}
+
+TEST_CASE("a quick pattern that disagrees with the pattern on a sample, or matches none, is reported",
+          "[grammar][quick]") {
+  CHECK_THAT(load_problems(failed_kind_with_quick(R"(DCID (?P<id>\d+) TLS failed: (?P<reason>\S+).*)")),
+             Catch::Contains("kind \"failed\".quick: gives other fields than the pattern on sample[0]"));
+  CHECK_THAT(load_problems(failed_kind_with_quick(R"(DCID (?P<id>\d+) TLS failed (?P<reason>x))")),
+             Catch::Contains("kind \"failed\".quick: matches none of the samples"));
+  std::string toml = failed_kind_with_quick(R"(DCID (?P<id>\d+) TLS (?:failed|FAILED)(?:: (?P<reason>.*))?)");
+  toml += "[[kind.sample]]\nline = \"DCID 3 TLS FAILED\"\nfields = { id = \"3\" }\n";
+  CHECK_THAT(load_problems(toml), Catch::Contains("kind \"failed\".quick: matches sample[2], which the pattern does not"));
+}
+
+TEST_CASE("a quick pattern with other captures, too many groups or on a kind without event is reported",
+          "[grammar][quick]") {
+  CHECK_THAT(load_problems(failed_kind_with_quick(R"(DCID (?P<id>\d+) TLS failed: (?P<text>.*))")),
+             Catch::Contains("kind[0] \"failed\".quick: must have the same named captures as the pattern"));
+  CHECK_THAT(load_problems(failed_kind_with_quick(R"((D)(C)(I)(D)()()() (?P<id>\d+) TLS failed: (?P<reason>.*))")),
+             Catch::Contains("kind[0] \"failed\".quick: its captures reach group 9, RE2 extracts at most 4 one-pass"));
+  CHECK_THAT(load_problems(failed_kind_with_quick(R"(DCID (?P<id>\d+ TLS failed)")),
+             Catch::Contains("kind[0] \"failed\".quick: pattern does not compile"));
+  std::string toml = kCloseKind;
+  toml.replace(toml.find("event = \"icid_close\"\n"), 21, "");
+  toml.replace(toml.find("(?P<id>\\d+)"), 11, "\\d+");
+  toml.replace(toml.find("fields = { id = \"5\" }"), 21, "");
+  toml.replace(toml.find("[[kind.sample]]"), 0, "quick = '''ICID \\d+ close'''\n");
+  CHECK_THAT(load_problems(toml), Catch::Contains("kind[0] \"icid_close\".quick: only kinds with an event may have one"));
+}
+
+TEST_CASE("drop_blank drops the blank a capture ends with, as the capture before it did", "[grammar]") {
+  // The same fields as '''ICID (?P<id>\d+) interface (?P<interface>.+?)\s\(.*'''.
+  CHECK(load_problems(R"T(family = "t"
+[[kind]]
+name = "new"
+event = "icid_new"
+token = "ICID"
+pattern = '''ICID (?P<id>\d+) interface (?P<interface>.+?\s)\(.*'''
+drop_blank = ["interface"]
+[[kind.sample]]
+line = "ICID 1 interface Data 1 (x)"
+fields = { interface = "Data 1" }
+[[kind.sample]]
+line = "ICID 2 interface Data\n(x)"
+fields = { interface = "Data" }
+[[kind.sample]]
+line = "ICID 3 interface Data  (x)"
+fields = { interface = "Data " }
+)T").empty());
+}
+
+TEST_CASE("drop_blank naming no capture of an event slot, or one also in unquote, is reported", "[grammar]") {
+  std::string toml = kCloseKind;
+  toml.replace(toml.find("[[kind.sample]]"), 0, "drop_blank = [\"reason\"]\n");
+  CHECK_THAT(load_problems(toml), Catch::Contains("kind[0] \"icid_close\".drop_blank: \"reason\" is not a capture of an event slot"));
+  toml = kCloseKind;
+  toml.replace(toml.find("[[kind.sample]]"), 0, "drop_blank = [\"id\"]\nunquote = [\"id\"]\n");
+  CHECK_THAT(load_problems(toml), Catch::Contains("kind[0] \"icid_close\".drop_blank: a capture cannot be in both"));
+}
+
 TEST_CASE("a sample claimed by an earlier kind of the same token is reported", "[grammar]") {
   std::string toml = R"(family = "t"
 [[kind]]

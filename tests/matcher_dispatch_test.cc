@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -106,7 +107,7 @@ TEST_CASE("the matcher picks the kind plain grammar-order matching picks", "[mat
 
 TEST_CASE("fields are the captures of the kind's whole pattern", "[matcher][dispatch]") {
   // The matcher may capture from a shorter pattern (a head without its final "(?P<x>.*)");
-  // the reference here is RE2 on the kind's own pattern, then `unquote`.
+  // the reference here is RE2 on the kind's own pattern, then `unquote` or `drop_blank`.
   const Grammar& g = shipped_grammar();
   const Matcher matcher(g);
   for (const auto& line : sample_table(g)) {
@@ -125,6 +126,7 @@ TEST_CASE("fields are the captures of the kind's whole pattern", "[matcher][disp
         if (!want.empty() && (want.front() == '\'' || want.front() == '"')) want.remove_prefix(1);
         if (!want.empty() && (want.back() == '\'' || want.back() == '"')) want.remove_suffix(1);
       }
+      if (k.slot_drop_blank[slot] && !want.empty() && std::strchr(" \t\n\r\f", want.back())) want.remove_suffix(1);
       INFO(k.name << " slot " << slot << ": " << line);
       CHECK(ev.fields[slot] == want);
       CHECK((ev.fields[slot].data() == nullptr) == (want.data() == nullptr));
@@ -199,4 +201,134 @@ TEST_CASE("pattern words: unsure means not fixed", "[matcher][dispatch]") {
   CHECK_FALSE(PatternWords("a (?:b|.*) c").word(1).fixed);        // one branch unread
   CHECK(PatternWords("a [ x] b").word(0).words == std::vector<std::string>{"a"});
   CHECK_FALSE(PatternWords().word(1).fixed);
+}
+
+namespace {
+
+// Variants of `line` around the shapes a `quick` pattern leaves to the whole pattern: a
+// word of `tokens` inserted before each word, or put in its place.
+std::vector<std::string> quick_variants(const std::string& line) {
+  static const std::vector<std::string> tokens = {
+      "SBRS", "SBRS x", "SBRS not enabled", "country", "country x", "not", "not enabled", "n", "none",
+      "S", "Sx", "xSBRS", "for", "for x", "for x y", "CN=x", "CN: <x y>", "protocol", "cipher", "x",
+      "", "\t", "(", "verified", "TLS", "success", "match", "SBRS -1 country SBRS 2", "RID", "RID 1", "to",
+      "to RID", "M", "MID", "Message", "From: <a>", "To: <b>", "-", "- x"};
+  const auto words = words_of(line);
+  std::vector<std::string> out{line};
+  for (size_t i = 0; i <= words.size(); ++i)
+    for (const auto& token : tokens) {
+      auto inserted = words;
+      inserted.insert(inserted.begin() + static_cast<long>(i), token);
+      out.push_back(joined(inserted));
+      if (i == words.size()) continue;
+      auto replaced = words;
+      replaced[i] = token;
+      out.push_back(joined(replaced));
+      replaced[i] = words[i] + token;
+      out.push_back(joined(replaced));
+    }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("where a kind's quick pattern matches, its whole pattern matches with the same fields",
+          "[matcher][dispatch][quick]") {
+  const Grammar& g = shipped_grammar();
+  size_t kinds = 0, quick_matched = 0, fell_back = 0;
+  for (const auto& k : g.kinds()) {
+    if (!k->quick) continue;
+    ++kinds;
+    for (const auto& s : k->samples)
+      for (const auto& line : quick_variants(s.line)) {
+        const std::string_view body = trimmed(line);
+        const re2::StringPiece text(body.data(), body.size());
+        std::vector<re2::StringPiece> quick(static_cast<size_t>(k->quick->NumberOfCapturingGroups()) + 1);
+        std::vector<re2::StringPiece> whole(static_cast<size_t>(k->groups) + 1);
+        const bool whole_ok = k->re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, whole.data(), k->groups + 1);
+        if (!k->quick->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, quick.data(), static_cast<int>(quick.size()))) {
+          fell_back += whole_ok;
+          continue;
+        }
+        ++quick_matched;
+        INFO(k->name << ": " << line);
+        REQUIRE(whole_ok);
+        for (size_t slot = 0; slot < kMaxSlots; ++slot) {
+          const re2::StringPiece& a = quick[static_cast<size_t>(k->quick_slot_group[slot])];
+          const re2::StringPiece& b = whole[static_cast<size_t>(k->slot_group[slot])];
+          if (k->slot_group[slot] == 0) continue;
+          CHECK(std::string_view(a.data(), a.size()) == std::string_view(b.data(), b.size()));
+          CHECK((a.data() == nullptr) == (b.data() == nullptr));
+        }
+      }
+  }
+  CHECK(kinds >= 2);
+  // Both paths were taken: lines for the quick pattern, and lines only the whole one takes.
+  CHECK(quick_matched > 100);
+  CHECK(fell_back > 100);
+}
+
+TEST_CASE("the reshaped kinds yield the fields of their patterns before", "[matcher][dispatch][quick]") {
+  // The patterns as they were before `quick`, `drop_blank` and the one-pass rewrites,
+  // read as the reference.
+  const std::vector<std::pair<std::string, std::string>> before = {
+      {"icid_new",
+       R"(New (?i:smtp) ICID (?P<id>\d+) interface (?P<interface>.+?)\s\((?P<local_ip>[^)\s]*)\) address (?P<ip>\S+) reverse dns host +(?P<host>\S+)(?: verified (?P<verified>yes|no)|\s.*)?)"},
+      {"icid_policy",
+       R"(ICID (?P<id>\d+) (?P<action>ACCEPT|REJECT|RELAY|TCPREFUSE|CONTINUE) SG (?P<group>\S+) match (?:.*? )?SBRS (?P<sbrs>not enabled|\S+)(?: country .+)?)"},
+      {"dcid_tls_success",
+       R"(DCID (?P<id>\d+) TLS success(?: protocol (?P<protocol>\S+) cipher (?P<cipher>\S+))?(?: CN(?:: |=).*?)?(?: for (?P<domain>\S+))?)"},
+      {"bounced",
+       R"(Bounced: DCID:? (?P<id>\d+) (?:MID|Message) (?P<mid>\d+) (?:From: ?<[^>]*> To: ?<(?P<to>[^>]*)> RID|to(?: RID)?) (?P<rid>\d+) - (?P<detail>.*))"},
+      {"delayed",
+       R"(Delayed: DCID:? (?P<id>\d+) (?:MID|Message) (?P<mid>\d+) (?:From: ?<[^>]*> To: ?<(?P<to>[^>]*)> RID|to(?: RID)?) (?P<rid>\d+) - (?P<detail>.*))"}};
+  const Grammar& g = shipped_grammar();
+  const Matcher matcher(g);
+  RE2::Options options;
+  options.set_encoding(RE2::Options::EncodingLatin1);
+  options.set_dot_nl(true);
+  size_t compared = 0;
+  for (const auto& [name, pattern] : before) {
+    const RE2 old(pattern, options);
+    REQUIRE(old.ok());
+    const auto& spec = event_specs()[static_cast<size_t>(event_type_by_name(name).value())];
+    const LineKind* kind = nullptr;
+    for (const auto& k : g.kinds())
+      if (k->name == name) kind = k.get();
+    REQUIRE(kind);
+    std::vector<std::string> lines;
+    for (const auto& s : kind->samples)
+      for (auto& v : quick_variants(s.line)) lines.push_back(std::move(v));
+    for (const auto& line : lines) {
+      const std::string_view body = trimmed(line);
+      std::vector<re2::StringPiece> groups(static_cast<size_t>(old.NumberOfCapturingGroups()) + 1);
+      const bool old_ok = old.Match(re2::StringPiece(body.data(), body.size()), 0, body.size(), RE2::ANCHOR_BOTH,
+                                    groups.data(), static_cast<int>(groups.size()));
+      Event ev;
+      matcher.match(line, ev);
+      INFO(name << ": " << line);
+      // The kind matches where its old pattern did (unless an earlier kind takes the line).
+      if (ev.kind != kind) {
+        CHECK((!old_ok || plain_grammar_order(g, line) != kind));
+        continue;
+      }
+      REQUIRE(old_ok);
+      ++compared;
+      for (const auto& [capture, group] : old.NamedCapturingGroups()) {
+        const size_t slot = static_cast<size_t>(std::find(spec.slots.begin(), spec.slots.end(), capture) - spec.slots.begin());
+        const re2::StringPiece& want = groups[static_cast<size_t>(group)];
+        CHECK(ev.fields[slot] == std::string_view(want.data(), want.size()));
+        CHECK((ev.fields[slot].data() == nullptr) == (want.data() == nullptr));
+      }
+    }
+  }
+  CHECK(compared > 1000);
+}
+
+TEST_CASE("a pattern without its first captures numbers the later ones from 1", "[matcher][quick]") {
+  CHECK(without_first_captures(R"((?P<a>x)(y)(?P<c>[(]z)\((?P<d>w))", 2) == R"((?:x)(?:y)(?P<c>[(]z)\((?P<d>w))");
+  CHECK(without_first_captures(R"((?:a)(?i:b)(?P<c>c))", 1) == R"((?:a)(?i:b)(?:c))");
+  CHECK_FALSE(without_first_captures(R"((?P<a>x))", 2));
+  CHECK_FALSE(without_first_captures(R"(\Q(\E(x))", 1));
+  CHECK_FALSE(without_first_captures(R"([(x)", 1));
 }
