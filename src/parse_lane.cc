@@ -230,7 +230,10 @@ void ParseLane::parse_stream(LogStream& stream) {
   const auto sink = [&](const Record& rec) {
     if (rec.comment) return;
     const bool body_in_text = inside(rec.body, rec.text);
-    const bool try_spaced = rec.body_spaced != rec.body;
+    // A one-line record's two bodies are the same view: no need to compare the bytes.
+    const bool same_view =
+        rec.body_spaced.data() == rec.body.data() && rec.body_spaced.size() == rec.body.size();
+    const bool try_spaced = !same_view && rec.body_spaced != rec.body;
     const size_t need = rec.text.size() + rec.host.size() + (body_in_text ? 0 : rec.body.size()) +
                         (try_spaced ? rec.body_spaced.size() : 0);
     if (!batch->fits(need)) flush(need);
