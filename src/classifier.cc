@@ -37,6 +37,7 @@ struct Context {
   const LogFacts& logs;
   const TranscriptFacts& tx;
   Verdict& v;
+  bool evidence = true;  // quote the lines (ClassifyOptions::evidence)
 };
 
 void set(Verdict& v, std::string_view outcome, Confidence conf, std::string detail = "") {
@@ -45,23 +46,23 @@ void set(Verdict& v, std::string_view outcome, Confidence conf, std::string deta
   v.detail = std::move(detail);
 }
 
-void cite(Verdict& v, const LogLine* line, std::string_view role) {
-  if (line) v.evidence.push_back({line->ref, line->text, std::string(role)});
+void cite(Context& x, const LogLine* line, std::string_view role) {
+  if (line && x.evidence) x.v.evidence.push_back({line->ref, line->text, std::string(role)});
 }
 
 // The log lines that state a TLS result, quoted beside whatever decided.
-void cite_tls_lines(Verdict& v, const LogFacts& logs) {
-  cite(v, logs.tls_success, "tls-line");
-  cite(v, logs.tls_failed, "tls-line");
-  cite(v, logs.starttls_unsupported, "tls-line");
-  cite(v, logs.required_not_initiated, "tls-required-line");
-  cite(v, logs.required_failed, "tls-required-line");
+void cite_tls_lines(Context& x, const LogFacts& logs) {
+  cite(x, logs.tls_success, "tls-line");
+  cite(x, logs.tls_failed, "tls-line");
+  cite(x, logs.starttls_unsupported, "tls-line");
+  cite(x, logs.required_not_initiated, "tls-required-line");
+  cite(x, logs.required_failed, "tls-required-line");
 }
 
-void cite_end(Verdict& v, const LogFacts& logs) {
-  cite(v, logs.lost, "lost-line");
-  cite(v, logs.error, "error-line");
-  if (!logs.lost && !logs.error) cite(v, logs.close, "close-line");
+void cite_end(Context& x, const LogFacts& logs) {
+  cite(x, logs.lost, "lost-line");
+  cite(x, logs.error, "error-line");
+  if (!logs.lost && !logs.error) cite(x, logs.close, "close-line");
 }
 
 bool ended(const LogFacts& logs) {
@@ -86,7 +87,7 @@ bool decide_after_accept(Context& x) {
     set(x.v, "handshake-failed", Confidence::medium);
   } else if (ended(logs)) {
     set(x.v, "connection-lost", Confidence::high, error_reason(logs));
-    cite_end(x.v, logs);
+    cite_end(x, logs);
   } else {
     set(x.v, "unknown", Confidence::low);  // the handshake's result is not in the logs
   }
@@ -136,7 +137,7 @@ std::string_view transcript_outcome(TxStage stage, bool outbound) {
 bool decide_without_reply(Context& x) {
   if (!ended(x.logs)) return false;
   set(x.v, "connection-lost", Confidence::high, error_reason(x.logs));
-  cite_end(x.v, x.logs);
+  cite_end(x, x.logs);
   return true;
 }
 
@@ -187,14 +188,14 @@ void decide_by_logs(Context& x) {
   bool opened = x.c.has_open || logs.open;
   if (logs.lost || logs.error) {
     set(x.v, "connection-lost", Confidence::low, error_reason(logs));
-    cite_end(x.v, logs);
+    cite_end(x, logs);
   } else if (opened && (x.c.has_close || logs.close)) {
     set(x.v, "cleartext", Confidence::medium);
-    cite(x.v, logs.open, "open-line");
-    cite(x.v, logs.close, "close-line");
+    cite(x, logs.open, "open-line");
+    cite(x, logs.close, "close-line");
   } else {
     set(x.v, "unknown", Confidence::low);
-    cite(x.v, logs.open, "open-line");
+    cite(x, logs.open, "open-line");
   }
 }
 
@@ -219,7 +220,7 @@ void add_fallback(Context& x) {
                                [](const Delivery& d) { return d.result == "delivered"; });
   if (!delivered) return;
   add_finding(x.v, "cleartext-fallback");
-  if (!x.logs.delivered.empty()) cite(x.v, x.logs.delivered.front(), "delivered-line");
+  if (!x.logs.delivered.empty()) cite(x, x.logs.delivered.front(), "delivered-line");
 }
 
 // Deferrals and bounces: the log lines when present, else the deliveries' results.
@@ -227,7 +228,7 @@ void add_delivery_outcome(Context& x, const std::vector<const LogLine*>& lines,
                           std::string_view result, std::string_view code) {
   for (const LogLine* l : lines) {
     add_finding(x.v, std::string(code), l->detail);
-    cite(x.v, l, result == "delayed" ? "delayed-line" : "bounced-line");
+    cite(x, l, result == "delayed" ? "delayed-line" : "bounced-line");
   }
   if (!lines.empty()) return;
   for (const Delivery& d : x.c.deliveries)
@@ -271,14 +272,14 @@ void add_references(Verdict& v) {
 
 }  // namespace
 
-Verdict classify(const Connection& connection) {
+Verdict classify(const Connection& connection, ClassifyOptions options) {
   LogFacts logs = gather_log_facts(connection.log);
-  TranscriptFacts tx = analyse_transcript(connection.transcript);
+  TranscriptFacts tx = analyse_transcript(connection.transcript, options.evidence);
   Verdict v;
-  Context x{connection, logs, tx, v};
+  Context x{connection, logs, tx, v, options.evidence};
   v.evidence = std::move(tx.evidence);  // nothing below reads the walker's evidence
   if (!decide_by_transcript(x)) decide_by_logs(x);
-  cite_tls_lines(v, logs);
+  cite_tls_lines(x, logs);
   // Nothing below reads the keyword lists either (add_findings takes tx.findings).
   v.keywords_before_tls = std::move(tx.before.keywords);
   v.keywords_after_tls = std::move(tx.after.keywords);

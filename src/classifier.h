@@ -9,6 +9,18 @@
 
 namespace mailtls {
 
-Verdict classify(const Connection& connection);
+struct ClassifyOptions {
+  // Quote the lines that show the verdict (Verdict::evidence). `ingest` stores no
+  // evidence (explain classifies again to quote it), so it classifies without.
+  bool evidence = true;
+};
+
+Verdict classify(const Connection& connection, ClassifyOptions options = {});
+
+// The verdict as the store keeps it: outcome, confidence, detail, findings, EHLO keywords;
+// no evidence lines.
+inline Verdict classify_for_store(const Connection& connection) {
+  return classify(connection, ClassifyOptions{.evidence = false});
+}
 
 }  // namespace mailtls

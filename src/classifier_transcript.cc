@@ -35,8 +35,8 @@ std::vector<Exchange> group_exchanges(const std::vector<TranscriptLine>& lines) 
 
 class Walker {
  public:
-  explicit Walker(const std::vector<TranscriptLine>& lines)
-      : lines_(lines), ex_(group_exchanges(lines)) {}
+  Walker(const std::vector<TranscriptLine>& lines, bool evidence)
+      : lines_(lines), ex_(group_exchanges(lines)), evidence_(evidence) {}
   void run();
   TranscriptFacts take() { return std::move(f_); }  // once run() is done
 
@@ -60,6 +60,7 @@ class Walker {
 
   const std::vector<TranscriptLine>& lines_;
   std::vector<Exchange> ex_;
+  bool evidence_;
   TranscriptFacts f_;
 };
 
@@ -89,7 +90,7 @@ std::vector<std::string_view> Walker::reply_lines(size_t e) const {
 }
 
 void Walker::cite(int index, std::string_view role) {
-  if (index < 0) return;
+  if (index < 0 || !evidence_) return;
   const TranscriptLine& l = lines_[index];
   f_.evidence.push_back({l.ref, l.text, std::string(role)});
 }
@@ -131,8 +132,8 @@ bool Walker::find_masking(bool ehlo_masked) {
 
 }  // namespace
 
-TranscriptFacts analyse_transcript(const std::vector<TranscriptLine>& lines) {
-  Walker walker(lines);
+TranscriptFacts analyse_transcript(const std::vector<TranscriptLine>& lines, bool evidence) {
+  Walker walker(lines, evidence);
   walker.run();
   return walker.take();
 }

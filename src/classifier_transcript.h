@@ -37,6 +37,7 @@ struct TranscriptFacts {
   bool has_after = false;          // a second EHLO was answered inside TLS
 };
 
-TranscriptFacts analyse_transcript(const std::vector<TranscriptLine>& lines);
+// `evidence`: fill TranscriptFacts::evidence (the rest is the same either way).
+TranscriptFacts analyse_transcript(const std::vector<TranscriptLine>& lines, bool evidence = true);
 
 }  // namespace mailtls

@@ -366,7 +366,7 @@ int run_ingest(const IngestOptions& options, Streams io) {
   const auto inputs = expand_inputs(options.inputs, run.diag);
   const bool show = options.progress < 0 ? isatty(STDERR_FILENO) != 0 : options.progress > 0;
   run.progress = std::make_unique<Progress>(io.err, show, total_size(inputs));
-  run.writes = std::make_unique<WriteQueue>(*run.store, classify);
+  run.writes = std::make_unique<WriteQueue>(*run.store, classify_for_store);
   run.sink = std::make_unique<StoreSink>(*run.store, *run.writes);
   run.sessions = std::make_unique<Sessions>(SessionOptions{options.idle_timeout, options.max_open}, *run.sink);
 
@@ -387,7 +387,7 @@ int run_ingest(const IngestOptions& options, Streams io) {
                  static_cast<long long>(st.connections), static_cast<long long>(st.messages),
                  static_cast<long long>(st.timed_out), st.peak_open);
   }
-  run.writes->call([](Store& store) { store.finish([](const Connection& c) { return classify(c); }); });
+  run.writes->call([](Store& store) { store.finish(classify_for_store); });
   run.progress->finish();
   print_results(run);
   return report(run, run.diag.any_data_lost() ? 1 : 0);

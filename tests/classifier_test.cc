@@ -17,6 +17,12 @@ bool listed(const Table& table, std::string_view code) {
   return std::find(table.begin(), table.end(), code) != table.end();
 }
 
+std::vector<std::string> names(const std::vector<EhloKeyword>& kws) {
+  std::vector<std::string> out;
+  for (const auto& k : kws) out.push_back(k.keyword);
+  return out;
+}
+
 // Classifies and checks that every code in the verdict is one the tables declare, so
 // the explainer's texts and the references catalogue cover all of them.
 Verdict run(const Connection& c) {
@@ -26,14 +32,24 @@ Verdict run(const Connection& c) {
   for (const auto& k : v.candidates) CHECK(listed(codes::kCandidates, k));
   for (const auto& e : v.evidence) CHECK(listed(codes::kEvidenceRoles, e.role));
   for (const auto& r : v.references) CHECK(listed(codes::kReferences, r));
+  // The store's verdict (no evidence quoted) must be the same verdict in every other way.
+  const Verdict stored = classify_for_store(c);
+  CHECK(stored.evidence.empty());
+  CHECK(stored.outcome == v.outcome);
+  CHECK(stored.confidence == v.confidence);
+  CHECK(stored.detail == v.detail);
+  CHECK(stored.candidates == v.candidates);
+  CHECK(stored.references == v.references);
+  CHECK(stored.findings.size() == v.findings.size());
+  for (size_t i = 0; i < std::min(stored.findings.size(), v.findings.size()); ++i) {
+    CHECK(stored.findings[i].code == v.findings[i].code);
+    CHECK(stored.findings[i].detail == v.findings[i].detail);
+  }
+  CHECK(names(stored.keywords_before_tls) == names(v.keywords_before_tls));
+  CHECK(names(stored.keywords_after_tls) == names(v.keywords_after_tls));
   return v;
 }
 
-std::vector<std::string> names(const std::vector<EhloKeyword>& kws) {
-  std::vector<std::string> out;
-  for (const auto& k : kws) out.push_back(k.keyword);
-  return out;
-}
 
 // Seeds 000/001 (French, Portuguese) translated back to the English debug log.
 std::vector<TranscriptLine> double_ehlo() {
