@@ -89,27 +89,35 @@ CREATE TABLE IF NOT EXISTS recipients (
   address TEXT NOT NULL
 );
 
+-- deliveries, findings and ehlo_keywords are keyed like log_events: (connection_id, seq),
+-- seq numbering a connection's rows from 0 in the order the store wrote them.
 CREATE TABLE IF NOT EXISTS deliveries (
   connection_id INTEGER NOT NULL, -- connections.id (outbound)
+  seq INTEGER NOT NULL,
   message_id INTEGER NOT NULL,    -- messages.id
   rid INTEGER NOT NULL,
   result TEXT NOT NULL,           -- started, delivered, delayed, bounced
   response TEXT,
-  mid INTEGER                     -- the message's MID, so a delivery reads without a join
-);
+  mid INTEGER,                    -- the message's MID, so a delivery reads without a join
+  PRIMARY KEY (connection_id, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS findings (
   connection_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
   code TEXT NOT NULL,
-  detail TEXT
-);
+  detail TEXT,
+  PRIMARY KEY (connection_id, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS ehlo_keywords (
   connection_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
   phase TEXT NOT NULL CHECK (phase IN ('before-tls', 'after-tls')),
   keyword TEXT NOT NULL,
-  params TEXT
-);
+  params TEXT,
+  PRIMARY KEY (connection_id, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS unparsed (
   source_id INTEGER NOT NULL,

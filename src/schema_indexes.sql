@@ -7,11 +7,9 @@ CREATE INDEX IF NOT EXISTS connections_started ON connections (started_at);
 -- scan of this small index instead of the whole table.
 CREATE INDEX IF NOT EXISTS connections_fragments ON connections (appliance, direction, conn_id)
   WHERE has_open = 0;
--- log_events and transcript need none: their primary key (connection_id, seq) is one.
+-- The tables of a connection's rows (log_events, transcript, deliveries, findings,
+-- ehlo_keywords) need none by connection: their primary key (connection_id, seq) is one.
 CREATE INDEX IF NOT EXISTS messages_key ON messages (appliance, mid);
 CREATE INDEX IF NOT EXISTS recipients_msg ON recipients (message_id);
-CREATE INDEX IF NOT EXISTS deliveries_conn ON deliveries (connection_id);
 CREATE INDEX IF NOT EXISTS deliveries_msg ON deliveries (message_id);
-CREATE INDEX IF NOT EXISTS findings_conn ON findings (connection_id);
-CREATE INDEX IF NOT EXISTS ehlo_keywords_conn ON ehlo_keywords (connection_id);
 CREATE INDEX IF NOT EXISTS unparsed_source ON unparsed (source_id, line_no);

@@ -24,13 +24,17 @@
 namespace mailtls {
 namespace {
 
-// Version 1 to 2: log_events and transcript become WITHOUT ROWID tables keyed by
-// (connection_id, seq), which replaces their indexes log_events_conn and transcript_conn.
-// The definitions are spelled out (not taken from schema.sql) so that this step still
-// makes version 2 after a later version changes the tables again. The rows are copied in
-// key order, read through the old index, so the new B-trees are built by appending; a
-// duplicate key (which no version of the store writes) fails the migration, and the
-// transaction of the run rolls it back.
+// Version 1 to 2: the tables of a connection's rows (log_events, transcript, deliveries,
+// findings, ehlo_keywords) become WITHOUT ROWID tables keyed by (connection_id, seq),
+// which replaces their indexes by connection. deliveries, findings and ehlo_keywords gain
+// the column seq, numbered here in their old rowid order (the order the store read them
+// in); it follows connection_id, as SQLite 3.40's integrity_check misreads a WITHOUT ROWID
+// table whose key columns are not its first. The definitions are spelled out (not taken
+// from schema.sql) so that this step still makes version 2 after a later version changes
+// the tables again. The rows are copied in key order, so the new B-trees are built by
+// appending; a duplicate key (which no version of the store writes) fails the migration,
+// and the transaction of the run rolls it back. deliveries_msg goes with its table and is
+// built again with the other indexes at the end of the run.
 constexpr const char* kMigrateV1ToV2 = R"sql(
 CREATE TABLE log_events_v2 (
   connection_id INTEGER NOT NULL,
@@ -63,6 +67,49 @@ INSERT INTO transcript_v2 (connection_id, seq, sender, line, time, source_id, li
   ORDER BY connection_id, seq;
 DROP TABLE transcript;
 ALTER TABLE transcript_v2 RENAME TO transcript;
+CREATE TABLE deliveries_v2 (
+  connection_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  message_id INTEGER NOT NULL,
+  rid INTEGER NOT NULL,
+  result TEXT NOT NULL,
+  response TEXT,
+  mid INTEGER,
+  PRIMARY KEY (connection_id, seq)
+) WITHOUT ROWID;
+INSERT INTO deliveries_v2 (connection_id, seq, message_id, rid, result, response, mid)
+  SELECT connection_id, row_number() OVER (PARTITION BY connection_id ORDER BY rowid) - 1,
+         message_id, rid, result, response, mid
+  FROM deliveries ORDER BY connection_id, rowid;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_v2 RENAME TO deliveries;
+CREATE TABLE findings_v2 (
+  connection_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  code TEXT NOT NULL,
+  detail TEXT,
+  PRIMARY KEY (connection_id, seq)
+) WITHOUT ROWID;
+INSERT INTO findings_v2 (connection_id, seq, code, detail)
+  SELECT connection_id, row_number() OVER (PARTITION BY connection_id ORDER BY rowid) - 1,
+         code, detail
+  FROM findings ORDER BY connection_id, rowid;
+DROP TABLE findings;
+ALTER TABLE findings_v2 RENAME TO findings;
+CREATE TABLE ehlo_keywords_v2 (
+  connection_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  phase TEXT NOT NULL CHECK (phase IN ('before-tls', 'after-tls')),
+  keyword TEXT NOT NULL,
+  params TEXT,
+  PRIMARY KEY (connection_id, seq)
+) WITHOUT ROWID;
+INSERT INTO ehlo_keywords_v2 (connection_id, seq, phase, keyword, params)
+  SELECT connection_id, row_number() OVER (PARTITION BY connection_id ORDER BY rowid) - 1,
+         phase, keyword, params
+  FROM ehlo_keywords ORDER BY connection_id, rowid;
+DROP TABLE ehlo_keywords;
+ALTER TABLE ehlo_keywords_v2 RENAME TO ehlo_keywords;
 )sql";
 
 // upgrades()[v - 1] takes a database from user_version v to v + 1. An empty file
@@ -225,14 +272,10 @@ std::unique_ptr<Store> Store::open(const std::string& path, Mode mode, Diagnosti
       s.db.query_int("SELECT coalesce(max(id), 0) + 1 FROM connections", 1);
   store->next_message_id_ = s.message_base =
       s.db.query_int("SELECT coalesce(max(id), 0) + 1 FROM messages", 1);
-  for (size_t i = 0; i < kChildCount; ++i)
-    if (has_rowid(static_cast<Child>(i)))
-      s.child_first_rowid[i] = s.db.query_int(
-          std::string("SELECT coalesce(max(rowid), 0) + 1 FROM ") + kChildTables[i], 1);
   s.recipients_first_rowid =
       s.db.query_int("SELECT coalesce(max(rowid), 0) + 1 FROM recipients", 1);
   s.indexed = s.db.query_int("SELECT count(*) FROM sqlite_schema WHERE type='index'"
-                             " AND name='deliveries_conn'") > 0;
+                             " AND name='messages_key'") > 0;
   return store;
 }
 
@@ -388,7 +431,7 @@ void Store::put_connection(const Connection& c, const Verdict& v) {
   Statements& s = *stmts_;
   raise_past(next_connection_id_, c.id);
   if (s.written_before(c.id, s.connection_base, s.connection_written))
-    s.delete_children(c.id, c.id < s.connection_base);
+    s.delete_children(c.id);
   write_connection_rows(c, v);
 }
 
@@ -397,14 +440,16 @@ void Store::put_connection(const Connection& c, const Verdict& v) {
 void Store::write_verdict_rows(const Connection& c, const Verdict& v) {
   Statements& s = *stmts_;
   add_connection(s.connections, c, v);
+  int64_t seq = 0;
   for (const Finding& f : v.findings)
-    s.findings.add_int(c.id).add_text(f.code).add_text_or_null(f.detail);
+    s.findings.add_int(c.id).add_int(seq++).add_text(f.code).add_text_or_null(f.detail);
+  seq = 0;
   for (const EhloKeyword& k : v.keywords_before_tls)
-    s.ehlo_keywords.add_int(c.id).add_text("before-tls").add_text(k.keyword).add_text_or_null(
-        k.params);
+    s.ehlo_keywords.add_int(c.id).add_int(seq++).add_text("before-tls").add_text(k.keyword)
+        .add_text_or_null(k.params);
   for (const EhloKeyword& k : v.keywords_after_tls)
-    s.ehlo_keywords.add_int(c.id).add_text("after-tls").add_text(k.keyword).add_text_or_null(
-        k.params);
+    s.ehlo_keywords.add_int(c.id).add_int(seq++).add_text("after-tls").add_text(k.keyword)
+        .add_text_or_null(k.params);
 }
 
 // The rows of `c`, for an id whose child rows are known to be gone (or never written).
@@ -424,9 +469,10 @@ void Store::write_connection_rows(const Connection& c, const Verdict& v) {
     s.transcript.add_int_or_null(t.time).add_int_or_null(t.ref.source_id);
     s.transcript.add_int_or_null(t.ref.line_no);
   }
+  seq = 0;
   for (const Delivery& d : c.deliveries) {
-    s.deliveries.add_int(c.id).add_int(d.message_id).add_int(d.rid).add_text(d.result);
-    s.deliveries.add_text_or_null(d.response).add_int_or_null(d.mid);
+    s.deliveries.add_int(c.id).add_int(seq++).add_int(d.message_id).add_int(d.rid);
+    s.deliveries.add_text(d.result).add_text_or_null(d.response).add_int_or_null(d.mid);
   }
 }
 
@@ -459,7 +505,7 @@ void Store::put_unparsed(int64_t source_id, int64_t line_no, std::string_view te
 
 void Store::delete_connection(int64_t id) {
   Statements& s = *stmts_;
-  s.delete_children(id, true);
+  s.delete_children(id);
   s.delete_connection_row.bind_int(1, id);
   s.run(s.delete_connection_row);
 }

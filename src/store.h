@@ -111,7 +111,7 @@ class Store {
   void delete_rows(const std::vector<int64_t>& ids, std::initializer_list<const char*> tables);
   void repoint_transcripts(const std::vector<std::pair<int64_t, int64_t>>& moves);
   struct LateMove {
-    int64_t piece = 0, adopting = 0, seq_offset = 0;
+    int64_t piece = 0, adopting = 0, seq_offset = 0, delivery_seq_offset = 0;
   };
   void repoint_late_lines(const std::vector<LateMove>& moves);
   void delete_connection(int64_t id);  // the row and all of its child rows

@@ -104,7 +104,7 @@ struct Piece {
   // Set when the piece's only change is a later piece of Delayed:/Bounced: lines whose
   // lines all come after its own: their rows are re-pointed, numbered on from its last.
   int64_t adopted_late = 0;
-  size_t log_lines_before = 0;  // its log lines before it adopted them
+  size_t log_lines_before = 0, deliveries_before = 0;  // its rows before it adopted them
 };
 
 // A piece made only of Delayed:/Bounced: lines: the appliance logs those after the
@@ -152,11 +152,10 @@ Piece* containing_piece(std::vector<Piece>& pieces, size_t r, int64_t window) {
 }
 
 // Whether absorbing `late` into `c` only appends: `late` holds only Delayed:/Bounced:
-// lines (no dialogue, no verdict of its own worth keeping), was written after `c` (so its
-// delivery rows follow c's), and each of its lines sorts after every line of `c` in
-// merge_by_time's order.
+// lines (no dialogue, no verdict of its own worth keeping) and each of its lines sorts
+// after every line of `c` in merge_by_time's order (its deliveries are appended anyway).
 bool appends_late_lines(const Connection& c, const Connection& late) {
-  if (!only_late_lines(late) || late.id <= c.id || c.log.empty()) return false;
+  if (!only_late_lines(late) || c.log.empty()) return false;
   if (first_time(c) > first_time(late)) return false;  // absorb would put `late` first
   const std::vector<int64_t> own = ordering_times(c.log), added = ordering_times(late.log);
   return added.front() >= *std::max_element(own.begin(), own.end());
@@ -176,6 +175,7 @@ int64_t merge_pieces(std::vector<Piece>& pieces, int64_t window) {
     into->adopted_dialogue = adopts_dialogue ? from.c.id : 0;
     into->adopted_late = !into->changed && appends_late_lines(into->c, from.c) ? from.c.id : 0;
     into->log_lines_before = into->c.log.size();
+    into->deliveries_before = into->c.deliveries.size();
     absorb(into->c, from.c);
     into->changed = true;
     from.merged_away = true;
@@ -291,7 +291,7 @@ std::string load_pieces(sqlite3* db, const std::vector<int64_t>& ids,
                         if (Connection* c = piece(id)) c->transcript.push_back(read_transcript_line(r));
                       });
   if (error.empty())
-    error = load_rows(db, "deliveries", kDeliveryColumns, kDeliveryColumnCount, list, "rowid",
+    error = load_rows(db, "deliveries", kDeliveryColumns, kDeliveryColumnCount, list, "seq",
                       [&](int64_t id, const sql::Stmt& r) {
                         if (Connection* c = piece(id)) c->deliveries.push_back(read_delivery(r));
                       });
@@ -355,7 +355,8 @@ int64_t Store::reconcile_batch(const std::vector<std::vector<int64_t>>& groups,
         reverdicted.push_back(p.c.id);
         if (p.adopted_dialogue) repointed.emplace_back(p.adopted_dialogue, p.c.id);
         if (p.adopted_late)
-          late_moves.push_back({p.adopted_late, p.c.id, static_cast<int64_t>(p.log_lines_before)});
+          late_moves.push_back({p.adopted_late, p.c.id, static_cast<int64_t>(p.log_lines_before),
+                                static_cast<int64_t>(p.deliveries_before)});
         adopting.push_back(std::move(p));
       } else {
         if (p.merged_away || p.changed) rewritten.push_back(p.c.id);
@@ -398,16 +399,17 @@ void Store::repoint_transcripts(const std::vector<std::pair<int64_t, int64_t>>& 
 }
 
 // Moves the log_events and delivery rows of each late piece to the connection that
-// adopted it, its log lines numbered on after the connection's own.
+// adopted it, numbered on after the connection's own.
 void Store::repoint_late_lines(const std::vector<LateMove>& moves) {
   if (moves.empty()) return;
   Statements& s = *stmts_;
   sql::Stmt log(db_, "UPDATE log_events SET connection_id = ?1, seq = seq + ?3 WHERE connection_id = ?2");
-  sql::Stmt deliveries(db_, "UPDATE deliveries SET connection_id = ?1 WHERE connection_id = ?2");
+  sql::Stmt deliveries(
+      db_, "UPDATE deliveries SET connection_id = ?1, seq = seq + ?3 WHERE connection_id = ?2");
   for (const LateMove& m : moves) {
     log.bind_int(1, m.adopting).bind_int(2, m.piece).bind_int(3, m.seq_offset);
     if (log.run() != SQLITE_OK) s.report("reconcile: " + log.error());
-    deliveries.bind_int(1, m.adopting).bind_int(2, m.piece);
+    deliveries.bind_int(1, m.adopting).bind_int(2, m.piece).bind_int(3, m.delivery_seq_offset);
     if (deliveries.run() != SQLITE_OK) s.report("reconcile: " + deliveries.error());
   }
 }

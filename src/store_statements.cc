@@ -38,10 +38,10 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
                  {"connection_id", "seq", "sender", "line", "time", "source_id", "line_no"},
                  kBatchRows),
       deliveries(db.get(), "deliveries",
-                 {"connection_id", "message_id", "rid", "result", "response", "mid"}, 16),
-      findings(db.get(), "findings", {"connection_id", "code", "detail"}, 16),
-      ehlo_keywords(db.get(), "ehlo_keywords", {"connection_id", "phase", "keyword", "params"},
-                    16),
+                 {"connection_id", "seq", "message_id", "rid", "result", "response", "mid"}, 16),
+      findings(db.get(), "findings", {"connection_id", "seq", "code", "detail"}, 16),
+      ehlo_keywords(db.get(), "ehlo_keywords",
+                    {"connection_id", "seq", "phase", "keyword", "params"}, 16),
       recipients(db.get(), "recipients", {"message_id", "rid", "address"}, 16),
       unparsed(db.get(), "unparsed", {"source_id", "line_no", "text"}, kBatchRows) {
   sqlite3* h = db.get();
@@ -57,8 +57,7 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
       " packaging=?11, ingested_at=?12, utc_offset=?13 WHERE id=?14");
   for (size_t i = 0; i < kChildCount; ++i)
     delete_children_stmt[i] =
-        sql::Stmt(h, std::string("DELETE FROM ") + kChildTables[i] + " WHERE connection_id=?1" +
-                         (has_rowid(static_cast<Child>(i)) ? " AND rowid>=?2" : ""));
+        sql::Stmt(h, std::string("DELETE FROM ") + kChildTables[i] + " WHERE connection_id=?1");
   delete_recipients = sql::Stmt(h, "DELETE FROM recipients WHERE message_id=?1 AND rowid>=?2");
   delete_connection_row = sql::Stmt(h, "DELETE FROM connections WHERE id=?1");
   delete_message_row = sql::Stmt(h, "DELETE FROM messages WHERE id=?1");
@@ -82,7 +81,7 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
   get_transcript = sql::Stmt(h, std::string("SELECT ") + kTranscriptColumns +
                                     " FROM transcript WHERE connection_id=?1 ORDER BY seq");
   get_deliveries = sql::Stmt(h, std::string("SELECT ") + kDeliveryColumns +
-                                    " FROM deliveries WHERE connection_id=?1 ORDER BY rowid");
+                                    " FROM deliveries WHERE connection_id=?1 ORDER BY seq");
   get_message = sql::Stmt(h,
                           "SELECT appliance, mid, icid, mail_from, subject, message_id, bytes"
                           " FROM messages WHERE id=?1");
@@ -184,13 +183,10 @@ int64_t Store::Statements::row_floor(bool from_earlier_run, int64_t first_rowid)
   return from_earlier_run || indexed ? 0 : first_rowid;
 }
 
-void Store::Statements::delete_children(int64_t connection_id, bool from_earlier_run) {
+void Store::Statements::delete_children(int64_t connection_id) {
   flush_all();  // rows of this connection may still be in the buffers
-  for (size_t i = 0; i < kChildCount; ++i) {
-    auto& s = delete_children_stmt[i];
+  for (auto& s : delete_children_stmt) {
     s.bind_int(1, connection_id);
-    if (has_rowid(static_cast<Child>(i)))
-      s.bind_int(2, row_floor(from_earlier_run, child_first_rowid[i]));
     run(s);
   }
 }

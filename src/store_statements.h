@@ -16,12 +16,8 @@ enum class Child { log_events, transcript, deliveries, findings, ehlo_keywords, 
 inline constexpr size_t kChildCount = static_cast<size_t>(Child::count_);
 inline constexpr std::array<const char*, kChildCount> kChildTables = {
     "log_events", "transcript", "deliveries", "findings", "ehlo_keywords"};
-// log_events and transcript are WITHOUT ROWID tables whose key begins with
-// connection_id: a connection's rows are always found through the key. The others are
-// rowid tables, indexed by connection only once the load is done.
-inline constexpr bool has_rowid(Child c) {
-  return c != Child::log_events && c != Child::transcript;
-}
+// All five are WITHOUT ROWID tables keyed by (connection_id, seq): a connection's rows
+// are found through the key from the first row written, before any index is built.
 
 // The columns the row readers below expect, in order; the single-row loaders
 // (Statements::get_*) and reconcile's batch loader select exactly these.
@@ -57,8 +53,8 @@ struct Store::Statements {
   // True when `id` may already have rows: written earlier in this run, or in an earlier
   // run. Marks it as written. The first write of a new id is the fast path: no deletes.
   bool written_before(int64_t id, int64_t base, std::vector<bool>& written);
-  void delete_children(int64_t connection_id, bool from_earlier_run);
-  // The lowest rowid a delete of a connection's (or message's) child rows must look at.
+  void delete_children(int64_t connection_id);
+  // The lowest rowid a delete of a message's recipients must look at.
   int64_t row_floor(bool from_earlier_run, int64_t first_rowid) const;
   void build_indexes();  // schema_indexes.sql; sets `indexed`
 
@@ -71,14 +67,13 @@ struct Store::Statements {
   // Ids from base on were handed out in this run; the bitmaps say which were written.
   int64_t connection_base = 1, message_base = 1;
   std::vector<bool> connection_written, message_written;
-  // Before the indexes exist (the first run into a database), deleting a connection's
-  // child rows scans the table. A connection created in this run only has rows from the
-  // rowid each table had when the run began, so the scan starts there. Once the indexes
-  // exist, the index is used and these floors are not needed (nor safe: deletes of older
-  // rows may let SQLite hand out lower rowids again). Only the tables with a rowid have
-  // a floor (has_rowid); `indexed` says whether deliveries_conn exists.
+  // Before the indexes exist (the first run into a database), deleting a message's
+  // recipients scans the table. A message created in this run only has rows from the
+  // rowid the table had when the run began, so the scan starts there. Once the indexes
+  // exist, the index is used and the floor is not needed (nor safe: deletes of older
+  // rows may let SQLite hand out lower rowids again). `indexed` says whether the indexes
+  // (messages_key among them) exist.
   bool indexed = false;
-  std::array<int64_t, kChildCount> child_first_rowid{};
   int64_t recipients_first_rowid = 0;
 
   // Writes.

@@ -32,7 +32,7 @@ TEST_CASE("query refuses every statement that writes, and the file stays byte fo
   const auto mtime = fs::last_write_time(store.db_path());
   const fs::path attached = store.dir() / "attached.db", vacuumed = store.dir() / "copy.db";
   for (const std::string& sql :
-       {std::string("DELETE FROM connections"), std::string("INSERT INTO findings VALUES (1, 'x', NULL)"),
+       {std::string("DELETE FROM connections"), std::string("INSERT INTO findings VALUES (1, 0, 'x', NULL)"),
         std::string("UPDATE connections SET domain = 'x'"), std::string("CREATE TABLE t (x)"),
         std::string("DROP TABLE sources"), std::string("CREATE INDEX i ON messages (subject)"),
         "ATTACH '" + attached.string() + "' AS a", "VACUUM INTO '" + vacuumed.string() + "'",
@@ -68,7 +68,7 @@ TEST_CASE("query reads: read-only PRAGMAs and table-valued functions are allowed
   TempStore store("query-pragma");
   CHECK(query(store, "PRAGMA table_info(connections)").status == 0);
   CHECK(query(store, "PRAGMA user_version", "csv").out == "user_version\n0\n");
-  CHECK(query(store, "SELECT name FROM pragma_table_info('findings')", "csv").out == "name\nconnection_id\ncode\ndetail\n");
+  CHECK(query(store, "SELECT name FROM pragma_table_info('findings')", "csv").out == "name\nconnection_id\nseq\ncode\ndetail\n");
 }
 
 TEST_CASE("query JSON is an array of objects with typed values", "[query]") {

@@ -122,7 +122,7 @@ TEST_CASE("schema user_version is set", "[store]") {
   open_rw(dir.db(), diag)->finish(fake_classify);
   CHECK(count(dir.db(), "PRAGMA user_version") == kSchemaVersion);
   CHECK(text(dir.db(), "PRAGMA journal_mode") == "wal");
-  CHECK(count(dir.db(), "SELECT count(*) FROM sqlite_schema WHERE name='deliveries_conn'") == 1);
+  CHECK(count(dir.db(), "SELECT count(*) FROM sqlite_schema WHERE name='deliveries_msg'") == 1);
 }
 
 namespace {
@@ -167,7 +167,13 @@ TEST_CASE("a version 1 database is migrated with its rows and keeps taking runs"
                      "INSERT INTO log_events VALUES (1, 0, 'dcid_new', 100, NULL, NULL, 1,"
                      " 'New SMTP DCID');"
                      "INSERT INTO transcript VALUES (1, 1, 'client', 'EHLO me', 102, NULL, 4);"
-                     "INSERT INTO transcript VALUES (1, 0, 'server', '220 hi', 101, NULL, 3);");
+                     "INSERT INTO transcript VALUES (1, 0, 'server', '220 hi', 101, NULL, 3);"
+                     "INSERT INTO messages (id, appliance, mid) VALUES (5, 'esa1', 50), (6, 'esa1', 60);"
+                     "INSERT INTO deliveries VALUES (1, 6, 0, 'delivered', '250 b', 60);"
+                     "INSERT INTO deliveries VALUES (1, 5, 0, 'bounced', '550 a', 50);"
+                     "INSERT INTO findings VALUES (1, 'cleartext-fallback', NULL);"
+                     "INSERT INTO ehlo_keywords VALUES (1, 'before-tls', 'SIZE', '100');"
+                     "INSERT INTO ehlo_keywords VALUES (1, 'before-tls', 'STARTTLS', NULL);");
   Diagnostics diag;
   {
     auto st = open_rw(dir.db(), diag);
@@ -178,6 +184,10 @@ TEST_CASE("a version 1 database is migrated with its rows and keeps taking runs"
     REQUIRE(old->transcript.size() == 2);
     CHECK(old->transcript[0].text == "220 hi");
     CHECK(old->transcript[1].text == "EHLO me");
+    // Numbered in the order version 1 kept them (rowid), which is the order it read them.
+    REQUIRE(old->deliveries.size() == 2);
+    CHECK(old->deliveries[0].response == "250 b");
+    CHECK(old->deliveries[1].response == "550 a");
     Connection c = outbound(*st, 8, 300, 400);
     CHECK(c.id == 2);
     c.transcript = {said(Sender::server, 301, "220 there")};
@@ -189,11 +199,19 @@ TEST_CASE("a version 1 database is migrated with its rows and keeps taking runs"
   CHECK(count(dir.db(), "SELECT count(*) FROM sqlite_schema WHERE name IN"
                         " ('log_events_conn', 'transcript_conn', 'log_events_v2',"
                         " 'transcript_v2')") == 0);
-  for (const char* table : {"log_events", "transcript"}) {
+  for (const char* table : {"log_events", "transcript", "deliveries", "findings", "ehlo_keywords"}) {
     INFO(table);
     // WITHOUT ROWID: no rowid to select.
     CHECK(count(dir.db(), std::string("SELECT count(rowid) FROM ") + table) == -1);
   }
+  CHECK(text(dir.db(), "SELECT group_concat(seq || ':' || keyword, ' ') FROM"
+                       " (SELECT seq, keyword FROM ehlo_keywords WHERE connection_id = 1 ORDER BY seq)") ==
+        "0:SIZE 1:STARTTLS");
+  CHECK(text(dir.db(), "SELECT seq || ':' || code FROM findings WHERE connection_id = 1") ==
+        "0:cleartext-fallback");
+  CHECK(count(dir.db(), "SELECT count(*) FROM sqlite_schema WHERE name IN ('deliveries_conn',"
+                        " 'findings_conn', 'ehlo_keywords_conn')") == 0);
+  CHECK(count(dir.db(), "SELECT count(*) FROM sqlite_schema WHERE name = 'deliveries_msg'") == 1);
   CHECK(count(dir.db(), "SELECT count(*) FROM log_events") == 4);
   CHECK(text(dir.db(), "SELECT group_concat(line, '|') FROM"
                        " (SELECT line FROM transcript ORDER BY connection_id, seq)") ==
@@ -203,7 +221,7 @@ TEST_CASE("a version 1 database is migrated with its rows and keeps taking runs"
   // The same tables as a database created by this version.
   TempDir fresh;
   open_rw(fresh.db(), diag)->finish(fake_classify);
-  for (const char* table : {"log_events", "transcript"}) {
+  for (const char* table : {"log_events", "transcript", "deliveries", "findings", "ehlo_keywords"}) {
     INFO(table);
     CHECK(columns(dir.db(), table) == columns(fresh.db(), table));
     CHECK(columns(dir.db(), table).find("seq INTEGER 1 2") != std::string::npos);

@@ -70,22 +70,19 @@ INSERT INTO recipients (message_id, rid, address) VALUES
   (12, 0, 'list@plain.example'), (13, 0, 'ci@broken.example'), (14, 0, 'w@gmail.com'),
   (15, 0, 'buyer@corp.example'), (16, 0, 'ops@corp.example');
 
-INSERT INTO deliveries (connection_id, message_id, rid, result, response) VALUES
-  (1, 1, 0, 'delivered', '250 2.0.0 OK'), (2, 2, 0, 'delivered', '250 2.0.0 OK'), (3, 3, 0, 'delivered', '250 2.0.0 OK'),
-  (4, 4, 0, 'delivered', '250 ok'), (4, 4, 1, 'delivered', '250 ok'), (5, 5, 0, 'delivered', '250 ok'),
-  (6, 6, 0, 'delivered', '250 ok'),
-  (7, 7, 0, 'delivered', '250 Message accepted'), (8, 8, 0, 'delivered', '250 Ok: queued'),
-  (9, 9, 0, 'delayed', NULL), (10, 10, 0, 'delayed', NULL),
-  (11, 11, 0, 'delivered', '250 ok'), (12, 11, 0, 'delivered', '250 ok'),
-  (13, 12, 0, 'delivered', '250 ok'), (14, 13, 0, 'bounced', '554 5.7.1 TLS handshake failed'),
-  (15, 14, 0, 'delayed', NULL);
+INSERT INTO deliveries (connection_id, seq, message_id, rid, result, response) VALUES
+  (1, 0, 1, 0, 'delivered', '250 2.0.0 OK'), (2, 0, 2, 0, 'delivered', '250 2.0.0 OK'), (3, 0, 3, 0, 'delivered', '250 2.0.0 OK'),
+  (4, 0, 4, 0, 'delivered', '250 ok'), (4, 1, 4, 1, 'delivered', '250 ok'), (5, 0, 5, 0, 'delivered', '250 ok'),
+  (6, 0, 6, 0, 'delivered', '250 ok'), (7, 0, 7, 0, 'delivered', '250 Message accepted'), (8, 0, 8, 0, 'delivered', '250 Ok: queued'),
+  (9, 0, 9, 0, 'delayed', NULL), (10, 0, 10, 0, 'delayed', NULL), (11, 0, 11, 0, 'delivered', '250 ok'),
+  (12, 0, 11, 0, 'delivered', '250 ok'), (13, 0, 12, 0, 'delivered', '250 ok'), (14, 0, 13, 0, 'bounced', '554 5.7.1 TLS handshake failed'),
+  (15, 0, 14, 0, 'delayed', NULL);
 
-INSERT INTO findings (connection_id, code, detail) VALUES
-  (4, 'cleartext-fallback', NULL), (5, 'cleartext-fallback', NULL), (7, 'cleartext-fallback', NULL),
-  (8, 'cleartext-fallback', NULL), (11, 'cleartext-fallback', NULL),
-  (9, 'tls-required', NULL), (10, 'tls-required', NULL), (9, 'delivery-deferred', NULL),
-  (10, 'delivery-deferred', NULL), (14, 'delivery-bounced', NULL), (15, 'delivery-deferred', NULL),
-  (6, 'ehlo-repeated-after-tls', NULL);
+INSERT INTO findings (connection_id, seq, code, detail) VALUES
+  (4, 0, 'cleartext-fallback', NULL), (5, 0, 'cleartext-fallback', NULL), (7, 0, 'cleartext-fallback', NULL),
+  (8, 0, 'cleartext-fallback', NULL), (11, 0, 'cleartext-fallback', NULL), (9, 0, 'tls-required', NULL),
+  (10, 0, 'tls-required', NULL), (9, 1, 'delivery-deferred', NULL), (10, 1, 'delivery-deferred', NULL),
+  (14, 0, 'delivery-bounced', NULL), (15, 0, 'delivery-deferred', NULL), (6, 0, 'ehlo-repeated-after-tls', NULL);
 
 -- The per-connection counts that `mailtls ingest` writes with each connection (docs/schema.md):
 -- the distinct delivered (outbound) or received (inbound) messages, and the same again on

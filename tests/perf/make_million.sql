@@ -24,9 +24,9 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000
 INSERT INTO messages (id, appliance, mid, icid, mail_from, subject, bytes)
 SELECT i, 'esa' || (i % 4) || '.example.net', i, NULL, 'user' || (i % 500) || '@corp.example', 'Message ' || i, 1000 + i % 90000
 FROM n;
-INSERT INTO deliveries (connection_id, message_id, rid, result, response)
-SELECT id, id, 0, CASE WHEN id % 17 = 0 THEN 'delayed' ELSE 'delivered' END, '250 ok' FROM connections;
-INSERT INTO findings (connection_id, code) SELECT id, 'cleartext-fallback' FROM connections
+INSERT INTO deliveries (connection_id, seq, message_id, rid, result, response)
+SELECT id, 0, id, 0, CASE WHEN id % 17 = 0 THEN 'delayed' ELSE 'delivered' END, '250 ok' FROM connections;
+INSERT INTO findings (connection_id, seq, code) SELECT id, 0, 'cleartext-fallback' FROM connections
 WHERE tls_outcome NOT IN ('tls-success', 'unknown', 'tls-not-attempted', 'cleartext') AND id % 3 = 0;
 UPDATE connections SET fallback_messages = messages
 WHERE tls_outcome NOT IN ('tls-success', 'unknown', 'tls-not-attempted', 'cleartext') AND id % 3 = 0;
