@@ -485,6 +485,8 @@ void Store::put_message(const Message& m) {
     s.delete_recipients.bind_int(1, m.id).bind_int(
         2, s.row_floor(m.id < s.message_base, s.recipients_first_rowid));
     s.run(s.delete_recipients);
+  } else if (s.fresh) {
+    s.note_message_key(m.appliance, m.mid);
   }
   sql::BatchInsert& q = s.messages;
   q.add_int(m.id).add_text(m.appliance).add_int(m.mid);

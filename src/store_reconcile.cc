@@ -417,12 +417,20 @@ void Store::repoint_late_lines(const std::vector<LateMove>& moves) {
 void Store::merge_messages() {
   Statements& s = *stmts_;
   std::vector<std::pair<std::string, int64_t>> keys;
-  while (s.duplicate_message_keys.row())
-    keys.emplace_back(s.duplicate_message_keys.str(0), s.duplicate_message_keys.int64(1));
+  if (s.fresh && !s.too_many_candidates) {
+    // Only this run wrote messages: the keys it may have written twice are known.
+    keys = std::move(s.duplicate_candidates);
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  } else {
+    while (s.duplicate_message_keys.row())
+      keys.emplace_back(s.duplicate_message_keys.str(0), s.duplicate_message_keys.int64(1));
+  }
   for (const auto& [appliance, mid] : keys) {
     std::vector<int64_t> ids;
     s.messages_by_key.bind_text(1, appliance).bind_int(2, mid);
     while (s.messages_by_key.row()) ids.push_back(s.messages_by_key.int64(0));
+    if (ids.size() < 2) continue;  // a key the filter only took for one seen before
     auto kept = load_message(ids.front());
     if (!kept) continue;
     for (size_t i = 1; i < ids.size(); ++i) {

@@ -173,6 +173,28 @@ bool Store::Statements::written_before(int64_t id, int64_t base, std::vector<boo
   return before;
 }
 
+void Store::Statements::note_message_key(std::string_view appliance, int64_t mid) {
+  if (too_many_candidates) return;
+  if (message_filter.empty()) message_filter.assign(kMessageFilterBits / 64, 0);
+  uint64_t h = 14695981039346656037ull;  // FNV-1a over the appliance, then the MID mixed in
+  for (char c : appliance) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  h ^= static_cast<uint64_t>(mid) * 0x9e3779b97f4a7c15ull;
+  h ^= h >> 29;
+  const size_t a = static_cast<size_t>(h % kMessageFilterBits);
+  const size_t b = static_cast<size_t>((h >> 32) * 0x85ebca6bull % kMessageFilterBits);
+  const bool seen = (message_filter[a / 64] >> (a % 64) & 1) && (message_filter[b / 64] >> (b % 64) & 1);
+  message_filter[a / 64] |= uint64_t{1} << (a % 64);
+  message_filter[b / 64] |= uint64_t{1} << (b % 64);
+  if (!seen) return;
+  if (duplicate_candidates.size() >= kMaxDuplicateCandidates) {
+    too_many_candidates = true;
+    duplicate_candidates.clear();
+    duplicate_candidates.shrink_to_fit();
+    return;
+  }
+  duplicate_candidates.emplace_back(appliance, mid);
+}
+
 void Store::Statements::build_indexes() {
   std::string error;
   if (db.exec(kSchemaIndexesSql, &error) != SQLITE_OK) report("building the indexes: " + error);

@@ -64,6 +64,18 @@ struct Store::Statements {
   bool failed = false;
   bool fresh = false;  // the database was empty: this run writes with a rollback journal
 
+  // The (appliance, mid) keys a fresh run may have written twice, so that reconcile looks
+  // at those instead of grouping the whole messages table. A Bloom filter of the keys
+  // written (fixed size, so memory stays flat) names every key seen twice, and a few that
+  // were not (checked at reconcile); past kMaxDuplicateCandidates the run groups the table
+  // as a later run does.
+  static constexpr size_t kMessageFilterBits = size_t{1} << 23;  // 1 MiB
+  static constexpr size_t kMaxDuplicateCandidates = 100000;
+  std::vector<uint64_t> message_filter;
+  std::vector<std::pair<std::string, int64_t>> duplicate_candidates;
+  bool too_many_candidates = false;
+  void note_message_key(std::string_view appliance, int64_t mid);
+
   // Ids from base on were handed out in this run; the bitmaps say which were written.
   int64_t connection_base = 1, message_base = 1;
   std::vector<bool> connection_written, message_written;

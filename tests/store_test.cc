@@ -535,6 +535,35 @@ TEST_CASE("a message round trips and is replaced by id", "[store]") {
   CHECK(text(dir.db(), "SELECT message_id FROM messages") == "<null>");
 }
 
+TEST_CASE("messages written twice in a first run are merged, the others left alone",
+          "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  {
+    auto st = open_rw(dir.db(), diag);
+    auto put = [&](int64_t mid, std::string subject) {
+      Message m;
+      m.id = st->new_message_id();
+      m.appliance = "esa1";
+      m.mid = mid;
+      m.subject = std::move(subject);
+      m.recipients = {{0, "r" + std::to_string(mid) + "@example.net"}};
+      st->put_message(m);
+    };
+    for (int64_t mid = 1; mid <= 20000; ++mid) put(mid, "first");
+    put(77, "");            // MID 77 seen again after its row was handed on
+    put(20000, "second");   // and the last one
+    st->finish(fake_classify);
+  }
+  CHECK_FALSE(diag.any_error());
+  CHECK(count(dir.db(), "SELECT count(*) FROM messages") == 20000);
+  CHECK(count(dir.db(), "SELECT count(*) FROM (SELECT mid FROM messages GROUP BY appliance, mid"
+                        " HAVING count(*) > 1)") == 0);
+  CHECK(text(dir.db(), "SELECT subject FROM messages WHERE mid = 77") == "first");
+  CHECK(text(dir.db(), "SELECT subject FROM messages WHERE mid = 20000") == "first");
+  CHECK(count(dir.db(), "SELECT count(*) FROM recipients") == 20000);
+}
+
 TEST_CASE("messages with the same appliance and MID are merged", "[store]") {
   TempDir dir;
   Diagnostics diag;
