@@ -570,6 +570,9 @@ void Store::finish(const Classify& classify) {
   std::thread flusher;
   if (!s.failed) flusher = flush_written(s.path);
   if (!s.failed) s.build_indexes();
+  // Again for the index pages, while reconcile runs.
+  if (flusher.joinable()) flusher.join();
+  if (!s.failed) flusher = flush_written(s.path);
   const Stamp t2;
   const int64_t merged = s.failed ? 0 : reconcile(classify);
   s.flush_all();
