@@ -195,9 +195,9 @@ std::string_view Stmt::text(int col) const {
 
 namespace {
 
-std::string insert_sql(std::string_view verb, std::string_view table,
-                       const std::vector<std::string>& columns, size_t rows) {
-  std::string sql = std::string(verb) + " INTO " + std::string(table) + " (";
+std::string insert_sql(std::string_view table, const std::vector<std::string>& columns,
+                       size_t rows) {
+  std::string sql = "INSERT OR FAIL INTO " + std::string(table) + " (";
   std::string tuple = "(";
   for (size_t c = 0; c < columns.size(); ++c) {
     sql += (c ? ", " : "") + columns[c];
@@ -212,12 +212,11 @@ std::string insert_sql(std::string_view verb, std::string_view table,
 }  // namespace
 
 BatchInsert::BatchInsert(sqlite3* db, std::string_view table,
-                         const std::vector<std::string>& columns, int batch_rows,
-                         std::string_view verb)
+                         const std::vector<std::string>& columns, int batch_rows)
     : columns_(columns.size()),
       batch_rows_(batch_rows > 0 ? static_cast<size_t>(batch_rows) : 1),
-      full_(db, insert_sql(verb, table, columns, batch_rows_)),
-      single_(db, insert_sql(verb, table, columns, 1)) {
+      full_(db, insert_sql(table, columns, batch_rows_)),
+      single_(db, insert_sql(table, columns, 1)) {
   values_.reserve(columns_ * batch_rows_);
   if (!full_.ok()) record(full_);
   else if (!single_.ok()) record(single_);

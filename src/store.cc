@@ -430,8 +430,11 @@ void Store::put_connection(const Connection& c, const Verdict& v) {
   if (!writable("put_connection")) return;
   Statements& s = *stmts_;
   raise_past(next_connection_id_, c.id);
-  if (s.written_before(c.id, s.connection_base, s.connection_written))
-    s.delete_children(c.id);
+  if (s.written_before(c.id, s.connection_base, s.connection_written)) {
+    s.delete_children(c.id);  // flushes the buffers first
+    s.delete_connection_row.bind_int(1, c.id);
+    s.run(s.delete_connection_row);
+  }
   write_connection_rows(c, v);
 }
 
@@ -485,6 +488,8 @@ void Store::put_message(const Message& m) {
     s.delete_recipients.bind_int(1, m.id).bind_int(
         2, s.row_floor(m.id < s.message_base, s.recipients_first_rowid));
     s.run(s.delete_recipients);
+    s.delete_message_row.bind_int(1, m.id);
+    s.run(s.delete_message_row);
   } else if (s.fresh) {
     s.note_message_key(m.appliance, m.mid);
   }

@@ -90,7 +90,7 @@ struct Store::Statements {
 
   // Writes.
   sql::Stmt insert_source, update_source;
-  // Connections and messages replace the row of the same id (a rewrite).
+  // A rewrite of a connection or message deletes its row before adding the new one.
   sql::BatchInsert connections, messages, log_events, transcript, deliveries, findings,
       ehlo_keywords, recipients, unparsed;
   std::array<sql::Stmt, kChildCount> delete_children_stmt;
