@@ -2,9 +2,9 @@
 //
 // Every decoder reports its own damage, once, to Diagnostics (file, byte offset in the
 // compressed file, how many decompressed bytes were good) and then ends; it never throws.
-// Gzip uses zlib directly, so several members read as one stream and offsets are exact;
-// bzip2, xz and zstd use the Boost.Iostreams filters, whose offsets are exact to within
-// one input buffer (kFilterBuffer bytes).
+// Gzip uses ISA-L's inflate directly, so several members read as one stream and offsets
+// are exact; bzip2, xz and zstd use the Boost.Iostreams filters, whose offsets are exact to
+// within one input buffer (kFilterBuffer bytes).
 #pragma once
 
 #include <cstdint>
