@@ -315,6 +315,31 @@ TEST_CASE("corrupt gzip, bzip2, xz and zstd streams end with one diagnostic", "[
   }
 }
 
+// The deflate data is intact and only the trailer lies: the CRC-32 or the length (ISIZE)
+// of the member. gzip -dc refuses both; so must the reader, even though every byte of
+// the member decoded.
+TEST_CASE("a gzip member whose CRC-32 or length trailer is wrong is reported corrupt", "[reader]") {
+  TempDir dir;
+  std::string log = sample_log(3000);
+  write_file(dir / "x", log);
+  sh("gzip -c " + (dir / "x") + " > " + (dir / "g.gz"));
+  const std::string good = slurp(dir / "g.gz");
+  for (size_t from_end : {size_t{1}, size_t{6}}) {  // 1: in ISIZE, 6: in CRC-32
+    std::string bad = good;
+    bad[bad.size() - from_end] = static_cast<char>(bad[bad.size() - from_end] ^ 0x01);
+    write_file(dir / "bad.gz", bad);
+    Diagnostics diag;
+    auto seen = read_all(dir / "bad.gz", diag);
+    INFO("byte " << from_end << " from the end\n" << diag_text(diag));
+    auto all = diag.all();
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].data_lost);
+    CHECK(all[0].file == dir / "bad.gz");
+    CHECK_THAT(all[0].message, Catch::Contains("corrupt gzip member at byte 0"));
+    CHECK_THAT(all[0].message, Catch::Contains("CRC-32 or length"));
+  }
+}
+
 TEST_CASE("truncated bzip2, xz and zstd streams end with one diagnostic", "[reader]") {
   TempDir dir;
   std::string log = sample_log(60000);
