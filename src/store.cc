@@ -199,6 +199,12 @@ bool migrate(sql::Db& db, const std::string& path, Diagnostics& diag) {
     }
   }
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  // A first run creates these before its rows (schema_indexes.sql says why); later runs
+  // find them there.
+  if (db.exec(kSchemaIndexesSql, &error) != SQLITE_OK) {
+    open_error(diag, path, "cannot create the indexes: " + quote(error));
+    return false;
+  }
   return true;
 }
 

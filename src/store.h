@@ -16,7 +16,8 @@
 //   Hot tables are written with multi-row INSERTs from a buffer: reads through this
 //   Store flush it first, but a reader using handle() directly before finish() may not
 //   see the last rows.
-// - finish() builds the indexes (schema_indexes.sql), runs reconcile(), and commits.
+// - finish() builds the indexes left for after the load (schema_indexes_after_load.sql),
+//   runs reconcile(), and commits.
 //   If any write failed, finish() rolls back instead and reports why. After finish(),
 //   the Store can still be read; writes are refused (a Diagnostic, not a crash).
 // - A Store is used by one thread at a time (the connection is opened without mutex),

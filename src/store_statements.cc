@@ -197,8 +197,10 @@ void Store::Statements::note_message_key(std::string_view appliance, int64_t mid
 
 void Store::Statements::build_indexes() {
   std::string error;
-  if (db.exec(kSchemaIndexesSql, &error) != SQLITE_OK) report("building the indexes: " + error);
-  else indexed = true;
+  if (db.exec(std::string(kSchemaIndexesSql) + kSchemaLateIndexesSql, &error) != SQLITE_OK)
+    report("building the indexes: " + error);
+  else
+    indexed = true;
 }
 
 int64_t Store::Statements::row_floor(bool from_earlier_run, int64_t first_rowid) const {

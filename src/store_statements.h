@@ -56,7 +56,7 @@ struct Store::Statements {
   void delete_children(int64_t connection_id);
   // The lowest rowid a delete of a message's recipients must look at.
   int64_t row_floor(bool from_earlier_run, int64_t first_rowid) const;
-  void build_indexes();  // schema_indexes.sql; sets `indexed`
+  void build_indexes();  // schema_indexes_after_load.sql (the others exist); sets `indexed`
 
   sql::Db db;
   std::string path;

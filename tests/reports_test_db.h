@@ -29,6 +29,7 @@ class TempStore {
     std::filesystem::create_directories(dir_);
     exec(kSchemaSql);
     exec(kSchemaIndexesSql);
+    exec(kSchemaLateIndexesSql);
     if (with_fixture) exec(read_text(std::filesystem::path(MAILTLS_TEST_DIR) / "data" / "reports_fixture.sql"));
   }
   ~TempStore() { std::filesystem::remove_all(dir_); }
