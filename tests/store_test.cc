@@ -125,6 +125,28 @@ TEST_CASE("schema user_version is set", "[store]") {
   CHECK(count(dir.db(), "SELECT count(*) FROM sqlite_schema WHERE name='deliveries_msg'") == 1);
 }
 
+TEST_CASE("a finished first run has every index of both index files", "[store]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto st = open_rw(dir.db(), diag);
+  Connection c = outbound(*st, 10, 100, 200);
+  st->put_connection(c, fake_classify(c));
+  st->finish(fake_classify);
+  const std::string all = std::string(kSchemaIndexesSql) + kSchemaLateIndexesSql;
+  const std::string marker = "CREATE INDEX IF NOT EXISTS ";
+  int names = 0;
+  for (size_t at = all.find(marker); at != std::string::npos; at = all.find(marker, at + 1)) {
+    const size_t from = at + marker.size();
+    const std::string name = all.substr(from, all.find(' ', from) - from);
+    INFO(name);
+    CHECK(count(dir.db(), "SELECT count(*) FROM sqlite_schema WHERE type='index' AND name='" +
+                              name + "'") == 1);
+    ++names;
+  }
+  CHECK(names == 9);
+  CHECK(text(dir.db(), "PRAGMA integrity_check") == "ok");
+}
+
 namespace {
 
 // Runs `sql` on its own read-write connection, as the version 1 binary would have.
