@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # chromium for the HTML report test, clang/libFuzzer for the fuzz targets).
 BUILD_DEPS := g++ cmake ninja-build pkg-config libre2-dev libsqlite3-dev libcli11-dev \
   libboost-iostreams-dev catch2 libtomlplusplus-dev nlohmann-json3-dev libarchive-dev zlib1g-dev \
-  libisal-dev libmimalloc-dev
+  libisal-dev
 TEST_DEPS := sqlite3 python3 gzip bzip2 xz-utils zstd tar chromium clang libclang-rt-14-dev libfuzzer-14-dev
 
 FUZZ_SECONDS ?= 60
