@@ -278,10 +278,6 @@ std::unique_ptr<Store> Store::open(const std::string& path, Mode mode, Diagnosti
       s.db.query_int("SELECT coalesce(max(id), 0) + 1 FROM connections", 1);
   store->next_message_id_ = s.message_base =
       s.db.query_int("SELECT coalesce(max(id), 0) + 1 FROM messages", 1);
-  s.recipients_first_rowid =
-      s.db.query_int("SELECT coalesce(max(rowid), 0) + 1 FROM recipients", 1);
-  s.indexed = s.db.query_int("SELECT count(*) FROM sqlite_schema WHERE type='index'"
-                             " AND name='messages_key'") > 0;
   return store;
 }
 
@@ -436,11 +432,7 @@ void Store::put_connection(const Connection& c, const Verdict& v) {
   if (!writable("put_connection")) return;
   Statements& s = *stmts_;
   raise_past(next_connection_id_, c.id);
-  if (s.written_before(c.id, s.connection_base, s.connection_written)) {
-    s.delete_children(c.id);  // flushes the buffers first
-    s.delete_connection_row.bind_int(1, c.id);
-    s.run(s.delete_connection_row);
-  }
+  if (s.written_before(c.id, s.connection_base, s.connection_written)) delete_connection(c.id);
   write_connection_rows(c, v);
 }
 
@@ -490,12 +482,7 @@ void Store::put_message(const Message& m) {
   Statements& s = *stmts_;
   raise_past(next_message_id_, m.id);
   if (s.written_before(m.id, s.message_base, s.message_written)) {
-    s.flush_all();
-    s.delete_recipients.bind_int(1, m.id).bind_int(
-        2, s.row_floor(m.id < s.message_base, s.recipients_first_rowid));
-    s.run(s.delete_recipients);
-    s.delete_message_row.bind_int(1, m.id);
-    s.run(s.delete_message_row);
+    delete_message(m.id);
   } else if (s.fresh) {
     s.note_message_key(m.appliance, m.mid);
   }
@@ -526,7 +513,7 @@ void Store::delete_connection(int64_t id) {
 void Store::delete_message(int64_t id) {
   Statements& s = *stmts_;
   s.flush_all();
-  s.delete_recipients.bind_int(1, id).bind_int(2, 0);
+  s.delete_recipients.bind_int(1, id);
   s.run(s.delete_recipients);
   s.delete_message_row.bind_int(1, id);
   s.run(s.delete_message_row);

@@ -303,8 +303,7 @@ std::string load_pieces(sqlite3* db, const std::vector<int64_t>& ids,
 int64_t Store::reconcile(const Classify& classify, int64_t window_seconds) {
   if (!writable("reconcile")) return 0;
   Statements& s = *stmts_;
-  s.flush_all();
-  if (!s.indexed) s.build_indexes();
+  s.flush_all();  // the indexes reconcile reads (schema_indexes.sql) exist from the open
   merge_messages();
   // The pieces are read first: the batches below rewrite the table the query reads.
   // Each batch only touches the rows of its own keys, so the ids stay valid.

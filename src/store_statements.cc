@@ -58,7 +58,7 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
   for (size_t i = 0; i < kChildCount; ++i)
     delete_children_stmt[i] =
         sql::Stmt(h, std::string("DELETE FROM ") + kChildTables[i] + " WHERE connection_id=?1");
-  delete_recipients = sql::Stmt(h, "DELETE FROM recipients WHERE message_id=?1 AND rowid>=?2");
+  delete_recipients = sql::Stmt(h, "DELETE FROM recipients WHERE message_id=?1");
   delete_connection_row = sql::Stmt(h, "DELETE FROM connections WHERE id=?1");
   delete_message_row = sql::Stmt(h, "DELETE FROM messages WHERE id=?1");
   move_deliveries = sql::Stmt(h, "UPDATE deliveries SET message_id=?1 WHERE message_id=?2");
@@ -197,14 +197,7 @@ void Store::Statements::note_message_key(std::string_view appliance, int64_t mid
 
 void Store::Statements::build_indexes() {
   std::string error;
-  if (db.exec(std::string(kSchemaIndexesSql) + kSchemaLateIndexesSql, &error) != SQLITE_OK)
-    report("building the indexes: " + error);
-  else
-    indexed = true;
-}
-
-int64_t Store::Statements::row_floor(bool from_earlier_run, int64_t first_rowid) const {
-  return from_earlier_run || indexed ? 0 : first_rowid;
+  if (db.exec(kSchemaLateIndexesSql, &error) != SQLITE_OK) report("building the indexes: " + error);
 }
 
 void Store::Statements::delete_children(int64_t connection_id) {

@@ -54,9 +54,8 @@ struct Store::Statements {
   // run. Marks it as written. The first write of a new id is the fast path: no deletes.
   bool written_before(int64_t id, int64_t base, std::vector<bool>& written);
   void delete_children(int64_t connection_id);
-  // The lowest rowid a delete of a message's recipients must look at.
-  int64_t row_floor(bool from_earlier_run, int64_t first_rowid) const;
-  void build_indexes();  // schema_indexes_after_load.sql (the others exist); sets `indexed`
+  // schema_indexes_after_load.sql; the other indexes exist from the open (migrate()).
+  void build_indexes();
 
   sql::Db db;
   std::string path;
@@ -79,14 +78,6 @@ struct Store::Statements {
   // Ids from base on were handed out in this run; the bitmaps say which were written.
   int64_t connection_base = 1, message_base = 1;
   std::vector<bool> connection_written, message_written;
-  // Before the indexes exist (the first run into a database), deleting a message's
-  // recipients scans the table. A message created in this run only has rows from the
-  // rowid the table had when the run began, so the scan starts there. Once the indexes
-  // exist, the index is used and the floor is not needed (nor safe: deletes of older
-  // rows may let SQLite hand out lower rowids again). `indexed` says whether the indexes
-  // (messages_key among them) exist.
-  bool indexed = false;
-  int64_t recipients_first_rowid = 0;
 
   // Writes.
   sql::Stmt insert_source, update_source;
