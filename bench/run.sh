@@ -3,7 +3,8 @@
 # speed of grep, gzip -dc and zstd -dc on the very same bytes. See docs/performance.md.
 #
 # usage: bench/run.sh BUILD_DIR [SIZE]     (SIZE as mailtls-gen --bytes; default 1G)
-# Builds nothing: expects BUILD_DIR/mailtls and BUILD_DIR/bench/mailtls-gen.
+# Builds nothing: expects BUILD_DIR/mailtls and BUILD_DIR/bench/mailtls-gen (and uses
+# BUILD_DIR/bench/mailtls-store-floor when it is there).
 # Environment: BENCH_SEED (default 20261101); BENCH_REPEAT=N runs each command N times and
 # keeps the fastest (default 1; use 3 on a shared machine); BENCH_KEEP=1 keeps the inputs
 # and databases in bench/out/ afterwards (by default only the report and logs stay).
@@ -131,6 +132,23 @@ ingest zstd "$OUT/zst"
 echo "baselines ..." >&2
 sync
 best summary "$MAILTLS" summary --db "$OUT/bench-plain.db" --format json
+# SQLite alone writing the rows the plain ingest wrote (bench/store_floor.cc): the time
+# no ingest storing them can beat here. Its own figure (the writes, not the loading of
+# the rows into memory before them), fastest of BENCH_REPEAT.
+FLOOR_T=n/a FLOOR_CPU=n/a
+if [ -x "$BUILD/bench/mailtls-store-floor" ] && [ "$RC_ingest_plain" = 0 ]; then
+  echo "mailtls-store-floor ..." >&2
+  for ((i = 0; i < REPEAT; i++)); do
+    rm -f "$OUT/bench-floor.db"
+    sync
+    "$BUILD/bench/mailtls-store-floor" "$OUT/bench-plain.db" "$OUT/bench-floor.db" \
+      >"$OUT/floor.out" 2>"$OUT/floor.err" || continue
+    read -r t c < <(awk '$1 == "total" {print $3, $4}' "$OUT/floor.out")
+    if [ "$FLOOR_T" = n/a ] || awk -v a="$t" -v b="$FLOOR_T" 'BEGIN {exit !(a < b)}'; then
+      FLOOR_T=$t FLOOR_CPU=$c
+    fi
+  done
+fi
 # Not to /dev/null: GNU grep then stops at the first match, as if given -q.
 STDOUT_TO=$OUT/grep.out best grep env LC_ALL=C grep -c TLS "$OUT"/plain/mail.current \
   "$OUT"/plain/domain_debug.current "$OUT"/plain/injection_debug.current
@@ -147,6 +165,7 @@ GREP=$(t_of grep); GUN=$(t_of gunzip); UNZ=$(t_of unzstd); SUM=$(t_of summary)
 RATIO_GZ=$(calc '%.2f' "$G" "$GUN" "$G / $GUN")
 RATIO_ZST=$(calc '%.2f' "$Z" "$UNZ" "$Z / $UNZ")
 RATIO_GREP=$(calc '%.2f' "$P" "$GREP" "$GREP / $P")
+RATIO_FLOOR=$(calc '%.2f' "$FLOOR_T" "$GUN" "$FLOOR_T / $GUN")
 MAX_RSS=n/a
 for n in ingest_plain ingest_gzip ingest_zstd; do
   r=$(rss_mb $n)
@@ -172,6 +191,7 @@ gzip -6: $(mb "$GZ_BYTES") MB; zstd -3: $(mb "$ZST_BYTES") MB. MB = 10^6 bytes o
 | \`mailtls ingest\` | gzip -6 | $G | $(cpu_of ingest_gzip) | $(mbps "$G") | $(lps "$G") | $(rss_mb ingest_gzip) | ≤ 1.5 × \`gzip -dc\` | $(verdict "$RATIO_GZ" '<=' 1.5) |
 | \`mailtls ingest\` | zstd -3 | $Z | $(cpu_of ingest_zstd) | $(mbps "$Z") | $(lps "$Z") | $(rss_mb ingest_zstd) | ≤ 256 MB | $(verdict "$(rss_mb ingest_zstd)" '<=' 256) |
 | \`mailtls summary --format json\` | database | $SUM | $(cpu_of summary) | | | $(rss_mb summary) | | |
+| \`mailtls-store-floor\`: SQLite alone writes the plain ingest's rows | database | $FLOOR_T | $FLOOR_CPU | $(mbps "$FLOOR_T") | | | | |
 | \`LC_ALL=C grep -c TLS\` | plain | $GREP | $(cpu_of grep) | $(mbps "$GREP") | $(lps "$GREP") | $(rss_mb grep) | | |
 | \`gzip -dc > /dev/null\` | gzip -6 | $GUN | $(cpu_of gunzip) | $(mbps "$GUN") | $(lps "$GUN") | $(rss_mb gunzip) | | |
 | \`zstd -dc > /dev/null\` | zstd -3 | $UNZ | $(cpu_of unzstd) | $(mbps "$UNZ") | $(lps "$UNZ") | $(rss_mb unzstd) | | |
@@ -181,6 +201,7 @@ gzip -6: $(mb "$GZ_BYTES") MB; zstd -3: $(mb "$ZST_BYTES") MB. MB = 10^6 bytes o
 | Ratio | Value | Target | Status |
 |---|---:|---|---|
 | ingest gzip time / \`gzip -dc\` time | $RATIO_GZ | ≤ 1.5 | $(verdict "$RATIO_GZ" '<=' 1.5) |
+| SQLite alone (\`mailtls-store-floor\`) / \`gzip -dc\` time: the lowest gzip ratio an ingest storing these rows can reach here | $RATIO_FLOOR | | |
 | ingest zstd time / \`zstd -dc\` time | $RATIO_ZST | | |
 | ingest plain MB/s / \`grep -c\` MB/s | $RATIO_GREP | | |
 | peak RSS of the three ingests (MB) | $MAX_RSS | ≤ 256 | $(verdict "$MAX_RSS" '<=' 256) |

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <new>
+#include <string>
 #include <utility>
 
 namespace mailtls::sql {
@@ -195,31 +197,180 @@ std::string_view Stmt::text(int col) const {
 
 namespace {
 
-std::string insert_sql(std::string_view table, const std::vector<std::string>& columns,
-                       size_t rows) {
+// The virtual table mailtls_rows: an eponymous table-valued function whose one argument
+// is a BatchInsert (passed with sqlite3_bind_pointer) and whose rows are the rows that
+// BatchInsert buffers. Columns c0..c31 are the buffered values; `batch` is the hidden
+// argument column.
+constexpr const char* kRowsModule = "mailtls_rows";
+constexpr const char* kRowsPointerType = "mailtls::sql::BatchInsert";
+
+struct RowsCursor {
+  sqlite3_vtab_cursor base{};  // first: SQLite casts between the two
+  const BatchInsert* batch = nullptr;
+  size_t row = 0;
+};
+
+int rows_connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char**) {
+  std::string schema = "CREATE TABLE x(";
+  for (size_t c = 0; c < BatchInsert::kMaxColumns; ++c) {
+    schema += 'c';
+    schema += std::to_string(c);
+    schema += ',';
+  }
+  schema += "batch HIDDEN)";
+  int rc = sqlite3_declare_vtab(db, schema.c_str());
+  if (rc != SQLITE_OK) return rc;
+  auto* vtab = static_cast<sqlite3_vtab*>(sqlite3_malloc(sizeof(sqlite3_vtab)));
+  if (!vtab) return SQLITE_NOMEM;
+  *vtab = sqlite3_vtab{};
+  *out = vtab;
+  return SQLITE_OK;
+}
+
+int rows_disconnect(sqlite3_vtab* vtab) {
+  sqlite3_free(vtab);
+  return SQLITE_OK;
+}
+
+// The one plan: the `batch` argument given by equality; without it there are no rows.
+int rows_best_index(sqlite3_vtab*, sqlite3_index_info* info) {
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    if (c.iColumn == static_cast<int>(BatchInsert::kMaxColumns) && c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
+      if (!c.usable) return SQLITE_CONSTRAINT;
+      info->aConstraintUsage[i].argvIndex = 1;
+      info->aConstraintUsage[i].omit = 1;
+      info->idxNum = 1;
+      info->estimatedCost = 1;
+      return SQLITE_OK;
+    }
+  }
+  info->idxNum = 0;
+  info->estimatedCost = 1e12;
+  return SQLITE_OK;
+}
+
+int rows_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
+  auto* cursor = new (std::nothrow) RowsCursor();
+  if (!cursor) return SQLITE_NOMEM;
+  *out = &cursor->base;
+  return SQLITE_OK;
+}
+
+int rows_close(sqlite3_vtab_cursor* cur) {
+  delete reinterpret_cast<RowsCursor*>(cur);
+  return SQLITE_OK;
+}
+
+int rows_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
+  auto* cursor = reinterpret_cast<RowsCursor*>(cur);
+  cursor->row = 0;
+  cursor->batch = idx_num == 1 && argc == 1
+                      ? static_cast<const BatchInsert*>(sqlite3_value_pointer(argv[0], kRowsPointerType))
+                      : nullptr;
+  return SQLITE_OK;
+}
+
+int rows_next(sqlite3_vtab_cursor* cur) {
+  ++reinterpret_cast<RowsCursor*>(cur)->row;
+  return SQLITE_OK;
+}
+
+int rows_eof(sqlite3_vtab_cursor* cur) {
+  const auto* cursor = reinterpret_cast<RowsCursor*>(cur);
+  return !cursor->batch || cursor->row >= cursor->batch->pending_rows();
+}
+
+int rows_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) {
+  const auto* cursor = reinterpret_cast<RowsCursor*>(cur);
+  const BatchInsert& b = *cursor->batch;
+  if (column < 0 || static_cast<size_t>(column) >= b.columns()) {
+    sqlite3_result_null(ctx);
+    return SQLITE_OK;
+  }
+  const BatchInsert::Value& v = b.value(cursor->row, static_cast<size_t>(column));
+  switch (v.kind) {
+    case BatchInsert::Value::Kind::null: sqlite3_result_null(ctx); break;
+    case BatchInsert::Value::Kind::integer: sqlite3_result_int64(ctx, v.i); break;
+    case BatchInsert::Value::Kind::text: {
+      // SQLITE_STATIC: the buffer outlives the statement's step, which copies the text
+      // into the row it builds.
+      const std::string_view t = b.text(v);
+      sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()), SQLITE_STATIC);
+      break;
+    }
+  }
+  return SQLITE_OK;
+}
+
+int rows_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
+  *rowid = static_cast<sqlite3_int64>(reinterpret_cast<RowsCursor*>(cur)->row);
+  return SQLITE_OK;
+}
+
+sqlite3_module rows_module() {
+  sqlite3_module m{};
+  m.iVersion = 1;
+  m.xCreate = nullptr;  // eponymous only: used as mailtls_rows(?1), never created
+  m.xConnect = rows_connect;
+  m.xBestIndex = rows_best_index;
+  m.xDisconnect = rows_disconnect;
+  m.xDestroy = rows_disconnect;
+  m.xOpen = rows_open;
+  m.xClose = rows_close;
+  m.xFilter = rows_filter;
+  m.xNext = rows_next;
+  m.xEof = rows_eof;
+  m.xColumn = rows_column;
+  m.xRowid = rows_rowid;
+  return m;
+}
+
+// Registers mailtls_rows on `db` unless a statement naming it already compiles there (a
+// BatchInsert registered it before: registering again would replace the module under
+// the statements prepared with it).
+int ensure_rows_module(sqlite3* db) {
+  sqlite3_stmt* probe = nullptr;
+  const std::string sql = std::string("SELECT c0 FROM ") + kRowsModule + "(NULL)";
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &probe, nullptr) == SQLITE_OK) {
+    sqlite3_finalize(probe);
+    return SQLITE_OK;
+  }
+  sqlite3_finalize(probe);
+  static const sqlite3_module kModule = rows_module();  // constant, shared by connections
+  return sqlite3_create_module_v2(db, kRowsModule, &kModule, nullptr, nullptr);
+}
+
+std::string insert_sql(std::string_view table, const std::vector<std::string>& columns) {
   std::string sql = "INSERT OR FAIL INTO " + std::string(table) + " (";
-  std::string tuple = "(";
+  std::string select = "SELECT ";
   for (size_t c = 0; c < columns.size(); ++c) {
     sql += (c ? ", " : "") + columns[c];
-    tuple += c ? ",?" : "?";
+    select += c ? ", c" : "c";
+    select += std::to_string(c);
   }
-  tuple += ")";
-  sql += ") VALUES ";
-  for (size_t r = 0; r < rows; ++r) sql += (r ? "," : "") + tuple;
-  return sql;
+  return sql + ") " + select + " FROM " + kRowsModule + "(?1)";
 }
 
 }  // namespace
 
 BatchInsert::BatchInsert(sqlite3* db, std::string_view table,
                          const std::vector<std::string>& columns, int batch_rows)
-    : columns_(columns.size()),
-      batch_rows_(batch_rows > 0 ? static_cast<size_t>(batch_rows) : 1),
-      full_(db, insert_sql(table, columns, batch_rows_)),
-      single_(db, insert_sql(table, columns, 1)) {
+    : columns_(columns.size()), batch_rows_(batch_rows > 0 ? static_cast<size_t>(batch_rows) : 1) {
+  if (columns_ == 0 || columns_ > kMaxColumns) {
+    record(SQLITE_MISUSE, "BatchInsert into " + std::string(table) + ": " +
+                              std::to_string(columns_) + " columns (1 to " +
+                              std::to_string(kMaxColumns) + " allowed)");
+    return;
+  }
+  if (int rc = ensure_rows_module(db); rc != SQLITE_OK) {
+    record(rc, std::string("cannot register the virtual table ") + kRowsModule + ": " +
+                   sqlite3_errmsg(db));
+    return;
+  }
+  insert_ = Stmt(db, insert_sql(table, columns));
+  if (!insert_.ok()) record(insert_);
   values_.reserve(columns_ * batch_rows_);
-  if (!full_.ok()) record(full_);
-  else if (!single_.ok()) record(single_);
 }
 
 BatchInsert& BatchInsert::add_int(int64_t v) {
@@ -253,38 +404,18 @@ void BatchInsert::added() {
   if (values_.size() == columns_ * batch_rows_) flush();
 }
 
-void BatchInsert::bind_rows(Stmt& s, size_t first_value, size_t rows) {
-  for (size_t k = 0; k < rows * columns_; ++k) {
-    const Value& v = values_[first_value + k];
-    int param = static_cast<int>(k + 1);
-    switch (v.kind) {
-      case Value::Kind::null: s.bind_null(param); break;
-      case Value::Kind::integer: s.bind_int(param, v.i); break;
-      case Value::Kind::text:
-        s.bind_text(param, std::string_view(arena_).substr(static_cast<size_t>(v.i), v.len));
-        break;
-    }
-  }
-}
+void BatchInsert::record(const Stmt& s) { record(s.rc() ? s.rc() : 1, s.error()); }
 
-void BatchInsert::record(const Stmt& s) {
+void BatchInsert::record(int rc, const std::string& message) {
   if (rc_ != 0) return;  // keep the first failure: later ones usually follow from it
-  rc_ = s.rc() ? s.rc() : 1;
-  error_ = s.error();
+  rc_ = rc;
+  error_ = message;
 }
 
 int BatchInsert::flush() {
-  size_t rows = pending_rows();
-  if (rows > 0 && ok()) {
-    size_t done = 0;
-    for (; rows - done >= batch_rows_; done += batch_rows_) {
-      bind_rows(full_, done * columns_, batch_rows_);
-      if (full_.run() != 0) record(full_);
-    }
-    for (; done < rows; ++done) {
-      bind_rows(single_, done * columns_, 1);
-      if (single_.run() != 0) record(single_);
-    }
+  if (pending_rows() > 0 && ok()) {
+    sqlite3_bind_pointer(insert_.get(), 1, this, kRowsPointerType, nullptr);
+    if (insert_.run() != SQLITE_OK) record(insert_);
   }
   values_.clear();
   arena_.clear();

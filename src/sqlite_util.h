@@ -114,11 +114,16 @@ class Stmt {
   std::string_view tail_;
 };
 
-// Buffers rows for one table and writes them with a multi-row INSERT
-// ("INSERT OR FAIL INTO t (a, b) VALUES (?,?),(?,?),..."), which costs one statement step
-// per `batch_rows` rows instead of one per row. Values are copied into the buffer, so the
-// caller's strings need not outlive add(). Rows are written in the order added; call
-// flush() before reading the table or deleting from it.
+// Buffers rows for one table and writes them with one statement per `batch_rows` rows:
+// "INSERT OR FAIL INTO t (a, b) SELECT c0, c1 FROM mailtls_rows(?1)", where mailtls_rows
+// is a virtual table (registered on the connection by the first BatchInsert) that hands
+// SQLite the buffered values straight from this object's buffer. SQLite then inserts the
+// rows as it does for INSERT ... SELECT, without a bound parameter per value or the
+// compound SELECT a multi-row VALUES list compiles to, and any number of rows fits one
+// statement: the writer thread ran 6.6% fewer instructions than with 64-row VALUES lists
+// (callgrind, docs/performance.md). Values are copied into the buffer, so the caller's
+// strings need not outlive add(). Rows are written in the order added; call flush()
+// before reading the table or deleting from it.
 //
 // OR FAIL, not the default ABORT: a multi-row statement that may abort makes SQLite keep a
 // statement journal, a copy of every page the statement changes that the transaction
@@ -129,9 +134,11 @@ class Stmt {
 // one with the same key is a failure: the caller deletes the old row first.
 class BatchInsert {
  public:
+  // At most kMaxColumns columns.
   BatchInsert(sqlite3* db, std::string_view table, const std::vector<std::string>& columns,
-              int batch_rows = 64);
-  bool ok() const { return full_.ok() && single_.ok(); }
+              int batch_rows = 256);
+  static constexpr size_t kMaxColumns = 32;
+  bool ok() const { return insert_.ok(); }
   int rc() const { return rc_; }  // first failure, SQLITE_OK when none
   const std::string& error() const { return error_; }
 
@@ -147,20 +154,27 @@ class BatchInsert {
   int flush();
   size_t pending_rows() const { return values_.size() / columns_; }
 
- private:
+  // What the virtual table reads: value `column` of buffered row `row`.
   struct Value {
     enum class Kind : uint8_t { null, integer, text } kind;
     int64_t i;    // the integer, or the text's offset in arena_
     size_t len;   // text length
   };
+  size_t columns() const { return columns_; }
+  const Value& value(size_t row, size_t column) const { return values_[row * columns_ + column]; }
+  std::string_view text(const Value& v) const {
+    return std::string_view(arena_).substr(static_cast<size_t>(v.i), v.len);
+  }
+
+ private:
   void added();
-  void bind_rows(Stmt& s, size_t first_value, size_t rows);
   void record(const Stmt& s);
+  void record(int rc, const std::string& message);
   size_t columns_;
   size_t batch_rows_;
   std::vector<Value> values_;
   std::string arena_;
-  Stmt full_, single_;
+  Stmt insert_;
   int rc_ = 0;
   std::string error_;
 };
