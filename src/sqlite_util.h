@@ -120,9 +120,9 @@ class Stmt {
 // SQLite the buffered values straight from this object's buffer. SQLite then inserts the
 // rows as it does for INSERT ... SELECT, without a bound parameter per value or the
 // compound SELECT a multi-row VALUES list compiles to, and any number of rows fits one
-// statement: the writer thread ran 6.6% fewer instructions than with VALUES lists of 16-64 rows
-// (callgrind, docs/performance.md). Values are copied into the buffer, so the caller's
-// strings need not outlive add(). Rows are written in the order added; call flush()
+// statement: the writer thread ran 6.6% fewer instructions than with VALUES lists of
+// 16-64 rows (callgrind, docs/performance.md). Values are copied into the buffer, so the
+// caller's strings need not outlive add(). Rows are written in the order added; call flush()
 // before reading the table or deleting from it.
 //
 // OR FAIL, not the default ABORT: a multi-row statement that may abort makes SQLite keep a

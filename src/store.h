@@ -13,9 +13,9 @@
 //   be written in any order and written again (put_* replaces the earlier version).
 //   Writing connections in id order (as `ingest` does: the writer numbers each one as it
 //   stores it) appends the rows of log_events and transcript at the end of their keys.
-//   Hot tables are written with multi-row INSERTs from a buffer: reads through this
-//   Store flush it first, but a reader using handle() directly before finish() may not
-//   see the last rows.
+//   Rows are buffered per table and written 256 at a time (sql::BatchInsert): reads
+//   through this Store flush them first, but a reader using handle() directly before
+//   finish() may not see the last rows.
 // - finish() builds the indexes left for after the load (schema_indexes_after_load.sql),
 //   runs reconcile(), and commits.
 //   If any write failed, finish() rolls back instead and reports why. After finish(),

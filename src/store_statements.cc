@@ -8,12 +8,6 @@
 #include "schema_sql.h"
 
 namespace mailtls {
-namespace {
-
-// Rows per INSERT ... SELECT FROM mailtls_rows (sqlite_util.h).
-constexpr int kBatchRows = 1024;
-
-}  // namespace
 
 Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagnostics)
     : db(std::move(d)),
@@ -23,25 +17,21 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
                   {"id", "appliance", "direction", "conn_id", "started_at", "ended_at", "peer_ip",
                    "peer_host", "domain", "tls_outcome", "tls_protocol", "tls_cipher",
                    "tls_detail", "confidence", "has_open", "has_close", "last_seen", "messages",
-                   "fallback_messages", "local_ip"},
-                  kBatchRows),
+                   "fallback_messages", "local_ip"}),
       messages(db.get(), "messages",
-               {"id", "appliance", "mid", "icid", "mail_from", "subject", "message_id", "bytes"},
-               kBatchRows),
+               {"id", "appliance", "mid", "icid", "mail_from", "subject", "message_id", "bytes"}),
       log_events(db.get(), "log_events",
                  {"connection_id", "seq", "kind", "time", "detail", "source_id", "line_no",
-                  "line"},
-                 kBatchRows),
+                  "line"}),
       transcript(db.get(), "transcript",
-                 {"connection_id", "seq", "sender", "line", "time", "source_id", "line_no"},
-                 kBatchRows),
+                 {"connection_id", "seq", "sender", "line", "time", "source_id", "line_no"}),
       deliveries(db.get(), "deliveries",
-                 {"connection_id", "seq", "message_id", "rid", "result", "response", "mid"}, kBatchRows),
-      findings(db.get(), "findings", {"connection_id", "seq", "code", "detail"}, kBatchRows),
+                 {"connection_id", "seq", "message_id", "rid", "result", "response", "mid"}),
+      findings(db.get(), "findings", {"connection_id", "seq", "code", "detail"}),
       ehlo_keywords(db.get(), "ehlo_keywords",
-                    {"connection_id", "seq", "phase", "keyword", "params"}, kBatchRows),
-      recipients(db.get(), "recipients", {"message_id", "rid", "address"}, kBatchRows),
-      unparsed(db.get(), "unparsed", {"source_id", "line_no", "text"}, kBatchRows) {
+                    {"connection_id", "seq", "phase", "keyword", "params"}),
+      recipients(db.get(), "recipients", {"message_id", "rid", "address"}),
+      unparsed(db.get(), "unparsed", {"source_id", "line_no", "text"}) {
   sqlite3* h = db.get();
   insert_source = sql::Stmt(
       h,
