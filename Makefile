@@ -35,8 +35,11 @@ test-deps: deps
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# ccache, where installed, shortens rebuilds; nothing needs it.
+LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(LAUNCHER)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
@@ -53,7 +56,7 @@ test: test-deps build
 # on generated inputs a quarter of the size (MAILTLS_TEST_SCALE): the instrumented binaries
 # run several times slower, and CI has 90 minutes on 2 cores for everything.
 sanitize: test-deps
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILTLS_SANITIZE=ON
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILTLS_SANITIZE=ON $(LAUNCHER)
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && MAILTLS_TEST_SCALE=0.25 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
@@ -63,7 +66,7 @@ sanitize: test-deps
 # instrumented binary exit with status 66, which fails the test that ran it.
 TSAN_TESTS := [lane],[write_queue],[ingest],[bad-input],[reader],[reliability],[localized]
 tsan: test-deps
-	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILTLS_TSAN=ON
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILTLS_TSAN=ON $(LAUNCHER)
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && MAILTLS_TEST_SCALE=0.25 TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
 	  tests/mailtls_tests '$(TSAN_TESTS)'

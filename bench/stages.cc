@@ -10,11 +10,11 @@
 #include <iostream>
 #include <sstream>
 
-#include "classifier.h"
-#include "framer.h"
-#include "grammar.h"
-#include "matcher.h"
-#include "sessions.h"
+#include "verdict/classifier.h"
+#include "parse/framer.h"
+#include "parse/grammar.h"
+#include "parse/matcher.h"
+#include "session/sessions.h"
 
 namespace {
 

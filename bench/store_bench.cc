@@ -25,12 +25,12 @@
 #include <sstream>
 #include <variant>
 
-#include "classifier.h"
-#include "framer.h"
-#include "grammar.h"
-#include "matcher.h"
-#include "sessions.h"
-#include "store.h"
+#include "verdict/classifier.h"
+#include "parse/framer.h"
+#include "parse/grammar.h"
+#include "parse/matcher.h"
+#include "session/sessions.h"
+#include "store/store.h"
 
 namespace {
 

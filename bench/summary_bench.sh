@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 db=${BENCH_DB:-$work/million.db}
 if [ ! -s "$db" ]; then
   echo "building $db (about 30 s)" >&2
-  cat "$root/src/schema.sql" "$root/tests/perf/make_million.sql" "$root/src/schema_indexes.sql" "$root/src/schema_indexes_after_load.sql" | sqlite3 "$db"
+  cat "$root/src/store/schema.sql" "$root/tests/perf/make_million.sql" "$root/src/store/schema_indexes.sql" "$root/src/store/schema_indexes_after_load.sql" | sqlite3 "$db"
 fi
 cat "$db" > /dev/null  # a warm page cache for every run
 

@@ -11,7 +11,7 @@ if [ -z "$browser" ] || ! command -v sqlite3 >/dev/null; then
 fi
 work=$(mktemp -d); profile=$(mktemp -d)
 trap 'rm -rf "$work" "$profile"' EXIT
-cat "$root/src/schema.sql" "$root/src/schema_indexes.sql" "$root/src/schema_indexes_after_load.sql" "$root/tests/data/reports_fixture.sql" | sqlite3 "$work/store.db"
+cat "$root/src/store/schema.sql" "$root/src/store/schema_indexes.sql" "$root/src/store/schema_indexes_after_load.sql" "$root/tests/data/reports_fixture.sql" | sqlite3 "$work/store.db"
 MAILTLS_DATA_DIR="$root" "$bin" report --db "$work/store.db" --html "$work/report.html"
 flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
        --disable-component-update --disable-sync --user-data-dir="$profile")

@@ -1,5 +1,5 @@
 -- Rows for the report commands' tests (summary, query, tlsrpt, report). Load it after
--- src/schema.sql and the two index files. Three UTC days, 2024-03-04 to 2024-03-06
+-- src/store/schema.sql and the two index files. Three UTC days, 2024-03-04 to 2024-03-06
 -- (1709510400, 1709596800, 1709683200), two appliances, one line per behaviour.
 INSERT INTO sources (id, path, fingerprint, fp_len, bytes, lines, lines_parsed, appliance, ingested_at) VALUES
   (1, 'mail.current', 'f00dfeed', 4096, 52000, 400, 396, 'esa1.example.net', 1709800000),

@@ -1,4 +1,4 @@
--- The schema of user_version 1 (src/schema.sql and src/schema_indexes.sql as they were),
+-- The schema of user_version 1 (src/store/schema.sql and src/store/schema_indexes.sql as they were),
 -- for the test that migrates a version 1 database (store_test.cc).
 -- mailtls store, schema version 1 (PRAGMA user_version = 1).
 -- Public: scripts, `query`, `summary`, `tlsrpt` and `report` rely on these tables and

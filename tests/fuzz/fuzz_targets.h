@@ -10,12 +10,12 @@
 #include <string>
 #include <string_view>
 
-#include "classifier.h"
-#include "framer.h"
-#include "grammar.h"
-#include "localizer.h"
-#include "matcher.h"
-#include "transcript_paste.h"
+#include "verdict/classifier.h"
+#include "parse/framer.h"
+#include "parse/grammar.h"
+#include "parse/localizer.h"
+#include "parse/matcher.h"
+#include "verdict/transcript_paste.h"
 
 namespace mailtls::fuzz {
 

@@ -2,7 +2,7 @@
 -- every outcome), one message each (delivered, or delayed on every 17th connection), and a
 -- cleartext-fallback finding on a third of the failures; connections.messages and
 -- fallback_messages are filled as `mailtls ingest` fills them: the load for timing `mailtls summary` (see tests/perf/README.md).
--- Usage: cat src/schema.sql tests/perf/make_million.sql src/schema_indexes.sql src/schema_indexes_after_load.sql | sqlite3 million.db
+-- Usage: cat src/store/schema.sql tests/perf/make_million.sql src/store/schema_indexes.sql src/store/schema_indexes_after_load.sql | sqlite3 million.db
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 BEGIN;

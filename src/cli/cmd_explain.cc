@@ -1,0 +1,218 @@
+// `mailtls explain`: one connection's TLS outcome in words. The connection comes from
+// the database (--dcid/--icid) or from a pasted SMTP dialogue (--transcript); either
+// way it is classified afresh (the classifier is pure, so this reproduces the stored
+// verdict together with its evidence) and rendered by the explainer.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "verdict/classifier.h"
+#include "cli/commands.h"
+#include "base/data_dir.h"
+#include "render/explainer.h"
+#include "store/store.h"
+#include "render/texts.h"
+
+#include "render/references.h"
+#include "verdict/transcript_paste.h"
+
+namespace mailtls {
+namespace {
+
+namespace fs = std::filesystem;
+using Vars = std::map<std::string, std::string>;
+
+struct Env {
+  std::unique_ptr<Texts> texts;
+  ReferenceTitles references;
+};
+
+int fail(Streams io, const Texts& t, std::string_view key, const Vars& vars = {}) {
+  io.err << t.render(key, vars) << "\n";
+  return 1;
+}
+
+void print_diagnostics(const Diagnostics& diag, std::ostream& err) {
+  for (const auto& d : diag.all()) err << d.format() << "\n";
+}
+
+bool load_env(const ExplainOptions& o, Streams io, Env& env) {
+  Diagnostics diag;
+  const fs::path data = resolve_data_dir(o.data_dir);
+  env.texts = Texts::load(data / "locales", o.lang, diag);
+  if (auto catalogue = ReferenceCatalogue::load(data, diag))
+    for (const auto& r : catalogue->entries()) env.references[r.id] = r.title;
+  print_diagnostics(diag, io.err);
+  return env.texts != nullptr;
+}
+
+int print(const Connection& c, const Verdict& v, const SourceNames& names,
+          const ExplainOptions& o, const Env& env, Streams io) {
+  if (o.format == "json")
+    io.out << render_json(c, v, *env.texts, names, env.references).dump(2) << "\n";
+  else
+    io.out << render_text(c, v, *env.texts, names, env.references);
+  return 0;
+}
+
+std::string id_name(Direction d) { return d == Direction::outbound ? "DCID" : "ICID"; }
+
+// ---- --transcript ----
+
+bool read_all(const std::string& path, std::string& text) {
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), {});
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  text.assign(std::istreambuf_iterator<char>(in), {});
+  return true;
+}
+
+bool host_like(std::string_view word) {
+  if (word.find('.') == std::string_view::npos) return false;
+  return std::all_of(word.begin(), word.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-';
+  });
+}
+
+// A pasted dialogue has no log line naming the peer; the server names itself in its
+// greeting ("220 mx.example.com ESMTP") or on the first line of its EHLO reply.
+std::string peer_from_dialogue(const std::vector<TranscriptLine>& lines) {
+  for (const auto& l : lines) {
+    if (l.sender != Sender::server || l.text.size() < 5) continue;
+    const std::string_view code = std::string_view(l.text).substr(0, 3);
+    if (code != "220" && code != "250") continue;
+    std::string_view rest = std::string_view(l.text).substr(4);
+    const std::string_view word = rest.substr(0, rest.find(' '));
+    if (host_like(word)) return std::string(word);
+  }
+  return {};
+}
+
+int explain_transcript(const ExplainOptions& o, const Env& env, Streams io) {
+  const Texts& t = *env.texts;
+  std::string text;
+  if (!read_all(o.transcript, text)) return fail(io, t, "error.transcript-read", {{"path", o.transcript}});
+  // A pasted dialogue is one source of its own; the appliance is taken to be the
+  // client (outbound), the usual case of a domain debug log or a telnet test.
+  constexpr int64_t kPasteSource = 1;
+  Connection c;
+  c.direction = Direction::outbound;
+  c.transcript = parse_pasted_transcript(text, kPasteSource);
+  if (c.transcript.empty()) return fail(io, t, "error.transcript-empty", {{"path", o.transcript}});
+  c.peer_host = peer_from_dialogue(c.transcript);
+  const SourceNames names{{kPasteSource, o.transcript == "-" ? "stdin" : o.transcript}};
+  return print(c, classify(c), names, o, env, io);
+}
+
+// ---- --db with --dcid/--icid ----
+
+// The ids of this direction numerically closest to the one asked for, to suggest a typo's
+// intended target: "DCID 5165206 (esa1), DCID 5165209 (esa1)".
+std::string nearest_ids(Store& store, Direction dir, int64_t conn_id) {
+  static constexpr const char* kSql =
+      "SELECT appliance, conn_id FROM connections WHERE direction = ?1 "
+      "GROUP BY appliance, conn_id ORDER BY abs(conn_id - ?2), conn_id LIMIT 3";
+  sqlite3_stmt* stmt = nullptr;
+  std::string list;
+  if (sqlite3_prepare_v2(store.handle(), kSql, -1, &stmt, nullptr) != SQLITE_OK) return list;
+  const std::string dir_name(direction_name(dir));
+  sqlite3_bind_text(stmt, 1, dir_name.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(stmt, 2, conn_id);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    const auto* appliance = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    if (!list.empty()) list += ", ";
+    list += id_name(dir) + " " + std::to_string(sqlite3_column_int64(stmt, 1));
+    if (appliance && *appliance) list += " (" + std::string(appliance) + ")";
+  }
+  sqlite3_finalize(stmt);
+  return list;
+}
+
+int not_found(Store& store, const ExplainOptions& o, Direction dir, int64_t conn_id,
+              const Texts& t, Streams io) {
+  const Vars vars{{"direction", t.get("direction." + std::string(direction_name(dir)))},
+                  {"id_name", id_name(dir)},
+                  {"conn_id", std::to_string(conn_id)},
+                  {"where", o.appliance.empty() ? "" : " (" + o.appliance + ")"},
+                  {"path", o.db}};
+  io.err << t.render("error.not-found", vars) << "\n";
+  const std::string list = nearest_ids(store, dir, conn_id);
+  io.err << (list.empty() ? t.render("error.none-nearby", vars)
+                          : t.render("error.nearest", {{"direction", vars.at("direction")}, {"list", list}}))
+         << "\n";
+  return 1;
+}
+
+// Rows of one key on one appliance are the same counter reused after a restart or a
+// wrap: the latest is the one people ask about.
+bool later(const Connection& a, const Connection& b) {
+  const int64_t ta = a.started_at ? a.started_at : a.last_seen;
+  const int64_t tb = b.started_at ? b.started_at : b.last_seen;
+  return ta != tb ? ta > tb : a.id > b.id;
+}
+
+SourceNames source_names(Store& store, const Connection& c, const Verdict& v) {
+  std::set<int64_t> ids;
+  for (const auto& e : v.evidence) ids.insert(e.ref.source_id);
+  for (const auto& l : c.log) ids.insert(l.ref.source_id);
+  for (const auto& l : c.transcript) ids.insert(l.ref.source_id);
+  SourceNames names;
+  for (int64_t id : ids)
+    if (auto s = store.source(id)) names[id] = s->path;
+  return names;
+}
+
+int explain_stored(const ExplainOptions& o, const Env& env, Streams io) {
+  const Texts& t = *env.texts;
+  if (o.db.empty()) return fail(io, t, "error.no-db");
+  if (o.dcid < 0 && o.icid < 0) return fail(io, t, "error.no-id");
+  std::error_code ec;
+  if (!fs::is_regular_file(o.db, ec)) return fail(io, t, "error.db-missing", {{"path", o.db}});
+  Diagnostics diag;
+  auto store = Store::open(o.db, Store::Mode::read_only, diag);
+  print_diagnostics(diag, io.err);
+  if (!store) return fail(io, t, "error.db-open", {{"path", o.db}});
+
+  const Direction dir = o.dcid >= 0 ? Direction::outbound : Direction::inbound;
+  const int64_t conn_id = o.dcid >= 0 ? o.dcid : o.icid;
+  std::vector<Connection> rows;
+  for (int64_t id : store->find_connections(o.appliance, dir, conn_id))
+    if (auto c = store->load_connection(id)) rows.push_back(std::move(*c));
+  if (rows.empty()) return not_found(*store, o, dir, conn_id, t, io);
+
+  std::set<std::string> appliances;
+  for (const auto& c : rows) appliances.insert(c.appliance);
+  if (appliances.size() > 1) {
+    std::string list;
+    for (const auto& a : appliances) list += (list.empty() ? "" : ", ") + a;
+    return fail(io, t, "error.several-appliances",
+                {{"id_name", id_name(dir)}, {"conn_id", std::to_string(conn_id)}, {"list", list}});
+  }
+  const Connection& c = *std::min_element(rows.begin(), rows.end(), later);
+  const Verdict v = classify(c);
+  return print(c, v, source_names(*store, c, v), o, env, io);
+}
+
+}  // namespace
+
+int run_explain(const ExplainOptions& o, Streams io) {
+  Env env;
+  if (!load_env(o, io, env)) {
+    io.err << "mailtls explain: the English texts (locales/en) cannot be loaded\n";
+    return 1;
+  }
+  return o.transcript.empty() ? explain_stored(o, env, io) : explain_transcript(o, env, io);
+}
+
+}  // namespace mailtls

@@ -1,0 +1,396 @@
+// `mailtls ingest`: the driver of the pipeline. Reads like its table of contents:
+// inputs -> parse lanes (reader -> framer -> matcher, one thread per input) -> merge by
+// log time -> sessions -> writer thread (classifier -> store).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <ostream>
+#include <set>
+
+#include "verdict/classifier.h"
+#include "cli/commands.h"
+#include "base/data_dir.h"
+#include "base/fingerprint.h"
+#include "parse/grammar.h"
+#include "parse/localizer.h"
+#include "parse/parse_lane.h"
+#include "cli/progress.h"
+#include "read/reader.h"
+#include "session/sessions.h"
+#include "store/store.h"
+#include "ingest/write_queue.h"
+
+namespace mailtls {
+namespace {
+
+// Hands finished connections to the writer thread, which classifies and stores them.
+// Message ids come from the store's atomic counter, so sessions never wait for the
+// writer; connection ids are handed out by the writer as it stores them (write_queue.h).
+class StoreSink : public SessionSink {
+ public:
+  StoreSink(Store& store, WriteQueue& writes) : store_(store), writes_(writes) {}
+  int64_t new_message_id() override { return store_.new_message_id(); }
+  void connection_finished(Connection&& c) override { writes_.put_connection(std::move(c)); }
+  void message_finished(Message&& m) override { writes_.put_message(std::move(m)); }
+
+ private:
+  Store& store_;
+  WriteQueue& writes_;
+};
+
+struct StreamResult {
+  std::string name;
+  int64_t lines = 0, parsed = 0, unparsed = 0, connections = 0;
+  double seconds = 0;
+  std::string note;  // "already ingested", "read on from line N"
+  std::string locale;  // "fr (0.93)"
+};
+
+// The stream a lane is reading, as the driver sees it.
+struct OpenStream {
+  SourceRecord source;
+  std::string serial;
+  int64_t utc_offset = 0;  // seconds; UTC = local time - offset
+  int64_t skip = 0;
+  int64_t first_line_no = 1;
+  int64_t connections = 0;  // connections its lines opened
+};
+
+// One running lane and what the driver holds of it.
+struct LaneSlot {
+  size_t input_index = 0;
+  std::unique_ptr<ParseLane> lane;
+  std::unique_ptr<ParsedBatch> batch;  // the batch being handled
+  size_t at = 0;                       // its next record
+  std::unique_ptr<StreamOpening> waiting;  // an opening put off (see open_stream)
+  std::optional<OpenStream> stream;
+  std::vector<StreamResult> results;
+  bool done = false;
+
+  bool has_record() const { return batch && at < batch->records.size(); }
+  const ParsedRecord& record() const { return batch->records[at]; }
+};
+
+// Everything one run shares: loaded data, the store, sessions, lanes, counters.
+struct Run {
+  const IngestOptions& options;
+  Streams io;
+  Diagnostics diag;
+  std::unique_ptr<Grammar> grammar;
+  std::unique_ptr<Localizer> localizer;
+  std::unique_ptr<Store> store;
+  // Every Store call but the id counters goes through `writes` (the writer thread).
+  // Declared after `store`: destroyed first, so the thread ends before the Store does.
+  std::unique_ptr<WriteQueue> writes;
+  std::unique_ptr<StoreSink> sink;
+  std::unique_ptr<Sessions> sessions;
+  std::unique_ptr<Progress> progress;
+  LaneSetup lane_setup;
+  std::vector<std::unique_ptr<LaneSlot>> active;
+  std::set<int64_t> sources_reading;  // sources some lane is reading now
+  uint64_t bytes_finished = 0, lines_finished = 0;  // of lanes already done
+  std::vector<std::vector<StreamResult>> results;  // per input, in input order
+  std::vector<std::vector<Diagnostic>> lane_diags;  // per input, in input order
+};
+
+int64_t open_count(const Run& run) {
+  return run.sessions->stats().connections + static_cast<int64_t>(run.sessions->open_connections());
+}
+
+void on_record(Run& run, OpenStream& ss, const ParsedRecord& rec) {
+  if (!rec.matched) {
+    run.writes->put_unparsed(ss.source.id, rec.line_no, rec.text);
+    return;
+  }
+  const Event& ev = rec.event;
+  switch (ev.type) {
+    case EventType::log_version:
+      ss.serial = std::string(ev.field(slot::serial));
+      if (ss.source.appliance.empty()) ss.source.appliance = ss.serial;
+      return;
+    case EventType::log_offset: {
+      const std::string_view s = ev.field(slot::seconds);
+      ss.utc_offset = std::strtoll(std::string(s).c_str(), nullptr, 10);
+      return;
+    }
+    default: break;
+  }
+  std::string_view appliance = !rec.host.empty()     ? rec.host
+                               : !ss.serial.empty()  ? std::string_view(ss.serial)
+                                                     : std::string_view(run.options.appliance);
+  if (ss.source.appliance.empty() && !appliance.empty()) ss.source.appliance = std::string(appliance);
+  LineInfo info{appliance, rec.local_time ? rec.local_time - ss.utc_offset : 0,
+                LineRef{ss.source.id, rec.line_no}, rec.text};
+  const int64_t before = open_count(run);
+  run.sessions->on_event(ev, info);
+  ss.connections += open_count(run) - before;
+}
+
+// Decides where a lane's stream starts: a log this database already holds (same first
+// bytes) is read on from where it stopped. When another lane is reading that same log
+// right now (the same file given twice, or a copy), the answer waits until that lane
+// has finished it, so its bytes are stored once. Returns false when put off.
+bool open_stream(Run& run, LaneSlot& slot, std::unique_ptr<StreamOpening>& opening) {
+  OpenStream ss;
+  std::optional<SourceRecord> known;
+  run.writes->call([&](Store& store) { known = store.find_source(opening->head); });
+  if (known) {
+    if (run.sources_reading.count(known->id)) {
+      slot.waiting = std::move(opening);
+      return false;
+    }
+    ss.source = *known;
+    ss.skip = known->bytes;
+    ss.serial = known->appliance;
+    ss.utc_offset = known->utc_offset;
+  } else {
+    ss.source.path = opening->name;
+    ss.source.packaging = opening->packaging;
+    ss.source.locale = opening->locale.lang;
+    ss.source.locale_confidence = opening->locale.confidence;
+    ss.source.ingested_at = std::time(nullptr);
+  }
+  // Known from the start, so that another lane opening the same log finds it.
+  ss.source.fingerprint = fingerprint(opening->head);
+  ss.source.fp_len = static_cast<int64_t>(opening->head.size());
+  if (ss.source.id == 0) run.writes->call([&](Store& store) { ss.source.id = store.add_source(ss.source); });
+  ss.first_line_no = ss.source.lines + 1;
+  run.sources_reading.insert(ss.source.id);
+  slot.lane->answer(StreamPlan{ss.skip, ss.first_line_no});
+  slot.stream = std::move(ss);
+  slot.waiting.reset();
+  return true;
+}
+
+void close_stream(Run& run, LaneSlot& slot, const StreamClosing& closing) {
+  StreamResult result{closing.name};
+  result.locale = closing.locale;
+  result.note = closing.note;
+  result.seconds = closing.seconds;
+  if (closing.opened && slot.stream) {
+    OpenStream& ss = *slot.stream;
+    result.lines = closing.lines;
+    result.unparsed = closing.unparsed;
+    result.parsed = result.lines - result.unparsed;
+    result.connections = ss.connections;
+    if (result.note.empty() && ss.skip > 0) result.note = "read on from line " + std::to_string(ss.first_line_no);
+    ss.source.bytes = std::max<int64_t>(ss.skip, closing.complete_bytes);
+    ss.source.lines += result.lines;
+    ss.source.lines_parsed += result.parsed;
+    ss.source.lines_unparsed += result.unparsed;
+    ss.source.utc_offset = ss.utc_offset;
+    run.writes->post([source = ss.source](Store& store) { store.update_source(source); });
+    run.sources_reading.erase(ss.source.id);
+    slot.stream.reset();
+    // A lane waiting for this log can go on now.
+    for (auto& other : run.active)
+      if (other->waiting) open_stream(run, *other, other->waiting);
+  }
+  slot.results.push_back(std::move(result));
+}
+
+void show_progress(Run& run) {
+  uint64_t bytes = run.bytes_finished, lines = run.lines_finished;
+  for (const auto& s : run.active) bytes += s->lane->bytes(), lines += s->lane->lines();
+  run.progress->update(bytes, lines);
+}
+
+// Takes the lane's items until it has a record to offer, is put off, or is done.
+void fill(Run& run, LaneSlot& slot) {
+  while (!slot.done && !slot.waiting && !slot.has_record()) {
+    if (slot.batch) slot.lane->recycle(std::move(slot.batch));
+    LaneItem item = slot.lane->next();
+    switch (item.kind) {
+      case LaneItem::Kind::opening: open_stream(run, slot, item.opening); break;
+      case LaneItem::Kind::batch:
+        slot.batch = std::move(item.batch);
+        slot.at = 0;
+        show_progress(run);
+        break;
+      case LaneItem::Kind::closing: close_stream(run, slot, *item.closing); break;
+      case LaneItem::Kind::done: slot.done = true; break;
+    }
+  }
+}
+
+// The key by which records of different lanes are merged: UTC time, and within one
+// second a debug-log line before a mail_logs line, since a dialogue's last lines share
+// the second of the connection's close and must reach it before the close hands it on.
+// A record without a time goes first (it belongs where its lane is).
+int64_t merge_key(const LaneSlot& slot) {
+  const ParsedRecord& r = slot.record();
+  if (r.local_time == 0) return INT64_MIN;
+  const bool dialogue = r.event.type == EventType::debug_sent || r.event.type == EventType::debug_rcvd;
+  return 2 * (r.local_time - (slot.stream ? slot.stream->utc_offset : 0)) + (dialogue ? 0 : 1);
+}
+
+void retire(Run& run, std::unique_ptr<LaneSlot> slot) {
+  run.bytes_finished += slot->lane->bytes();
+  run.lines_finished += slot->lane->lines();
+  run.lane_diags[slot->input_index] = slot->lane->diagnostics().all();
+  run.results[slot->input_index] = std::move(slot->results);
+}
+
+// Lanes run at once, at most: enough for a day's mail_logs and both debug logs, few
+// enough that their buffers stay small.
+constexpr size_t kLanes = 4;
+
+// The inputs in the order their lanes start: as given when all run at once, else by
+// the time of their first record (stable), so the lanes running together overlap in time.
+std::vector<size_t> lane_order(const Run& run, const std::vector<InputItem>& inputs) {
+  std::vector<size_t> order(inputs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (inputs.size() <= kLanes) return order;
+  const Matcher matcher(*run.grammar);
+  std::vector<int64_t> first(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i)
+    first[i] = inputs[i].path == "-" ? 0 : first_record_time(inputs[i], run.lane_setup, matcher);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return first[a] < first[b]; });
+  return order;
+}
+
+// Runs every input through its lane and the records of all lanes, merged by log time,
+// through sessions and the store.
+void ingest_all(Run& run, const std::vector<InputItem>& inputs) {
+  run.results.resize(inputs.size());
+  run.lane_diags.resize(inputs.size());
+  const std::vector<size_t> order = lane_order(run, inputs);
+  size_t started = 0;
+  for (;;) {
+    while (run.active.size() < kLanes && started < order.size()) {
+      auto slot = std::make_unique<LaneSlot>();
+      slot->input_index = order[started++];
+      slot->lane = std::make_unique<ParseLane>(inputs[slot->input_index], run.lane_setup);
+      run.active.push_back(std::move(slot));
+    }
+    if (run.active.empty()) break;
+    LaneSlot* best = nullptr;
+    int64_t best_key = INT64_MAX, second_key = INT64_MAX;
+    for (size_t i = 0; i < run.active.size();) {
+      LaneSlot& slot = *run.active[i];
+      fill(run, slot);
+      if (slot.done) {
+        retire(run, std::move(run.active[i]));
+        run.active.erase(run.active.begin() + static_cast<std::ptrdiff_t>(i));
+        best = nullptr;  // slots moved: choose again
+        best_key = second_key = INT64_MAX;
+        i = 0;
+        continue;
+      }
+      if (slot.has_record()) {
+        const int64_t t = merge_key(slot);
+        if (!best || t < best_key) {
+          second_key = best ? best_key : second_key;
+          best = &slot, best_key = t;
+        } else if (t < second_key) {
+          second_key = t;
+        }
+      }
+      ++i;
+    }
+    if (!best) {
+      // Only lanes put off remain (cannot happen while the log they wait for is being
+      // read by an active lane); answer them rather than wait forever.
+      for (auto& s : run.active)
+        if (s->waiting) {
+          run.sources_reading.clear();
+          open_stream(run, *s, s->waiting);
+        }
+      continue;
+    }
+    // The chosen lane goes on while its records are not later than any other's.
+    do {
+      on_record(run, *best->stream, best->record());
+      ++best->at;
+    } while (best->has_record() && merge_key(*best) <= second_key);
+  }
+}
+
+uint64_t total_size(const std::vector<InputItem>& inputs) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& in : inputs) {
+    const auto size = std::filesystem::file_size(in.path, ec);
+    if (!ec) total += size;
+  }
+  return total;
+}
+
+void print_results(const Run& run) {
+  auto& out = run.io.out;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-40s %10s %10s %9s %11s %8s  %s\n", "input", "lines", "recognised",
+                "unparsed", "connections", "seconds", "locale");
+  out << line;
+  for (const auto& input : run.results)
+    for (const auto& r : input) {
+      std::string name = r.name.size() > 40 ? "…" + r.name.substr(r.name.size() - 39) : r.name;
+      std::snprintf(line, sizeof line, "%-40s %10lld %10lld %9lld %11lld %8.2f", name.c_str(),
+                    static_cast<long long>(r.lines), static_cast<long long>(r.parsed),
+                    static_cast<long long>(r.unparsed), static_cast<long long>(r.connections), r.seconds);
+      if (!r.locale.empty()) std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), "  %s", r.locale.c_str());
+      out << line << (r.note.empty() ? "" : "  (" + r.note + ")") << "\n";
+    }
+}
+
+bool load_data(Run& run) {
+  const auto data_dir = resolve_data_dir(run.options.data_dir);
+  run.grammar = Grammar::load(data_dir / "grammars", run.diag);
+  if (!run.grammar) return false;
+  run.localizer = Localizer::load(data_dir / "locales", run.diag);
+  if (!run.localizer) return false;
+  if (run.options.locale != "auto" && !run.localizer->has_language(run.options.locale)) {
+    std::string known = "auto";
+    for (const auto& lang : run.localizer->languages()) known += ", " + lang;
+    run.diag.error("--locale", -1, "unknown language '" + run.options.locale + "' (known: " + known + ")", false);
+    return false;
+  }
+  return true;
+}
+
+int report(const Run& run, int status) {
+  for (const auto& d : run.diag.all()) run.io.err << "mailtls ingest: " << d.format() << "\n";
+  return status;
+}
+
+}  // namespace
+
+int run_ingest(const IngestOptions& options, Streams io) {
+  Run run{options, io};
+  if (!load_data(run)) return report(run, 2);
+  run.store = Store::open(options.db, Store::Mode::read_write, run.diag);
+  if (!run.store) return report(run, 1);
+  const auto inputs = expand_inputs(options.inputs, run.diag);
+  const bool show = options.progress < 0 ? isatty(STDERR_FILENO) != 0 : options.progress > 0;
+  run.progress = std::make_unique<Progress>(io.err, show, total_size(inputs));
+  run.writes = std::make_unique<WriteQueue>(*run.store, classify_for_store);
+  run.sink = std::make_unique<StoreSink>(*run.store, *run.writes);
+  run.sessions = std::make_unique<Sessions>(SessionOptions{options.idle_timeout, options.max_open}, *run.sink);
+
+  run.lane_setup.grammar = run.grammar.get();
+  run.lane_setup.localizer = run.localizer.get();
+  run.lane_setup.locale = options.locale;
+  run.lane_setup.year = options.year;
+  run.lane_setup.reader.chunk_bytes = size_t{256} << 10;
+  ingest_all(run, inputs);
+  for (const auto& lane : run.lane_diags)
+    for (const auto& item : lane) run.diag.add(item);
+  run.sessions->finish_all();
+  if (std::getenv("MAILTLS_TIMING")) {
+    const SessionStats& st = run.sessions->stats();
+    std::fprintf(stderr,
+                 "sessions: %lld connections, %lld messages, %lld finished by the time-out or"
+                 " the memory bound, at most %zu open\n",
+                 static_cast<long long>(st.connections), static_cast<long long>(st.messages),
+                 static_cast<long long>(st.timed_out), st.peak_open);
+  }
+  run.writes->call([](Store& store) { store.finish(classify_for_store); });
+  run.progress->finish();
+  print_results(run);
+  return report(run, run.diag.any_data_lost() ? 1 : 0);
+}
+
+}  // namespace mailtls

@@ -1,0 +1,199 @@
+// `mailtls query`: one read-only SQL statement over the store, printed as a table that
+// fits the terminal, JSON (an array of objects with typed values) or CSV.
+//
+// Four locks keep the database unchanged, because a query is often pasted from
+// somewhere: the file is opened SQLITE_OPEN_READONLY with PRAGMA query_only; an
+// authorizer refuses ATTACH, DETACH and any PRAGMA not known to only read; and a
+// statement for which sqlite3_stmt_readonly() is false is refused before it runs.
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <ostream>
+#include <set>
+
+#include "cli/commands.h"
+#include "base/data_dir.h"
+#include "store/sqlite_util.h"
+#include "report/table_format.h"
+#include "render/texts.h"
+
+namespace mailtls {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr const char* kRefused =
+    "mailtls query: refused: only a read-only statement can run (SELECT, WITH, EXPLAIN, "
+    "VALUES, or a PRAGMA that only reads); the database is never changed";
+
+// PRAGMAs that read whatever their argument (a table or index name, a row limit).
+bool pragma_reads_with_argument(const std::string& name) {
+  static const std::set<std::string> names = {
+      "table_info", "table_xinfo",    "index_list",        "index_info",   "index_xinfo",
+      "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check"};
+  return names.count(name) > 0;
+}
+
+// PRAGMAs that read when given no argument (with one, most of them write).
+bool pragma_reads_without_argument(const std::string& name) {
+  static const std::set<std::string> names = {
+      "database_list", "compile_options", "function_list", "pragma_list", "collation_list",
+      "module_list",   "table_list",      "user_version",  "schema_version", "application_id",
+      "page_count",    "page_size",       "freelist_count", "encoding",     "journal_mode",
+      "data_version",  "query_only"};
+  return names.count(name) > 0;
+}
+
+int authorize(void*, int action, const char* a1, const char* a2, const char*, const char*) {
+  if (action == SQLITE_ATTACH || action == SQLITE_DETACH) return SQLITE_DENY;
+  if (action != SQLITE_PRAGMA) return SQLITE_OK;
+  std::string name = a1 ? a1 : "";
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool reads = pragma_reads_with_argument(name) || (!a2 && pragma_reads_without_argument(name));
+  return reads ? SQLITE_OK : SQLITE_DENY;
+}
+
+// The statement to run, or an error message: exactly one statement, read-only.
+std::unique_ptr<sql::Stmt> prepare_one(sqlite3* db, const std::string& sql, std::string& error) {
+  sqlite3_set_authorizer(db, authorize, nullptr);
+  auto st = std::make_unique<sql::Stmt>(db, sql);
+  if (!st->succeeded()) {
+    bool denied = st->error().find("not authorized") != std::string::npos;
+    error = denied ? std::string(kRefused) : "mailtls query: " + st->error();
+    return nullptr;
+  }
+  if (!st->ok()) {  // only blanks or comments
+    error = "mailtls query: no SQL statement given";
+    return nullptr;
+  }
+  sql::Stmt rest(db, std::string(st->tail()));
+  if (rest.ok() || !rest.succeeded()) {
+    error = "mailtls query: give exactly one statement (a second one follows the first ';')";
+    return nullptr;
+  }
+  if (!sqlite3_stmt_readonly(st->get())) {
+    error = kRefused;
+    return nullptr;
+  }
+  return st;
+}
+
+std::string hex_blob(sqlite3_stmt* st, int col) {
+  const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(st, col));
+  static const char digits[] = "0123456789abcdef";
+  std::string out = "x'";
+  for (int i = 0; i < sqlite3_column_bytes(st, col); ++i) {
+    out += digits[p[i] >> 4];
+    out += digits[p[i] & 15];
+  }
+  return out + "'";
+}
+
+std::string cell_text(const sql::Stmt& st, int col) {
+  if (sqlite3_column_type(st.get(), col) == SQLITE_BLOB) return hex_blob(st.get(), col);
+  return st.str(col);  // NULL: empty
+}
+
+Json cell_json(const sql::Stmt& st, int col) {
+  switch (sqlite3_column_type(st.get(), col)) {
+    case SQLITE_NULL: return nullptr;
+    case SQLITE_INTEGER: return st.int64(col);
+    case SQLITE_FLOAT: return sqlite3_column_double(st.get(), col);
+    case SQLITE_BLOB: return hex_blob(st.get(), col);
+    default: return st.str(col);
+  }
+}
+
+// Column names; a repeated name gets a suffix so that JSON objects keep every value.
+std::vector<std::string> column_names(const sql::Stmt& st) {
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  for (int i = 0; i < sqlite3_column_count(st.get()); ++i) {
+    std::string name = sqlite3_column_name(st.get(), i);
+    for (int n = 2; !seen.insert(name).second; ++n) name = sqlite3_column_name(st.get(), i) + (":" + std::to_string(n));
+    names.push_back(name);
+  }
+  return names;
+}
+
+bool write_json(sql::Stmt& st, std::ostream& out) {
+  const auto names = column_names(st);
+  out << "[";
+  for (bool first = true; st.row(); first = false) {
+    Json row = Json::object();
+    for (size_t i = 0; i < names.size(); ++i) row[names[i]] = cell_json(st, static_cast<int>(i));
+    out << (first ? "\n  " : ",\n  ") << row.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  out << "\n]\n";
+  return st.succeeded();
+}
+
+bool write_csv(sql::Stmt& st, std::ostream& out) {
+  const auto names = column_names(st);
+  write_csv_row(out, names);
+  while (st.row()) {
+    std::vector<std::string> fields;
+    for (size_t i = 0; i < names.size(); ++i) fields.push_back(cell_text(st, static_cast<int>(i)));
+    write_csv_row(out, fields);
+  }
+  return st.succeeded();
+}
+
+// Columns whose every value is a number are right-aligned; later columns drop first.
+Table collect_table(sql::Stmt& st) {
+  Table t;
+  const auto names = column_names(st);
+  std::vector<bool> numeric(names.size(), true);
+  for (size_t i = 0; i < names.size(); ++i) t.columns.push_back({names[i], false, static_cast<int>(i), 12});
+  while (st.row()) {
+    t.rows.emplace_back();
+    for (size_t i = 0; i < names.size(); ++i) {
+      int type = sqlite3_column_type(st.get(), static_cast<int>(i));
+      numeric[i] = numeric[i] && (type == SQLITE_INTEGER || type == SQLITE_FLOAT || type == SQLITE_NULL);
+      t.rows.back().push_back(cell_text(st, static_cast<int>(i)));
+    }
+  }
+  for (size_t i = 0; i < names.size(); ++i) t.columns[i].right_align = numeric[i] && !t.rows.empty();
+  return t;
+}
+
+bool write_table(sql::Stmt& st, Streams io) {
+  Table t = collect_table(st);
+  if (!st.succeeded()) return false;
+  Diagnostics diag;
+  auto texts = Texts::load(resolve_data_dir("") / "locales", "en", diag);
+  size_t width = output_width(0);
+  if (t.columns.empty()) return true;  // BEGIN, COMMIT: nothing to show
+  io.out << render_table(t, width) << std::flush;  // before the notes on stderr
+  std::string hidden;
+  for (size_t i : fit_table(t, width).dropped) hidden += (hidden.empty() ? "" : ", ") + t.columns[i].label;
+  if (texts && t.rows.empty()) io.err << texts->get("query.no_rows") << "\n";
+  if (texts && !hidden.empty()) io.err << texts->render("query.hidden_columns", {{"columns", hidden}}) << "\n";
+  return true;
+}
+
+}  // namespace
+
+int run_query(const QueryOptions& o, Streams io) {
+  std::string error;
+  sql::Db db = sql::Db::open_read_only(o.db, &error);
+  if (!db.ok()) {
+    io.err << "mailtls query: " << error << "\n";
+    return 1;
+  }
+  auto st = prepare_one(db.get(), o.sql, error);
+  if (!st) {
+    io.err << error << "\n";
+    return 1;
+  }
+  bool ok = o.format == "json" ? write_json(*st, io.out)
+            : o.format == "csv" ? write_csv(*st, io.out)
+                                : write_table(*st, io);
+  if (!ok) {
+    io.err << "mailtls query: " << st->error() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace mailtls

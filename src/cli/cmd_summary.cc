@@ -1,0 +1,156 @@
+// `mailtls summary`: one line per domain (appliance, day, peer) with its TLS figures,
+// as a table that fits the terminal, JSON or CSV. The figures are defined in summary.h.
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "cli/commands.h"
+#include "base/data_dir.h"
+#include "store/sqlite_util.h"
+#include "report/summary.h"
+#include "report/table_format.h"
+#include "render/texts.h"
+
+namespace mailtls {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+bool build_query(const SummaryOptions& o, SummaryQuery& q, std::ostream& err) {
+  q.by = o.by;
+  q.direction = o.direction;
+  q.domain = o.domain;
+  for (char& c : q.domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  struct Bound { const std::string& text; bool upper; std::optional<int64_t>& out; const char* flag; };
+  for (Bound b : {Bound{o.since, false, q.since, "--since"}, Bound{o.until, true, q.until, "--until"}}) {
+    if (b.text.empty()) continue;
+    b.out = parse_utc_bound(b.text, b.upper);
+    if (!b.out) {
+      err << "mailtls summary: " << b.flag << " '" << b.text
+          << "' is not a UTC date YYYY-MM-DD or time YYYY-MM-DDTHH:MM:SS\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+double rounded(double rate) { return std::round(rate * 10000.0) / 10000.0; }
+
+Table summary_table(const std::vector<SummaryRow>& rows, const Texts& texts, const std::string& by) {
+  auto label = [&](const std::string& name) { return texts.get("summary.col." + name); };
+  Table t;
+  // Minimum widths: a domain stays readable (30); a cut cipher list says nothing, so
+  // ciphers drop rather than shrink below 22; a last failure keeps its date and time.
+  t.columns = {{label(by), false, 0, 30},           {label("connections"), true, 0, 0},
+               {label("messages"), true, 1, 0},     {label("tls_success"), true, 0, 0},
+               {label("cleartext"), true, 0, 0},    {label("after_failure"), true, 2, 0},
+               {label("failures"), false, 3, 20},   {label("last_failure"), false, 4, 16},
+               {label("protocols"), false, 5, 7},   {label("ciphers"), false, 6, 22}};
+  for (const auto& r : rows)
+    t.rows.push_back({r.key.empty() ? texts.get("summary.unknown_key") : r.key,
+                      std::to_string(r.connections), std::to_string(r.messages),
+                      format_rate(r.tls_success_rate()), std::to_string(r.cleartext_messages),
+                      std::to_string(r.cleartext_after_failure), failures_text(r),
+                      last_failure_text(r), join(r.protocols, " "), join(r.ciphers, " ")});
+  return t;
+}
+
+void write_table(const std::vector<SummaryRow>& rows, const SummaryOptions& o, const Texts& texts,
+                 Streams io) {
+  if (rows.empty()) {
+    io.out << texts.get("summary.empty") << "\n";
+    return;
+  }
+  Table t = summary_table(rows, texts, o.by);
+  size_t width = output_width(o.width);
+  io.out << render_table(t, width) << std::flush;  // before the note on stderr
+  std::vector<std::string> hidden;
+  for (size_t i : fit_table(t, width).dropped) hidden.push_back(t.columns[i].label);
+  if (!hidden.empty()) io.err << texts.render("summary.hidden_columns", {{"columns", join(hidden, ", ")}}) << "\n";
+}
+
+Json row_json(const SummaryRow& r, const std::string& by) {
+  Json j;
+  j[by] = r.key;
+  j["connections"] = r.connections;
+  j["messages"] = r.messages;
+  auto rate = r.tls_success_rate();
+  j["tls_success"] = rate ? Json(rounded(*rate)) : Json(nullptr);
+  j["tls_success_count"] = r.tls_success;
+  j["known_outcome_count"] = r.known;
+  j["cleartext"] = r.cleartext_messages;
+  j["cleartext_after_failure"] = r.cleartext_after_failure;
+  j["outcomes"] = Json::object();
+  for (const auto& [outcome, n] : r.outcomes) j["outcomes"][outcome] = n;
+  j["protocols"] = r.protocols;
+  j["ciphers"] = r.ciphers;
+  j["last_failure"] = nullptr;
+  if (!r.last_failure_outcome.empty())
+    j["last_failure"] = {{"time", r.last_failure_time ? Json(iso_utc(*r.last_failure_time)) : Json(nullptr)},
+                         {"outcome", r.last_failure_outcome}};
+  return j;
+}
+
+// The outcome columns of the CSV: every specified id, then any other id in the data.
+std::vector<std::string> csv_outcomes(const std::vector<SummaryRow>& rows) {
+  std::vector<std::string> ids = outcome_ids();
+  for (const auto& r : rows)
+    for (const auto& [outcome, n] : r.outcomes)
+      if (std::find(ids.begin(), ids.end(), outcome) == ids.end()) ids.push_back(outcome);
+  return ids;
+}
+
+void write_csv(const std::vector<SummaryRow>& rows, const std::string& by, std::ostream& out) {
+  std::vector<std::string> ids = csv_outcomes(rows);
+  std::vector<std::string> header = {by, "connections", "messages", "tls_success", "tls_success_count",
+                                     "cleartext", "cleartext_after_failure"};
+  header.insert(header.end(), ids.begin(), ids.end());
+  for (const char* name : {"protocols", "ciphers", "last_failure_time", "last_failure_outcome"})
+    header.push_back(name);
+  write_csv_row(out, header);
+  for (const auto& r : rows) {
+    auto rate = r.tls_success_rate();
+    char buf[16] = "";
+    if (rate) std::snprintf(buf, sizeof buf, "%.4f", *rate);
+    std::vector<std::string> f = {r.key, std::to_string(r.connections), std::to_string(r.messages), buf,
+                                  std::to_string(r.tls_success), std::to_string(r.cleartext_messages),
+                                  std::to_string(r.cleartext_after_failure)};
+    for (const auto& id : ids) f.push_back(std::to_string(r.outcomes.count(id) ? r.outcomes.at(id) : 0));
+    f.push_back(join(r.protocols, " "));
+    f.push_back(join(r.ciphers, " "));
+    f.push_back(r.last_failure_time ? iso_utc(*r.last_failure_time) : "");
+    f.push_back(r.last_failure_outcome);
+    write_csv_row(out, f);
+  }
+}
+
+}  // namespace
+
+int run_summary(const SummaryOptions& o, Streams io) {
+  SummaryQuery q;
+  if (!build_query(o, q, io.err)) return 2;
+  Diagnostics diag;
+  auto texts = Texts::load(resolve_data_dir(o.data_dir) / "locales", o.lang, diag);
+  for (const auto& d : diag.all()) io.err << d.format() << "\n";
+  if (!texts) return 1;
+  std::string error;
+  sql::Db db = sql::Db::open_read_only(o.db, &error);
+  std::vector<SummaryRow> rows;
+  if (!db.ok() || !load_summary(db.get(), q, rows, error)) {
+    io.err << "mailtls summary: " << error << "\n";
+    return 1;
+  }
+  if (o.format == "json") {
+    Json all = Json::array();
+    for (const auto& r : rows) all.push_back(row_json(r, o.by));
+    io.out << all.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  } else if (o.format == "csv") {
+    write_csv(rows, o.by, io.out);
+  } else {
+    write_table(rows, o, *texts, io);
+  }
+  return 0;
+}
+
+}  // namespace mailtls

@@ -1,0 +1,123 @@
+// mailtls: explains TLS on every SMTP connection of Cisco ESA mail logs.
+// main() only wires the command line to the subcommands' run_x functions.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace {
+
+using namespace mailtls;
+
+void add_ingest(CLI::App& app, IngestOptions& o) {
+  auto* c = app.add_subcommand("ingest", "Read ESA logs into an SQLite database");
+  c->add_option("--db", o.db, "Database file (created if missing)")->required();
+  c->add_option("--locale", o.locale, "Language of the logs: auto or a locale code");
+  c->add_option("--appliance", o.appliance, "Appliance name when the logs do not say");
+  c->add_option("--year", o.year, "Year of syslog lines that carry none")->check(CLI::Range(1970, 2200));
+  c->add_option("--idle-timeout", o.idle_timeout,
+                "Finish a connection after this many seconds of log time without a line");
+  c->add_option("--max-open", o.max_open, "Connections held in memory at most");
+  c->add_option("--progress", o.progress, "Progress on stderr: 1 on, 0 off (default: on a terminal)");
+  c->add_option("--data-dir", o.data_dir, "Directory with grammars/ and locales/");
+  c->add_option("INPUT", o.inputs, "Files, directories, globs, or - for stdin")->required();
+}
+
+void add_check(CLI::App& app, CheckOptions& o) {
+  auto* c = app.add_subcommand("check", "Load and self-test every grammar and locale");
+  c->add_option("--data-dir", o.data_dir, "Directory with grammars/ and locales/");
+}
+
+void add_explain(CLI::App& app, ExplainOptions& o) {
+  auto* c = app.add_subcommand("explain", "Explain the TLS outcome of one connection");
+  c->add_option("--db", o.db, "Database file");
+  auto* dcid = c->add_option("--dcid", o.dcid, "Outbound connection (DCID)");
+  auto* icid = c->add_option("--icid", o.icid, "Inbound connection (ICID)");
+  auto* tr = c->add_option("--transcript", o.transcript, "A pasted SMTP dialogue (file, or - for stdin)");
+  dcid->excludes(icid)->excludes(tr);
+  icid->excludes(tr);
+  c->add_option("--appliance", o.appliance, "Appliance of the connection");
+  c->add_option("--lang", o.lang, "Language of the explanation");
+  c->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  c->add_option("--data-dir", o.data_dir, "Directory with grammars/ and locales/");
+}
+
+void add_summary(CLI::App& app, SummaryOptions& o) {
+  auto* c = app.add_subcommand("summary", "Per-domain (or other group) TLS summary");
+  c->add_option("--db", o.db, "Database file")->required();
+  c->add_option("--by", o.by, "Group by")->check(CLI::IsMember({"domain", "appliance", "day", "peer"}));
+  c->add_option("--direction", o.direction, "Direction")
+      ->check(CLI::IsMember({"outbound", "inbound", "both"}));
+  c->add_option("--since", o.since, "From this UTC date or time");
+  c->add_option("--until", o.until, "Up to this UTC date or time");
+  c->add_option("--domain", o.domain, "Only this domain");
+  c->add_option("--format", o.format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+  c->add_option("--lang", o.lang, "Language of the table");
+  c->add_option("--width", o.width, "Table width (default: the terminal's)");
+  c->add_option("--data-dir", o.data_dir, "Directory with grammars/ and locales/");
+}
+
+void add_query(CLI::App& app, QueryOptions& o) {
+  auto* c = app.add_subcommand("query", "Run a read-only SQL query on the database");
+  c->add_option("--db", o.db, "Database file")->required();
+  c->add_option("SQL", o.sql, "The query")->required();
+  c->add_option("--format", o.format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+}
+
+void add_tlsrpt(CLI::App& app, TlsrptOptions& o) {
+  auto* c = app.add_subcommand("tlsrpt", "Write RFC 8460 TLS reports for one UTC day");
+  c->add_option("--db", o.db, "Database file")->required();
+  c->add_option("--date", o.date, "The UTC day, YYYY-MM-DD")->required();
+  c->add_option("--organization", o.organization, "Reporting organization name")->required();
+  c->add_option("--contact", o.contact, "Contact address for the reports")->required();
+  c->add_option("--out", o.out_dir, "Output directory");
+  c->add_flag("--gzip", o.gzip, "Write gzip-compressed reports (.json.gz)");
+}
+
+void add_report(CLI::App& app, ReportOptions& o) {
+  auto* c = app.add_subcommand("report", "Write a self-contained HTML report");
+  c->add_option("--db", o.db, "Database file")->required();
+  c->add_option("--html", o.html, "Output HTML file")->required();
+  c->add_option("--lang", o.lang, "Language of the report");
+  c->add_option("--data-dir", o.data_dir, "Directory with grammars/ and locales/");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mailtls: TLS on every SMTP connection of Cisco ESA mail logs, explained"};
+  app.set_version_flag("--version", MAILTLS_VERSION);
+  app.require_subcommand(1);
+  IngestOptions ingest;
+  CheckOptions check;
+  ExplainOptions explain;
+  SummaryOptions summary;
+  QueryOptions query;
+  TlsrptOptions tlsrpt;
+  ReportOptions report;
+  add_ingest(app, ingest);
+  add_check(app, check);
+  add_explain(app, explain);
+  add_summary(app, summary);
+  add_query(app, query);
+  add_tlsrpt(app, tlsrpt);
+  add_report(app, report);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2, as documented.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  Streams io{std::cout, std::cerr};
+  const std::string name = app.get_subcommands().front()->get_name();
+  if (name == "ingest") return run_ingest(ingest, io);
+  if (name == "check") return run_check(check, io);
+  if (name == "explain") return run_explain(explain, io);
+  if (name == "summary") return run_summary(summary, io);
+  if (name == "query") return run_query(query, io);
+  if (name == "tlsrpt") return run_tlsrpt(tlsrpt, io);
+  if (name == "report") return run_report(report, io);
+  return 2;
+}

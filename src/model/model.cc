@@ -1,0 +1,33 @@
+#include "model/model.h"
+
+namespace mailtls {
+
+std::string_view direction_name(Direction d) {
+  return d == Direction::inbound ? "inbound" : "outbound";
+}
+
+std::optional<Direction> direction_by_name(std::string_view name) {
+  if (name == "inbound") return Direction::inbound;
+  if (name == "outbound") return Direction::outbound;
+  return std::nullopt;
+}
+
+std::string_view sender_name(Sender s) { return s == Sender::client ? "client" : "server"; }
+
+std::string_view confidence_name(Confidence c) {
+  switch (c) {
+    case Confidence::high: return "high";
+    case Confidence::medium: return "medium";
+    case Confidence::low: return "low";
+  }
+  return "low";
+}
+
+std::optional<Confidence> confidence_by_name(std::string_view name) {
+  if (name == "high") return Confidence::high;
+  if (name == "medium") return Confidence::medium;
+  if (name == "low") return Confidence::low;
+  return std::nullopt;
+}
+
+}  // namespace mailtls

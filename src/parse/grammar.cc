@@ -1,0 +1,475 @@
+#include "parse/grammar.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <system_error>
+
+#include "parse/matcher.h"
+#include "parse/pattern_prefix.h"
+
+namespace mailtls {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The matcher extracts captures into a fixed array on the stack; an event kind may not
+// need more groups than this.
+constexpr int kMaxEventGroups = 16;
+
+constexpr std::string_view kFrameFields[] = {"pri",  "weekday", "month", "day", "time",
+                                             "year", "host",    "tag",   "level"};
+
+// Collects the problems of one file; every message names the file and the key.
+struct FileContext {
+  std::string file;
+  Diagnostics& diag;
+  bool ok = true;
+
+  void error(const std::string& key, const std::string& message) {
+    diag.error(file, -1, key + ": " + message, false);
+    ok = false;
+  }
+};
+
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string item_key(std::string_view array, size_t index, std::string_view name) {
+  std::string key = std::string(array) + "[" + std::to_string(index) + "]";
+  if (!name.empty()) key += " " + in_quotes(name);
+  return key;
+}
+
+// Typos in key names would otherwise silently drop a sample or a pattern.
+void check_keys(const toml::table& table, std::initializer_list<std::string_view> allowed,
+                FileContext& ctx, const std::string& key) {
+  for (const auto& [k, v] : table)
+    if (std::find(allowed.begin(), allowed.end(), k.str()) == allowed.end())
+      ctx.error(key, "unknown key " + in_quotes(k.str()));
+}
+
+std::string required_string(const toml::table& table, std::string_view name, FileContext& ctx,
+                            const std::string& key) {
+  auto value = table[name].value<std::string>();
+  if (!value || value->empty()) ctx.error(key, "missing or empty string " + in_quotes(name));
+  return value.value_or("");
+}
+
+Sample read_sample(const toml::table& table, bool frame, FileContext& ctx, const std::string& key) {
+  Sample s;
+  if (frame) check_keys(table, {"line", "body", "fields"}, ctx, key);
+  else check_keys(table, {"line", "fields"}, ctx, key);
+  s.line = required_string(table, "line", ctx, key);
+  s.body = table["body"].value_or(std::string());
+  if (const auto* fields = table["fields"].as_table()) {
+    for (const auto& [name, value] : *fields) {
+      auto text = value.value<std::string>();
+      if (!text) ctx.error(key + ".fields." + std::string(name.str()), "must be a string");
+      s.fields.emplace_back(std::string(name.str()), text.value_or(""));
+    }
+  }
+  return s;
+}
+
+std::vector<Sample> read_samples(const toml::table& table, bool frame, FileContext& ctx,
+                                 const std::string& key) {
+  std::vector<Sample> samples;
+  const auto* array = table["sample"].as_array();
+  if (!array || array->empty()) {
+    ctx.error(key, "needs at least one [[sample]]");
+    return samples;
+  }
+  for (size_t i = 0; i < array->size(); ++i) {
+    std::string skey = key + ".sample[" + std::to_string(i) + "]";
+    if (const auto* t = array->get(i)->as_table()) samples.push_back(read_sample(*t, frame, ctx, skey));
+    else ctx.error(skey, "must be a table");
+  }
+  return samples;
+}
+
+// Patterns are compiled as Latin-1 so that any byte (invalid UTF-8 in a subject, say)
+// is matched by `.`; patterns themselves must therefore be ASCII.
+std::unique_ptr<RE2> compile(const std::string& pattern, bool dot_nl, FileContext& ctx,
+                             const std::string& key) {
+  if (std::any_of(pattern.begin(), pattern.end(), [](char c) { return c & 0x80; })) {
+    ctx.error(key, "pattern must be ASCII (use \\x escapes)");
+    return nullptr;
+  }
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_encoding(RE2::Options::EncodingLatin1);
+  options.set_dot_nl(dot_nl);  // a record body may hold joined continuation lines
+  auto re = std::make_unique<RE2>(pattern, options);
+  if (!re->ok()) {
+    ctx.error(key, "pattern does not compile: " + re->error() + ": " + in_quotes(re->error_arg()));
+    return nullptr;
+  }
+  return re;
+}
+
+int* frame_field(FrameKind& f, std::string_view name) {
+  int* slots[] = {&f.pri, &f.weekday, &f.month, &f.day, &f.time, &f.year, &f.host, &f.tag, &f.level};
+  for (size_t i = 0; i < std::size(kFrameFields); ++i)
+    if (kFrameFields[i] == name) return slots[i];
+  return nullptr;
+}
+
+void check_sample_field_names(const std::vector<Sample>& samples, const RE2& re,
+                              FileContext& ctx, const std::string& key) {
+  const auto& groups = re.NamedCapturingGroups();
+  for (size_t i = 0; i < samples.size(); ++i)
+    for (const auto& [name, value] : samples[i].fields)
+      if (!groups.count(name))
+        ctx.error(key + ".sample[" + std::to_string(i) + "]", "field " + in_quotes(name) +
+                                                                  " is not a capture of the pattern");
+}
+
+// The pattern of the proper prefixes of a frame's matches, compiled as the frame is; left
+// null when the pattern is not read or a character may span several bytes. Compiled once
+// here: a framer is made for every input stream.
+void read_extension(FrameKind& f) {
+  const RE2::Options& o = f.re->options();
+  if (o.encoding() != RE2::Options::EncodingLatin1 || o.literal() || o.posix_syntax() || o.never_nl()) return;
+  const auto proper = proper_prefixes(f.re->pattern());
+  if (!proper) return;
+  f.no_extension = proper->none;
+  if (f.no_extension) return;
+  auto re = std::make_unique<RE2>(proper->pattern, o);
+  if (re->ok()) f.extension = std::move(re);
+}
+
+std::unique_ptr<FrameKind> load_frame(const toml::table& t, size_t index, FileContext& ctx) {
+  auto f = std::make_unique<FrameKind>();
+  f->name = t["name"].value_or(std::string());
+  std::string key = item_key("frame", index, f->name);
+  check_keys(t, {"name", "pattern", "sample"}, ctx, key);
+  if (f->name.empty()) ctx.error(key, "missing or empty string \"name\"");
+  f->file = ctx.file;
+  f->re = compile(required_string(t, "pattern", ctx, key), false, ctx, key + ".pattern");
+  f->samples = read_samples(t, true, ctx, key);
+  if (!f->re) return f;
+  for (const auto& [name, group] : f->re->NamedCapturingGroups()) {
+    if (int* slot = frame_field(*f, name)) *slot = group;
+    else ctx.error(key + ".pattern", "capture " + in_quotes(name) + " is not a frame field");
+  }
+  check_sample_field_names(f->samples, *f->re, ctx, key);
+  read_extension(*f);
+  return f;
+}
+
+// Maps the named captures of an event kind to its event's slots.
+void map_slots(LineKind& k, FileContext& ctx, const std::string& key) {
+  const auto& spec = event_specs()[static_cast<size_t>(k.event)];
+  const size_t slots = slot_count(k.event);
+  const auto& groups = k.re->NamedCapturingGroups();
+  if (k.event == EventType::other && !groups.empty())
+    ctx.error(key + ".pattern", "named captures are only read for kinds with an event");
+  for (const auto& [name, group] : groups) {
+    auto it = std::find(spec.slots.begin(), spec.slots.begin() + slots, name);
+    if (it == spec.slots.begin() + slots) {
+      if (k.event != EventType::other)
+        ctx.error(key + ".pattern", "capture " + in_quotes(name) + " is not a slot of event " +
+                                        in_quotes(spec.name));
+      continue;
+    }
+    k.slot_group[it - spec.slots.begin()] = group;
+  }
+  if (slots > 0 && spec.slots[0] == "id" && k.slot_group[0] == 0)
+    ctx.error(key + ".pattern", "event " + in_quotes(spec.name) + " needs a capture named \"id\"");
+  if (k.event != EventType::other && k.re->NumberOfCapturingGroups() > kMaxEventGroups)
+    ctx.error(key + ".pattern", "more than " + std::to_string(kMaxEventGroups) +
+                                    " capturing groups; use (?:...)");
+}
+
+// `unquote = ["text", ...]` or `drop_blank = [...]`: each name must be a capture that
+// feeds a slot; `flags` gets a mark per slot named.
+void read_slot_list(const toml::table& t, const char* list, std::array<bool, kMaxSlots>& flags, LineKind& k,
+                    FileContext& ctx, const std::string& key) {
+  const toml::node* node = t.get(list);
+  if (!node) return;
+  const std::string list_key = key + "." + list;
+  const auto* names = node->as_array();
+  if (!names) return ctx.error(list_key, "must be an array of capture names");
+  const auto& spec = event_specs()[static_cast<size_t>(k.event)];
+  const auto& groups = k.re->NamedCapturingGroups();
+  for (const auto& item : *names) {
+    auto name = item.value<std::string>();
+    if (!name) {
+      ctx.error(list_key, "must be an array of capture names");
+      continue;
+    }
+    auto slot = std::find(spec.slots.begin(), spec.slots.begin() + slot_count(k.event), *name);
+    if (!groups.count(*name) || slot == spec.slots.begin() + slot_count(k.event))
+      ctx.error(list_key, in_quotes(*name) + " is not a capture of an event slot");
+    else flags[slot - spec.slots.begin()] = true;
+  }
+}
+
+void read_slot_lists(const toml::table& t, LineKind& k, FileContext& ctx, const std::string& key) {
+  read_slot_list(t, "unquote", k.slot_unquote, k, ctx, key);
+  read_slot_list(t, "drop_blank", k.slot_drop_blank, k, ctx, key);
+  for (size_t slot = 0; slot < kMaxSlots; ++slot)
+    if (k.slot_unquote[slot] && k.slot_drop_blank[slot])
+      ctx.error(key + ".drop_blank", "a capture cannot be in both unquote and drop_blank");
+}
+
+// `quick`: an event kind's narrower one-pass pattern with the same captures. That it
+// agrees with the pattern is checked on the samples (self-test).
+void read_quick(const toml::table& t, LineKind& k, FileContext& ctx, const std::string& key) {
+  const toml::node* node = t.get("quick");
+  if (!node) return;
+  const auto text = node->value<std::string>();
+  if (!text) return ctx.error(key + ".quick", "must be a string");
+  if (k.event == EventType::other) return ctx.error(key + ".quick", "only kinds with an event may have one");
+  auto quick = compile(*text, true, ctx, key + ".quick");
+  if (!quick) return;
+  const std::map<std::string, int, std::less<>> names(quick->NamedCapturingGroups().begin(), quick->NamedCapturingGroups().end());
+  const std::map<std::string, int, std::less<>> want(k.re->NamedCapturingGroups().begin(), k.re->NamedCapturingGroups().end());
+  auto same_name = [](const auto& a, const auto& b) { return a.first == b.first; };
+  if (!std::equal(names.begin(), names.end(), want.begin(), want.end(), same_name))
+    return ctx.error(key + ".quick", "must have the same named captures as the pattern");
+  const auto& spec = event_specs()[static_cast<size_t>(k.event)];
+  int needed = 0;
+  for (size_t slot = 0; slot < slot_count(k.event); ++slot)
+    if (auto it = names.find(spec.slots[slot]); it != names.end()) {
+      k.quick_slot_group[slot] = it->second;
+      needed = std::max(needed, it->second);
+    }
+  if (needed > 2 * kMaxQuickGroups)
+    return ctx.error(key + ".quick", "its captures reach group " + std::to_string(needed) + ", RE2 extracts at most " +
+                                         std::to_string(kMaxQuickGroups) + " one-pass, the matcher asks twice: use (?:...)");
+  k.quick = std::move(quick);
+}
+
+void check_token(const LineKind& k, FileContext& ctx, const std::string& key) {
+  if (k.token.find(' ') != std::string::npos) ctx.error(key + ".token", "must be one word");
+}
+
+std::unique_ptr<LineKind> load_kind(const toml::table& t, size_t index, const std::string& family,
+                                    FileContext& ctx) {
+  auto k = std::make_unique<LineKind>();
+  k->name = t["name"].value_or(std::string());
+  std::string key = item_key("kind", index, k->name);
+  check_keys(t, {"name", "event", "token", "pattern", "unquote", "drop_blank", "quick", "sample"}, ctx, key);
+  if (k->name.empty()) ctx.error(key, "missing or empty string \"name\"");
+  k->family = family;
+  k->file = ctx.file;
+  k->token = required_string(t, "token", ctx, key);
+  check_token(*k, ctx, key);
+  if (auto event = t["event"].value<std::string>()) {
+    auto type = event_type_by_name(*event);
+    if (!type || *type == EventType::other || *type == EventType::comment)
+      ctx.error(key + ".event", "unknown event " + in_quotes(*event));
+    else k->event = *type;
+  }
+  k->re = compile(required_string(t, "pattern", ctx, key), true, ctx, key + ".pattern");
+  k->samples = read_samples(t, false, ctx, key);
+  if (!k->re) return k;
+  k->groups = k->re->NumberOfCapturingGroups();
+  map_slots(*k, ctx, key);
+  read_slot_lists(t, *k, ctx, key);
+  read_quick(t, *k, ctx, key);
+  check_sample_field_names(k->samples, *k->re, ctx, key);
+  return k;
+}
+
+template <typename Item, typename Loader>
+void load_array(const toml::table& root, std::string_view name, FileContext& ctx,
+                std::vector<std::unique_ptr<Item>>& out, Loader load_one) {
+  const toml::node* node = root.get(name);
+  if (!node) return;
+  const auto* array = node->as_array();
+  if (!array) return ctx.error(std::string(name), "must be an array of tables ([[" + std::string(name) + "]])");
+  for (size_t i = 0; i < array->size(); ++i) {
+    if (const auto* t = array->get(i)->as_table()) out.push_back(load_one(*t, i));
+    else ctx.error(item_key(name, i, ""), "must be a table");
+  }
+}
+
+bool load_file(const fs::path& path, std::vector<std::unique_ptr<FrameKind>>& frames,
+               std::vector<std::unique_ptr<LineKind>>& kinds, Diagnostics& diag) {
+  FileContext ctx{path.string(), diag};
+  toml::table root;
+  try {
+    root = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    ctx.error("line " + std::to_string(e.source().begin.line), std::string(e.description()));
+    return false;
+  }
+  check_keys(root, {"family", "frame", "kind"}, ctx, "top level");
+  std::string family = required_string(root, "family", ctx, "top level");
+  load_array(root, "frame", ctx, frames, [&](const toml::table& t, size_t i) { return load_frame(t, i, ctx); });
+  load_array(root, "kind", ctx, kinds,
+             [&](const toml::table& t, size_t i) { return load_kind(t, i, family, ctx); });
+  return ctx.ok;
+}
+
+template <typename Item>
+bool check_unique_names(const std::vector<std::unique_ptr<Item>>& items, std::string_view what,
+                        Diagnostics& diag) {
+  std::map<std::string_view, const Item*> seen;
+  bool ok = true;
+  for (const auto& item : items) {
+    auto [it, inserted] = seen.emplace(item->name, item.get());
+    if (inserted || item->name.empty()) continue;
+    diag.error(item->file, -1, std::string(what) + " " + in_quotes(item->name) + ": name already used in " +
+                                   it->second->file, false);
+    ok = false;
+  }
+  return ok;
+}
+
+std::vector<fs::path> grammar_files(const fs::path& dir, Diagnostics& diag) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".toml") files.push_back(it->path());
+  if (ec) diag.error(dir.string(), -1, "cannot read the grammar directory: " + ec.message(), false);
+  else if (files.empty()) diag.error(dir.string(), -1, "no *.toml grammar files", false);
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// --- self-test ---------------------------------------------------------------------
+
+std::string_view trim_trailing_blanks(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+struct SampleContext {
+  const std::string& file;
+  std::string key;
+  Diagnostics& diag;
+  bool ok = true;
+  void error(const std::string& message) {
+    diag.error(file, -1, key + ": " + message, false);
+    ok = false;
+  }
+};
+
+void compare_field(SampleContext& ctx, const std::string& name, std::string_view got,
+                   const std::string& want) {
+  if (got != want)
+    ctx.error("field " + name + " is " + in_quotes(got) + ", expected " + in_quotes(want));
+}
+
+bool test_frame_sample(const FrameKind& f, const Sample& s, SampleContext ctx) {
+  constexpr int kGroups = 16;
+  re2::StringPiece groups[kGroups];
+  int n = std::min(f.re->NumberOfCapturingGroups() + 1, kGroups);
+  if (!f.re->Match(s.line, 0, s.line.size(), RE2::ANCHOR_START, groups, n)) {
+    ctx.error("the pattern does not match the line");
+    return false;
+  }
+  std::string_view rest = std::string_view(s.line).substr(groups[0].size());
+  if (rest != s.body) ctx.error("body is " + in_quotes(rest) + ", expected " + in_quotes(s.body));
+  const auto& named = f.re->NamedCapturingGroups();
+  for (const auto& [name, want] : s.fields) {
+    auto it = named.find(name);
+    if (it == named.end() || it->second >= n) continue;  // reported at load
+    compare_field(ctx, name, std::string_view(groups[it->second].data(), groups[it->second].size()), want);
+  }
+  return ctx.ok;
+}
+
+// Explains why the matcher did not give a sample to its own kind.
+void explain_miss(const LineKind& k, const Sample& s, const Event& got, SampleContext& ctx) {
+  if (!RE2::FullMatch(trim_trailing_blanks(s.line), *k.re))
+    ctx.error("the pattern does not match the line");
+  else if (got.kind)
+    ctx.error("claimed first by kind " + in_quotes(got.kind->name) + " (" + got.kind->file +
+              "): dispatch tries kinds of the same token in file order");
+  else
+    ctx.error("the line's first word does not select token " + in_quotes(k.token));
+}
+
+bool test_kind_sample(const LineKind& k, const Sample& s, const Matcher& matcher, SampleContext ctx) {
+  Event ev;
+  matcher.match(s.line, ev);
+  if (ev.kind != &k) {
+    explain_miss(k, s, ev, ctx);
+    return false;
+  }
+  const auto& spec = event_specs()[static_cast<size_t>(k.event)];
+  for (const auto& [name, want] : s.fields) {
+    auto it = std::find(spec.slots.begin(), spec.slots.end(), name);
+    if (it == spec.slots.end()) continue;  // reported at load
+    compare_field(ctx, name, ev.fields[it - spec.slots.begin()], want);
+  }
+  return ctx.ok;
+}
+
+// The fields `re` captures from `body` through `slot_group` (nullopt for a capture that
+// took no part); nullopt when `re` does not match the whole body.
+using Captured = std::array<std::optional<std::string_view>, kMaxSlots>;
+std::optional<Captured> captured(const RE2& re, const std::array<int, kMaxSlots>& slot_group, std::string_view body) {
+  std::vector<re2::StringPiece> groups(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
+  if (!re.Match(re2::StringPiece(body.data(), body.size()), 0, body.size(), RE2::ANCHOR_BOTH, groups.data(),
+                static_cast<int>(groups.size())))
+    return std::nullopt;
+  Captured out;
+  for (size_t slot = 0; slot < kMaxSlots; ++slot)
+    if (const int g = slot_group[slot]; g > 0 && groups[g].data())
+      out[slot] = std::string_view(groups[g].data(), groups[g].size());
+  return out;
+}
+
+// A kind's `quick` pattern must give the pattern's fields on every sample it matches, and
+// match at least one (or it only costs time).
+bool test_quick(const LineKind& k, const std::string& key, Diagnostics& diag) {
+  SampleContext ctx{k.file, key, diag};
+  size_t matched = 0;
+  for (size_t i = 0; i < k.samples.size(); ++i) {
+    const std::string_view body = trim_trailing_blanks(k.samples[i].line);
+    const auto quick = captured(*k.quick, k.quick_slot_group, body);
+    if (!quick) continue;
+    ++matched;
+    const auto whole = captured(*k.re, k.slot_group, body);
+    if (!whole) ctx.error("matches sample[" + std::to_string(i) + "], which the pattern does not");
+    else if (*quick != *whole) ctx.error("gives other fields than the pattern on sample[" + std::to_string(i) + "]");
+  }
+  if (matched == 0) ctx.error("matches none of the samples");
+  return ctx.ok;
+}
+
+std::string sample_key(std::string_view what, std::string_view name, size_t i) {
+  return std::string(what) + " " + in_quotes(name) + ".sample[" + std::to_string(i) + "]";
+}
+
+}  // namespace
+
+std::unique_ptr<Grammar> Grammar::load(const fs::path& dir, Diagnostics& diag) {
+  auto g = std::make_unique<Grammar>();
+  bool ok = true;
+  auto files = grammar_files(dir, diag);
+  if (files.empty()) return nullptr;
+  for (const auto& path : files) ok = load_file(path, g->frames_, g->kinds_, diag) && ok;
+  ok = check_unique_names(g->frames_, "frame", diag) && ok;
+  ok = check_unique_names(g->kinds_, "kind", diag) && ok;
+  // Samples still run on the kinds that compiled, so one pass reports every problem.
+  std::erase_if(g->frames_, [](const auto& f) { return !f->re; });
+  std::erase_if(g->kinds_, [](const auto& k) { return !k->re; });
+  ok = g->self_test(diag) && ok;
+  return ok ? std::move(g) : nullptr;
+}
+
+bool Grammar::self_test(Diagnostics& diag) const {
+  bool ok = true;
+  for (const auto& f : frames_)
+    for (size_t i = 0; i < f->samples.size(); ++i)
+      ok = test_frame_sample(*f, f->samples[i], {f->file, sample_key("frame", f->name, i), diag}) && ok;
+  for (const auto& k : kinds_)
+    if (k->quick) ok = test_quick(*k, "kind " + in_quotes(k->name) + ".quick", diag) && ok;
+  Matcher matcher(*this);
+  for (const auto& k : kinds_)
+    for (size_t i = 0; i < k->samples.size(); ++i)
+      ok = test_kind_sample(*k, k->samples[i], matcher, {k->file, sample_key("kind", k->name, i), diag}) && ok;
+  return ok;
+}
+
+}  // namespace mailtls

@@ -1,0 +1,121 @@
+// Grammars are data: every *.toml file under grammars/ names line kinds with an RE2
+// pattern, named captures and sample lines. This unit loads and checks them.
+//
+// File format (see grammars/README.md for the full description):
+//
+//   family = "mail_logs"          # one family per file
+//
+//   [[frame]]                     # only in framing files: how a physical line starts
+//   name = "ctime"
+//   pattern = '''...'''           # anchored at the start of the line; the text after
+//                                 # the match is the record's body. Captures allowed:
+//                                 # pri, weekday, month, day, time, year, host, tag, level
+//   [[frame.sample]]
+//   line = "..."
+//   body = "..."                  # what must remain after the prefix
+//   fields = { month = "Sep", day = "6" }
+//
+//   [[kind]]                      # a kind of body
+//   name = "icid_tls_success"
+//   event = "icid_tls_success"    # optional: an EventType name (events.h)
+//   token = "ICID"                # the first word of bodies of this kind; "#" for a
+//                                 # number (debug logs); "*" to try on every body
+//   pattern = '''ICID (?P<id>\d+) TLS success...'''   # matched against the whole body
+//   unquote = ["reason"]          # optional: captures that lose one leading ' or "
+//                                 # and then one trailing ' or " (Python-repr quotes)
+//   drop_blank = ["interface"]    # optional: captures that lose one trailing blank
+//   quick = '''...'''             # optional: a narrower pattern RE2 runs one-pass,
+//                                 # tried first (see grammars/README.md)
+//   [[kind.sample]]
+//   line = "ICID 5 TLS success protocol TLSv1.2 cipher AES128-SHA"
+//   fields = { id = "5", protocol = "TLSv1.2" }
+//
+// Checks made at load: the TOML parses; names are unique; every pattern compiles (RE2's
+// error and error_arg are quoted); an event name exists; every named capture of an
+// event kind is one of that event's slots, and `id` is present when the event has it;
+// every sample matches its own kind and yields its fields, and no earlier kind with the
+// same token claims it; every `unquote` name is a capture that feeds an event slot; a
+// `drop_blank` name is one too, and not also in `unquote`; a `quick` pattern belongs to an
+// event kind, compiles, has the pattern's captures, at most 2 * kMaxQuickGroups groups
+// up to the last that feeds a slot, matches at least one
+// sample, and yields the pattern's fields on every sample it matches. Every problem is
+// reported with file and key; load fails if any.
+#pragma once
+
+#include <re2/re2.h>
+
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/diagnostics.h"
+#include "model/events.h"
+
+namespace mailtls {
+
+struct Sample {
+  std::string line;
+  std::string body;  // frames only
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+
+struct FrameKind {
+  std::string name, file;
+  std::unique_ptr<RE2> re;
+  // capture group index (1-based, RE2 numbering) per frame field, 0 when absent
+  int pri = 0, weekday = 0, month = 0, day = 0, time = 0, year = 0, host = 0, tag = 0, level = 0;
+  // Matches in full the texts that a longer match of `re` starts with (pattern_prefix.h),
+  // so the framer can tell when a line's prefix decides the frame whatever follows; null
+  // when the pattern is not read, or when `no_extension`: no match starts another.
+  std::unique_ptr<RE2> extension;
+  bool no_extension = false;
+  std::vector<Sample> samples;
+};
+
+struct LineKind {
+  std::string name, family, file, token;
+  EventType event = EventType::other;
+  std::unique_ptr<RE2> re;
+  std::array<int, kMaxSlots> slot_group{};  // RE2 group per event slot, 0 when absent
+  // Per event slot: drop one quote at each end of the captured text (`unquote`). Lets a
+  // pattern end in a plain `(?P<text>.*)`, which RE2 runs one-pass, instead of
+  // `['"]?(?P<text>.*?)['"]?`, which it cannot; the fields are the same.
+  std::array<bool, kMaxSlots> slot_unquote{};
+  // Per event slot: drop one trailing blank (space, tab, CR, LF, FF) from the captured
+  // text (`drop_blank`). Lets a capture end with the \s that follows it, "(.+?\s)\(", so
+  // a one-pass `quick` pattern can capture the same text: "(?:[^\s(]+\s)+".
+  std::array<bool, kMaxSlots> slot_drop_blank{};
+  int groups = 0;                           // number of capturing groups
+  // `quick`: a narrower pattern for the common shapes of the kind's bodies, which RE2
+  // runs one-pass where `re` needs its slower backtracking engine. It must match only
+  // bodies `re` matches, and give the same fields there; the matcher tries it first and
+  // falls back to `re`. Null when the kind has none.
+  std::unique_ptr<RE2> quick;
+  std::array<int, kMaxSlots> quick_slot_group{};  // `quick`'s group per event slot
+  std::vector<Sample> samples;
+};
+
+// RE2 extracts at most this many groups (group 0 aside) with its one-pass engine. A
+// `quick` pattern may read up to twice as many: the matcher then asks in two calls.
+constexpr int kMaxQuickGroups = 4;
+
+class Grammar {
+ public:
+  // Loads every *.toml in `dir` (sorted by name). Returns null after reporting every
+  // problem to `diag` when any file is invalid.
+  static std::unique_ptr<Grammar> load(const std::filesystem::path& dir, Diagnostics& diag);
+
+  const std::vector<std::unique_ptr<FrameKind>>& frames() const { return frames_; }
+  const std::vector<std::unique_ptr<LineKind>>& kinds() const { return kinds_; }
+
+  // Runs every sample again (frames and kinds); reports failures; true when all pass.
+  bool self_test(Diagnostics& diag) const;
+
+ private:
+  std::vector<std::unique_ptr<FrameKind>> frames_;
+  std::vector<std::unique_ptr<LineKind>> kinds_;
+};
+
+}  // namespace mailtls

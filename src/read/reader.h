@@ -1,0 +1,66 @@
+// Stage 1, the reader: turns command-line INPUTs into streams of decompressed bytes.
+//
+// Contract:
+// - expand_inputs() accepts files, directories (recursive, entries sorted by path),
+//   shell globs and "-" (stdin). A directory with no regular files, a glob that matches
+//   nothing or a missing file is reported to Diagnostics (data_lost = true) and skipped.
+// - read_input() detects the packaging from magic bytes, never from the name: plain,
+//   gzip (several members in one file are one stream), bzip2, xz, zstd, and tar bundles
+//   (plain or compressed by any of those), whose regular members are visited one by one.
+// - Decompression runs on its own thread and hands over large chunks through a bounded
+//   queue, so memory stays flat whatever the input size.
+// - Damage (truncated stream, garbage after a member, corrupt data, unreadable file)
+//   becomes one Diagnostic naming the file and the byte offset (in the compressed file
+//   where known; the message also says how many decompressed bytes were good). The
+//   stream then ends after its last good byte, and read_input() returns normally.
+//   Checksums cover a whole gzip member or bzip2/zstd block, so bytes of the damaged
+//   block decoded before the damage shows may already have been handed out.
+//   Zero bytes after the last gzip member (padding) are only a warning, not data lost.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/diagnostics.h"
+
+namespace mailtls {
+
+struct InputItem {
+  std::string path;   // "-" for stdin
+  int64_t mtime = 0;  // seconds since the epoch; 0 when not known (stdin)
+};
+
+std::vector<InputItem> expand_inputs(const std::vector<std::string>& args, Diagnostics& diag);
+
+// One logical log: a plain or compressed file, or one member of a tar bundle.
+class LogStream {
+ public:
+  virtual ~LogStream() = default;
+  // "path" for a file, "path:member" for a tar member, "-" for stdin.
+  virtual const std::string& name() const = 0;
+  // The next chunk of decompressed bytes; empty at the end (or after damage). The view
+  // stays valid until the next call.
+  virtual std::string_view read() = 0;
+  // Decompressed bytes handed out so far.
+  virtual uint64_t position() const = 0;
+  // "plain", "gzip", "bzip2", "xz", "zstd"; with "tar+" in front for tar members
+  // ("tar+plain" for a member of an uncompressed tar).
+  virtual std::string_view packaging() const = 0;
+  // Modification time of the file or tar member (seconds), 0 when not known.
+  virtual int64_t mtime() const = 0;
+};
+
+struct ReaderOptions {
+  size_t chunk_bytes = size_t{1} << 20;  // size of each chunk handed over
+  size_t queue_chunks = 8;               // chunks buffered between the threads
+  bool first_stream_only = false;        // a tar bundle: visit its first member only
+};
+
+// Calls `visit` once per logical log inside `input`, in order.
+void read_input(const InputItem& input, const ReaderOptions& options, Diagnostics& diag,
+                const std::function<void(LogStream&)>& visit);
+
+}  // namespace mailtls

@@ -1,0 +1,184 @@
+#include "read/reader_decode.h"
+
+#include <isa-l/igzip_lib.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+
+namespace mailtls {
+
+std::unique_ptr<Decoder> make_filter_decoder(std::string_view packaging, RawFile& raw,
+                                             Diagnostics& diag, const std::string& name);
+
+void Decoder::damage(uint64_t offset, const std::string& what, bool data_lost) {
+  done_ = true;
+  if (damaged_) return;
+  damaged_ = true;
+  std::string message = what + "; " + std::to_string(produced_) + " decompressed bytes were good";
+  if (data_lost) {
+    diag_.error(name_, static_cast<int64_t>(offset), std::move(message));
+  } else {
+    diag_.warning(name_, static_cast<int64_t>(offset), std::move(message));
+  }
+}
+
+bool Decoder::read_failed() {
+  if (raw_.error().empty()) return false;
+  damage(raw_.offset(), raw_.error());
+  return true;
+}
+
+std::string_view sniff_packaging(std::string_view head) {
+  auto starts = [&](std::string_view magic) { return head.substr(0, magic.size()) == magic; };
+  if (starts("\x1f\x8b")) return "gzip";
+  if (starts("BZh")) return "bzip2";
+  if (starts(std::string_view("\xfd"
+                              "7zXZ\0",
+                              6)))
+    return "xz";
+  if (starts("\x28\xb5\x2f\xfd")) return "zstd";
+  return "plain";
+}
+
+size_t PrefixedSource::fill(char* out, size_t cap) {
+  size_t got = std::min(cap, head_.size() - used_);
+  std::memcpy(out, head_.data() + used_, got);
+  used_ += got;
+  if (got < cap) got += inner_.fill(out + got, cap - got);
+  return got;
+}
+
+namespace {
+
+// Uncompressed data: read(2) straight into the consumer's chunk.
+class PlainDecoder : public Decoder {
+ public:
+  PlainDecoder(RawFile& raw, Diagnostics& diag, std::string name)
+      : Decoder(raw, diag, std::move(name)) {}
+
+  size_t fill(char* out, size_t cap) override {
+    if (done_) return 0;
+    size_t got = raw_.read_direct(out, cap);
+    produced_ += got;
+    if (got < cap && !read_failed()) done_ = true;
+    return got;
+  }
+};
+
+// Gzip through ISA-L's inflate (igzip), about six times the speed of zlib here (0.47 s
+// against 2.87 s for 828 MB of mail_logs). It checks each member's CRC-32 and length.
+// Resetting after each member reads concatenated members as one stream, which Boost's
+// gzip_decompressor does not.
+class GzipDecoder : public Decoder {
+ public:
+  GzipDecoder(RawFile& raw, Diagnostics& diag, std::string name)
+      : Decoder(raw, diag, std::move(name)), state_(std::make_unique<inflate_state>()) {
+    isal_inflate_init(state_.get());
+  }
+
+  size_t fill(char* out, size_t cap) override {
+    inflate_state& st = *state_;
+    st.next_out = reinterpret_cast<uint8_t*>(out);
+    st.avail_out = static_cast<uint32_t>(std::min<size_t>(cap, UINT32_MAX));
+    const uint32_t asked = st.avail_out;
+    while (st.avail_out > 0 && !done_) step();
+    return asked - st.avail_out;
+  }
+
+ private:
+  void step() {
+    if (!in_member_ && !start_member()) return;
+    if (raw_.data().empty() && !raw_.fill()) return truncated();
+    inflate_state& st = *state_;
+    std::string_view in = raw_.data();
+    st.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(in.data()));
+    st.avail_in = static_cast<uint32_t>(std::min<size_t>(in.size(), UINT32_MAX));
+    const uint32_t room = st.avail_out;
+    const uint32_t offered = st.avail_in;
+    const int r = isal_inflate(&st);
+    produced_ += room - st.avail_out;
+    raw_.consume(offered - st.avail_in);
+    if (r != ISAL_DECOMP_OK) return corrupt(r);
+    if (st.block_state == ISAL_BLOCK_FINISH) {
+      in_member_ = false;
+    } else if (st.avail_in == offered && st.avail_out == room) {
+      // Neither input taken nor output given, with room for both: it would never end.
+      corrupt(ISAL_INVALID_BLOCK);
+    }
+  }
+
+  // At a member boundary: another member, the clean end, or trailing garbage.
+  bool start_member() {
+    if (!raw_.fill(2)) {
+      if (!read_failed()) done_ = true;
+      return false;
+    }
+    std::string_view d = raw_.data();
+    if (d.size() < 2 || d[0] != '\x1f' || d[1] != '\x8b') {
+      trailing_garbage();
+      return false;
+    }
+    isal_inflate_reset(state_.get());
+    state_->crc_flag = ISAL_GZIP;  // parse the gzip header, check CRC-32 and length
+    member_start_ = raw_.offset();
+    in_member_ = true;
+    return true;
+  }
+
+  // Zero padding (tape blocks, preallocated files) is ignored like gzip -dc does; any
+  // other byte after a member may be a log that did not get decoded, so it is data lost.
+  void trailing_garbage() {
+    uint64_t start = raw_.offset();
+    bool zeros = true;
+    do {
+      std::string_view d = raw_.data();
+      zeros = zeros && std::all_of(d.begin(), d.end(), [](char c) { return c == 0; });
+      raw_.consume(d.size());
+    } while (raw_.fill());
+    if (read_failed()) return;
+    uint64_t n = raw_.offset() - start;
+    std::string what = std::to_string(n) +
+                       (zeros ? " zero bytes of padding" : " bytes of trailing garbage") +
+                       " after gzip member at byte " + std::to_string(member_start_) + " (ignored)";
+    damage(start, what, !zeros);
+  }
+
+  void truncated() {
+    if (read_failed()) return;
+    damage(raw_.offset(), "gzip member at byte " + std::to_string(member_start_) +
+                              " is truncated (unexpected end of file)");
+  }
+
+  static const char* why(int code) {
+    switch (code) {
+      case ISAL_INVALID_BLOCK: return "invalid deflate block";
+      case ISAL_INVALID_SYMBOL: return "invalid code in a deflate block";
+      case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+      case ISAL_INVALID_WRAPPER: return "invalid gzip header";
+      case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
+      case ISAL_INCORRECT_CHECKSUM: return "CRC-32 or length check failed";
+      default: return "inflate error";
+    }
+  }
+
+  void corrupt(int code) {
+    damage(raw_.offset(),
+           "corrupt gzip member at byte " + std::to_string(member_start_) + ": " + why(code));
+  }
+
+  std::unique_ptr<inflate_state> state_;  // about 20 KB: kept off the stack
+  bool in_member_ = false;
+  uint64_t member_start_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Decoder> make_decoder(std::string_view packaging, RawFile& raw, Diagnostics& diag,
+                                      const std::string& name) {
+  if (packaging == "plain") return std::make_unique<PlainDecoder>(raw, diag, name);
+  if (packaging == "gzip") return std::make_unique<GzipDecoder>(raw, diag, name);
+  return make_filter_decoder(packaging, raw, diag, name);
+}
+
+}  // namespace mailtls

@@ -1,0 +1,72 @@
+// Decoders: turn the bytes of a RawFile into decompressed bytes, one per packaging.
+//
+// Every decoder reports its own damage, once, to Diagnostics (file, byte offset in the
+// compressed file, how many decompressed bytes were good) and then ends; it never throws.
+// Gzip uses ISA-L's inflate directly, so several members read as one stream and offsets
+// are exact; bzip2, xz and zstd use the Boost.Iostreams filters, whose offsets are exact to
+// within one input buffer (kFilterBuffer bytes).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/diagnostics.h"
+#include "read/reader_file.h"
+
+namespace mailtls {
+
+// A stream of bytes pulled by the producer thread.
+class ChunkSource {
+ public:
+  virtual ~ChunkSource() = default;
+  // Writes up to `cap` bytes to `out`; fewer only at the end of the stream (0 = ended).
+  virtual size_t fill(char* out, size_t cap) = 0;
+  // True once damage was reported: later errors (a tar archive cut short) are its echo.
+  virtual bool damaged() const = 0;
+};
+
+// Decodes one RawFile; the base keeps the bookkeeping every packaging shares.
+class Decoder : public ChunkSource {
+ public:
+  bool damaged() const override { return damaged_; }
+
+ protected:
+  Decoder(RawFile& raw, Diagnostics& diag, std::string name)
+      : raw_(raw), diag_(diag), name_(std::move(name)) {}
+  // Reports damage once; appends how many decompressed bytes were good.
+  void damage(uint64_t offset, const std::string& what, bool data_lost = true);
+  // Reports a read error if the file stopped on one; true if it did.
+  bool read_failed();
+
+  RawFile& raw_;
+  Diagnostics& diag_;
+  std::string name_;
+  uint64_t produced_ = 0;  // decompressed bytes delivered so far
+  bool damaged_ = false;
+  bool done_ = false;
+};
+
+inline constexpr size_t kFilterBuffer = size_t{64} << 10;
+
+// "gzip", "bzip2", "xz", "zstd" or "plain", from the first bytes of `head`.
+std::string_view sniff_packaging(std::string_view head);
+
+std::unique_ptr<Decoder> make_decoder(std::string_view packaging, RawFile& raw, Diagnostics& diag,
+                                      const std::string& name);
+
+// Replays bytes already taken from `inner` (to sniff for tar), then reads on from it.
+class PrefixedSource : public ChunkSource {
+ public:
+  PrefixedSource(std::string head, ChunkSource& inner) : head_(std::move(head)), inner_(inner) {}
+  size_t fill(char* out, size_t cap) override;
+  bool damaged() const override { return inner_.damaged(); }
+
+ private:
+  std::string head_;
+  size_t used_ = 0;
+  ChunkSource& inner_;
+};
+
+}  // namespace mailtls

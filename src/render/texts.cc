@@ -1,0 +1,158 @@
+#include "render/texts.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <set>
+
+namespace mailtls {
+namespace fs = std::filesystem;
+using TextMap = std::map<std::string, std::string, std::less<>>;
+
+namespace {
+
+void flatten(const toml::table& table, const std::string& prefix, TextMap& out,
+             const std::string& file, Diagnostics& diag) {
+  for (const auto& [key, node] : table) {
+    std::string name = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    if (const auto* sub = node.as_table()) {
+      flatten(*sub, name, out, file, diag);
+    } else if (const auto* text = node.as_string()) {
+      out[name] = text->get();
+    } else {
+      diag.error(file, -1, "key '" + name + "' must be a string or a table", false);
+    }
+  }
+}
+
+std::set<std::string> placeholders(std::string_view text) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '{') continue;
+    if (i + 1 < text.size() && text[i + 1] == '{') { ++i; continue; }
+    size_t end = text.find('}', i);
+    if (end == std::string_view::npos) break;
+    names.emplace(text.substr(i + 1, end - i - 1));
+    i = end;
+  }
+  return names;
+}
+
+}  // namespace
+
+bool load_texts_file_set(const fs::path& lang_dir, TextMap& out, Diagnostics& diag) {
+  std::error_code ec;
+  if (!fs::is_directory(lang_dir, ec)) return false;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(lang_dir, ec))
+    if (entry.path().extension() == ".toml" && entry.path().filename() != "words.toml")
+      files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  bool ok = true;
+  for (const auto& file : files) {
+    try {
+      flatten(toml::parse_file(file.string()), "", out, file.string(), diag);
+    } catch (const toml::parse_error& e) {
+      diag.error(file.string(), -1,
+                 "line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()),
+                 false);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+std::unique_ptr<Texts> Texts::load(const fs::path& locales_dir, std::string_view lang,
+                                   Diagnostics& diag) {
+  auto texts = std::unique_ptr<Texts>(new Texts);
+  if (!load_texts_file_set(locales_dir / "en", texts->english_, diag)) {
+    diag.error((locales_dir / "en").string(), -1, "English texts cannot be loaded", false);
+    return nullptr;
+  }
+  texts->lang_ = std::string(lang);
+  if (lang != "en" && !load_texts_file_set(locales_dir / std::string(lang), texts->chosen_, diag)) {
+    diag.warning((locales_dir / std::string(lang)).string(), -1,
+                 "no texts for language '" + std::string(lang) + "': using English");
+    texts->lang_ = "en";
+  }
+  auto dir = texts->chosen_.find("meta.direction");
+  texts->rtl_ = dir != texts->chosen_.end() && dir->second == "rtl";
+  return texts;
+}
+
+bool Texts::has(std::string_view key) const {
+  return chosen_.count(key) > 0 || english_.count(key) > 0;
+}
+
+bool Texts::translated(std::string_view key) const { return chosen_.count(key) > 0; }
+
+std::string Texts::get(std::string_view key) const {
+  if (auto it = chosen_.find(key); it != chosen_.end()) return it->second;
+  if (auto it = english_.find(key); it != english_.end()) return it->second;
+  return "[" + std::string(key) + "]";
+}
+
+std::string Texts::render(std::string_view key, const std::map<std::string, std::string>& vars) const {
+  const std::string text = get(key);
+  std::string out;
+  out.reserve(text.size() + 32);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '{') { out += '{'; ++i; continue; }
+    if (text[i] == '}' && i + 1 < text.size() && text[i + 1] == '}') { out += '}'; ++i; continue; }
+    size_t end = text[i] == '{' ? text.find('}', i) : std::string::npos;
+    if (end == std::string::npos) { out += text[i]; continue; }
+    auto it = vars.find(text.substr(i + 1, end - i - 1));
+    out += it != vars.end() ? it->second : text.substr(i, end - i + 1);
+    i = end;
+  }
+  return out;
+}
+
+std::vector<std::string> Texts::keys() const {
+  std::set<std::string> all;
+  for (const auto& [k, v] : english_) all.insert(k);
+  for (const auto& [k, v] : chosen_) all.insert(k);
+  return {all.begin(), all.end()};
+}
+
+std::vector<std::string> available_languages(const fs::path& locales_dir) {
+  std::vector<std::string> langs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(locales_dir, ec))
+    if (entry.is_directory()) langs.push_back(entry.path().filename().string());
+  std::sort(langs.begin(), langs.end());
+  return langs;
+}
+
+bool check_texts(const fs::path& locales_dir, Diagnostics& diag) {
+  TextMap english;
+  if (!load_texts_file_set(locales_dir / "en", english, diag)) {
+    diag.error((locales_dir / "en").string(), -1, "English texts cannot be loaded", false);
+    return false;
+  }
+  bool ok = true;
+  for (const auto& lang : available_languages(locales_dir)) {
+    if (lang == "en") continue;
+    TextMap texts;
+    const std::string dir = (locales_dir / lang).string();
+    if (!load_texts_file_set(locales_dir / lang, texts, diag)) { ok = false; continue; }
+    for (const auto& [key, text] : texts) {
+      auto base = english.find(key);
+      if (base == english.end()) {
+        if (key.rfind("meta.", 0) == 0) continue;
+        diag.error(dir, -1, "text '" + key + "' has no English original", false);
+        ok = false;
+        continue;
+      }
+      auto allowed = placeholders(base->second);
+      for (const auto& name : placeholders(text))
+        if (!allowed.count(name)) {
+          diag.error(dir, -1, "text '" + key + "' uses {" + name + "}, unknown to the English text", false);
+          ok = false;
+        }
+    }
+  }
+  return ok;
+}
+
+}  // namespace mailtls

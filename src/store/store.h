@@ -1,0 +1,128 @@
+// Stage 7, the store: the SQLite database (schema in schema.sql, docs/schema.md).
+//
+// Contract:
+// - open() in read_write mode creates the schema or migrates it (PRAGMA user_version),
+//   sets WAL (a new, empty database: a rollback journal for this first run, WAL from its
+//   commit on), and starts one write transaction (BEGIN IMMEDIATE) for the whole run, so a
+//   crash or SIGKILL leaves the database exactly as before the run. A second writer
+//   waits up to `busy_timeout_ms`, then open() fails with a clear message.
+// - read_only mode opens with SQLITE_OPEN_READONLY (and `PRAGMA query_only`): nothing
+//   can write through it.
+// - Rows are written with prepared statements reused across calls; ids of connections
+//   and messages are handed out by the store before the rows are written, so rows can
+//   be written in any order and written again (put_* replaces the earlier version).
+//   Writing connections in id order (as `ingest` does: the writer numbers each one as it
+//   stores it) appends the rows of log_events and transcript at the end of their keys.
+//   Rows are buffered per table and written 256 at a time (sql::BatchInsert): reads
+//   through this Store flush them first, but a reader using handle() directly before
+//   finish() may not see the last rows.
+// - finish() builds the indexes left for after the load (schema_indexes_after_load.sql),
+//   runs reconcile(), and commits.
+//   If any write failed, finish() rolls back instead and reports why. After finish(),
+//   the Store can still be read; writes are refused (a Diagnostic, not a crash).
+// - A Store is used by one thread at a time (the connection is opened without mutex),
+//   except new_connection_id() and new_message_id(): they are atomic, so the parsing
+//   thread can hand out ids while a writer thread writes (write_queue.h).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/diagnostics.h"
+#include "model/model.h"
+
+struct sqlite3;
+
+namespace mailtls {
+
+struct SourceRecord {
+  int64_t id = 0;
+  std::string path, fingerprint;
+  int64_t fp_len = 0;
+  int64_t bytes = 0, lines = 0, lines_parsed = 0, lines_unparsed = 0;
+  std::string appliance, locale = "en";
+  double locale_confidence = 1.0;
+  std::string packaging = "plain";
+  int64_t ingested_at = 0;
+  int64_t utc_offset = 0;  // seconds, from the log's header (UTC = local - offset)
+};
+
+using Classify = std::function<Verdict(const Connection&)>;
+
+class Store {
+ public:
+  enum class Mode { read_write, read_only };
+  static std::unique_ptr<Store> open(const std::string& path, Mode mode, Diagnostics& diag,
+                                     int busy_timeout_ms = 5000);
+  ~Store();  // read_write: rolls back an unfinished run (finish() not called)
+
+  // Sources. find_source() returns the source whose fingerprint matches the start of
+  // `head` (the first <= kFingerprintBytes decompressed bytes of a log): either the
+  // same fp_len bytes hash equal, or a shorter stored fp_len matches the same prefix
+  // of `head` (the file has grown since).
+  std::optional<SourceRecord> find_source(std::string_view head);
+  int64_t add_source(const SourceRecord& s);  // returns the new id
+  void update_source(const SourceRecord& s);  // by id
+  std::optional<SourceRecord> source(int64_t id);
+
+  int64_t new_connection_id();
+  int64_t new_message_id();
+
+  // Writes (or rewrites) the connection row and all of its rows in log_events,
+  // transcript, deliveries, findings and ehlo_keywords.
+  void put_connection(const Connection& c, const Verdict& v);
+  void put_message(const Message& m);  // with its recipients; replaces by id
+  void put_unparsed(int64_t source_id, int64_t line_no, std::string_view text);
+
+  // Merges what several runs or several files wrote in pieces, then reclassifies what
+  // changed with `classify`:
+  // - messages with the same (appliance, mid): one row kept (the lowest id), fields
+  //   coalesced, recipients and deliveries moved to it;
+  // - connection fragments with the same (appliance, direction, conn_id): a row without
+  //   its opening is merged into the nearest earlier row of that key that has no close
+  //   (within `window_seconds`); a row made only of a transcript (debug log) is merged
+  //   into the row whose time span contains it (or is nearest, within the window).
+  // Returns how many connections were merged away.
+  int64_t reconcile(const Classify& classify, int64_t window_seconds = 86400);
+
+  void finish(const Classify& classify);  // indexes, reconcile, commit
+
+  // Reading back (explain, reports, reconcile).
+  std::optional<Connection> load_connection(int64_t id);
+  std::vector<int64_t> find_connections(std::string_view appliance, Direction dir,
+                                        int64_t conn_id);  // appliance "" = any; by id
+  std::optional<Message> load_message(int64_t id);
+
+  sqlite3* handle() const { return db_; }
+
+ private:
+  Store() = default;
+  struct Statements;
+  bool writable(const char* what);  // reports writes to a read-only or finished store
+  void merge_messages();
+  int64_t reconcile_batch(const std::vector<std::vector<int64_t>>& groups,
+                          const Classify& classify, int64_t window_seconds);
+  void write_connection_rows(const Connection& c, const Verdict& v);
+  void write_verdict_rows(const Connection& c, const Verdict& v);
+  void delete_rows(const std::vector<int64_t>& ids, std::initializer_list<const char*> tables);
+  void repoint_transcripts(const std::vector<std::pair<int64_t, int64_t>>& moves);
+  struct LateMove {
+    int64_t piece = 0, adopting = 0, seq_offset = 0, delivery_seq_offset = 0;
+  };
+  void repoint_late_lines(const std::vector<LateMove>& moves);
+  void delete_connection(int64_t id);  // the row and all of its child rows
+  void delete_message(int64_t id);     // the row and its recipients
+  sqlite3* db_ = nullptr;
+  Mode mode_ = Mode::read_only;
+  bool finished_ = false;
+  std::atomic<int64_t> next_connection_id_{1}, next_message_id_{1};
+  std::unique_ptr<Statements> stmts_;
+  Diagnostics* diag_ = nullptr;
+};
+
+}  // namespace mailtls

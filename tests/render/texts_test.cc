@@ -1,0 +1,56 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "render/texts.h"
+
+namespace fs = std::filesystem;
+using namespace mailtls;
+
+namespace {
+fs::path make_locales() {
+  fs::path dir = fs::temp_directory_path() / ("mailtls-texts-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "en");
+  fs::create_directories(dir / "fr");
+  std::ofstream(dir / "en" / "a.toml") << "[outcome.x]\ntitle = \"Hello {who}\"\nbody = \"only English\"\n";
+  std::ofstream(dir / "fr" / "a.toml") << "[outcome.x]\ntitle = \"Bonjour {who}\"\n";
+  std::ofstream(dir / "fr" / "meta.toml") << "[meta]\ndirection = \"ltr\"\n";
+  return dir;
+}
+}  // namespace
+
+TEST_CASE("a text missing in a language falls back to English", "[texts]") {
+  Diagnostics diag;
+  auto dir = make_locales();
+  auto texts = Texts::load(dir, "fr", diag);
+  REQUIRE(texts);
+  CHECK(texts->render("outcome.x.title", {{"who", "Ana"}}) == "Bonjour Ana");
+  CHECK(texts->translated("outcome.x.title"));
+  CHECK(texts->get("outcome.x.body") == "only English");
+  CHECK_FALSE(texts->translated("outcome.x.body"));
+  CHECK(texts->get("no.such") == "[no.such]");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a translation that uses a placeholder unknown to English is reported", "[texts]") {
+  Diagnostics diag;
+  auto dir = make_locales();
+  std::ofstream(dir / "fr" / "b.toml") << "[outcome.x]\nbody = \"seulement {oops}\"\n";
+  CHECK_FALSE(check_texts(dir, diag));
+  REQUIRE(diag.size() == 1);
+  CHECK(diag.all()[0].message.find("{oops}") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("an unknown language gives English texts and a warning", "[texts]") {
+  Diagnostics diag;
+  auto dir = make_locales();
+  auto texts = Texts::load(dir, "xx", diag);
+  REQUIRE(texts);
+  CHECK(texts->lang() == "en");
+  CHECK(texts->get("outcome.x.title") == "Hello {who}");
+  CHECK(diag.size() == 1);
+  fs::remove_all(dir);
+}
