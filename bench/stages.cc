@@ -29,7 +29,7 @@ double cpu_seconds() {
 class NullSink : public mailtls::SessionSink {
  public:
   int64_t new_message_id() override { return ++ids_; }
-  void connection_finished(mailtls::Connection&& c) override { outcomes_ += mailtls::classify(c).outcome.size(); }
+  void connection_finished(mailtls::Connection&& c) override { outcomes_ += mailtls::outcome_name(mailtls::classify(c).outcome).size(); }
   void message_finished(mailtls::Message&&) override {}
   int64_t ids_ = 0;
   size_t outcomes_ = 0;

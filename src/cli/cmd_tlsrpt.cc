@@ -43,22 +43,27 @@ struct Day {
 
 // The RFC 8460 result type of a failed outcome; nullopt for outcomes that are not a
 // failed TLS session (see the file comment).
-std::optional<std::string> result_type(const std::string& outcome, const std::string& detail) {
-  static const std::map<std::string, std::string> types = {
-      {"starttls-not-offered", "starttls-not-supported"}, {"ehlo-misordered", "starttls-not-supported"},
-      {"starttls-masked", "starttls-not-supported"},      {"ehlo-rejected", "starttls-not-supported"},
-      {"starttls-refused", "validation-failure"},         {"handshake-failed", "validation-failure"},
-      {"connection-lost", "validation-failure"},          {"tls-failed", "validation-failure"}};
-  if (outcome == "certificate-invalid") {
-    // Which certificate check failed, when the log said; else the generic type.
-    if (detail == "expired") return "certificate-expired";
-    if (detail == "host-mismatch") return "certificate-host-mismatch";
-    if (detail == "not-trusted") return "certificate-not-trusted";
-    return "validation-failure";
+std::optional<std::string> result_type(Outcome outcome, const std::string& detail) {
+  switch (outcome) {
+    case Outcome::starttls_not_offered:
+    case Outcome::ehlo_misordered:
+    case Outcome::starttls_masked:
+    case Outcome::ehlo_rejected:
+      return "starttls-not-supported";
+    case Outcome::starttls_refused:
+    case Outcome::handshake_failed:
+    case Outcome::connection_lost:
+    case Outcome::tls_failed:
+      return "validation-failure";
+    case Outcome::certificate_invalid:
+      // Which certificate check failed, when the log said; else the generic type.
+      if (detail == "expired") return "certificate-expired";
+      if (detail == "host-mismatch") return "certificate-host-mismatch";
+      if (detail == "not-trusted") return "certificate-not-trusted";
+      return "validation-failure";
+    default:
+      return std::nullopt;
   }
-  auto it = types.find(outcome);
-  if (it == types.end()) return std::nullopt;
-  return it->second;
 }
 
 bool load_reports(sqlite3* db, const Day& day, std::map<std::string, DomainReport>& reports,
@@ -71,10 +76,12 @@ bool load_reports(sqlite3* db, const Day& day, std::map<std::string, DomainRepor
   st.bind_int(":end", day.end);
   while (st.row()) {
     const std::string outcome = st.str(1);
+    const std::optional<Outcome> known = outcome_by_name(outcome);
     const int64_t n = st.int64(5);
-    if (outcome == "tls-success") {
+    if (!known) continue;  // a name this version does not know: not a TLS session result
+    if (*known == Outcome::tls_success) {
       reports[st.str(0)].successes += n;
-    } else if (auto type = result_type(outcome, st.str(2))) {
+    } else if (auto type = result_type(*known, st.str(2))) {
       DomainReport& r = reports[st.str(0)];
       r.failures += n;
       r.details[{*type, st.str(3), st.str(4), outcome, st.str(6)}] += n;

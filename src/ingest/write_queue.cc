@@ -12,7 +12,7 @@ size_t payload(const Connection& c) {
              c.domain.size() + c.tls_protocol.size() + c.tls_cipher.size();
   for (const LogLine& l : c.log) n += sizeof l + l.text.size() + l.detail.size();
   for (const TranscriptLine& t : c.transcript) n += sizeof t + t.text.size();
-  for (const Delivery& d : c.deliveries) n += sizeof d + d.result.size() + d.response.size();
+  for (const Delivery& d : c.deliveries) n += sizeof d + d.response.size();
   return n;
 }
 

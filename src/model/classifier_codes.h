@@ -6,33 +6,15 @@
 #include <array>
 #include <string_view>
 
+#include "model/vocabulary.h"
+
 namespace mailtls::codes {
 
-// Outcomes (Verdict::outcome; the tls_outcome column).
-inline constexpr std::array<std::string_view, 14> kOutcomes = {"tls-success",
-                                                               "starttls-not-offered",
-                                                               "ehlo-misordered",
-                                                               "starttls-masked",
-                                                               "ehlo-rejected",
-                                                               "starttls-refused",
-                                                               "handshake-failed",
-                                                               "certificate-invalid",
-                                                               "connection-lost",
-                                                               "tls-not-attempted",
-                                                               "tls-required-not-initiated",
-                                                               "tls-failed",
-                                                               "cleartext",
-                                                               "unknown"};
-
-// Findings (Verdict::findings[].code).
-inline constexpr std::array<std::string_view, 8> kFindings = {"ehlo-repeated-after-tls",
-                                                              "no-ehlo-after-tls",
-                                                              "starttls-offered-after-tls",
-                                                              "extensions-changed-after-tls",
-                                                              "tls-required",
-                                                              "cleartext-fallback",
-                                                              "delivery-deferred",
-                                                              "delivery-bounced"};
+// Outcomes, findings and evidence roles are enumerations (vocabulary.h); their public
+// names, in enumeration order, for the checks that walk every code.
+inline constexpr auto kOutcomes = names_of(kOutcomeNames);
+inline constexpr auto kFindings = names_of(kFindingNames);
+inline constexpr auto kEvidenceRoles = names_of(kEvidenceRoleNames);
 
 // Candidate causes (Verdict::candidates), listed when the evidence cannot pick one.
 //   peer-no-starttls    the receiving server does not offer STARTTLS at all
@@ -47,39 +29,6 @@ inline constexpr std::array<std::string_view, 5> kCandidates = {
 // Certificate failure kinds (Verdict::detail of certificate-invalid, when known).
 inline constexpr std::array<std::string_view, 3> kCertificateKinds = {"expired", "host-mismatch",
                                                                       "not-trusted"};
-
-// Evidence roles (Evidence::role).
-//   Log lines:        open-line, close-line, tls-line (TLS success / failed / STARTTLS
-//                     not supported), tls-required-line, lost-line, error-line,
-//                     delivered-line, delayed-line, bounced-line
-//   Transcript lines: banner, masked-banner, ehlo-command, helo-command, ehlo-reply,
-//                     domain-line, misplaced-starttls, masked-keyword, masked-command,
-//                     starttls-command, starttls-reply, command-without-starttls,
-//                     ehlo-after-tls, ehlo-reply-after-tls, command-after-tls
-inline constexpr std::array<std::string_view, 24> kEvidenceRoles = {"open-line",
-                                                                    "close-line",
-                                                                    "tls-line",
-                                                                    "tls-required-line",
-                                                                    "lost-line",
-                                                                    "error-line",
-                                                                    "delivered-line",
-                                                                    "delayed-line",
-                                                                    "bounced-line",
-                                                                    "banner",
-                                                                    "masked-banner",
-                                                                    "ehlo-command",
-                                                                    "helo-command",
-                                                                    "ehlo-reply",
-                                                                    "domain-line",
-                                                                    "misplaced-starttls",
-                                                                    "masked-keyword",
-                                                                    "masked-command",
-                                                                    "starttls-command",
-                                                                    "starttls-reply",
-                                                                    "command-without-starttls",
-                                                                    "ehlo-after-tls",
-                                                                    "ehlo-reply-after-tls",
-                                                                    "command-after-tls"};
 
 // RFC sections the classifier cites (each must exist in grammars/catalogues/references.toml).
 inline constexpr std::string_view kRfc3207Sec4 = "RFC 3207 §4";

@@ -14,20 +14,4 @@ std::optional<Direction> direction_by_name(std::string_view name) {
 
 std::string_view sender_name(Sender s) { return s == Sender::client ? "client" : "server"; }
 
-std::string_view confidence_name(Confidence c) {
-  switch (c) {
-    case Confidence::high: return "high";
-    case Confidence::medium: return "medium";
-    case Confidence::low: return "low";
-  }
-  return "low";
-}
-
-std::optional<Confidence> confidence_by_name(std::string_view name) {
-  if (name == "high") return Confidence::high;
-  if (name == "medium") return Confidence::medium;
-  if (name == "low") return Confidence::low;
-  return std::nullopt;
-}
-
 }  // namespace mailtls

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/events.h"
+#include "model/vocabulary.h"
 
 namespace mailtls {
 
@@ -48,7 +49,7 @@ struct Delivery {
   int64_t message_id = 0;  // messages.id
   int64_t mid = 0;
   int rid = 0;
-  std::string result;    // "started", "delivered", "delayed", "bounced"
+  DeliveryResult result = DeliveryResult::started;
   std::string response;  // the remote reply or bounce detail
 };
 
@@ -88,12 +89,8 @@ struct Message {
   std::vector<Recipient> recipients;
 };
 
-enum class Confidence : uint8_t { high, medium, low };
-std::string_view confidence_name(Confidence c);
-std::optional<Confidence> confidence_by_name(std::string_view name);
-
 struct Finding {
-  std::string code;    // e.g. "ehlo-repeated-after-tls" (public ids, see docs/schema.md)
+  FindingCode code = FindingCode::tls_required;
   std::string detail;  // free detail for the explainer (may be empty)
 };
 
@@ -101,7 +98,7 @@ struct Finding {
 struct Evidence {
   LineRef ref;
   std::string text;
-  std::string role;  // what it shows, as a code the explainer renders ("tls-line", ...)
+  EvidenceRole role = EvidenceRole::tls_line;  // what it shows (the explainer renders it)
 };
 
 struct EhloKeyword {
@@ -111,7 +108,7 @@ struct EhloKeyword {
 
 // What the classifier concludes: codes and evidence only, no prose.
 struct Verdict {
-  std::string outcome = "unknown";  // public ids: tls-success, starttls-not-offered, ...
+  Outcome outcome = Outcome::unknown;
   Confidence confidence = Confidence::low;
   std::string detail;               // e.g. certificate failure kind, the TLS error text
   std::vector<Finding> findings;

@@ -63,7 +63,7 @@ Vars outcome_vars(const Ctx& x) {
 // inbound masked STARTTLS is not who acts on an outbound one); outcome.<id>.low.<field>
 // lets a verdict that rests on one log line say so instead of asserting one cause.
 std::string outcome_text(const Ctx& x, std::string_view field) {
-  const std::string base = "outcome." + x.v.outcome + ".";
+  const std::string base = "outcome." + std::string(outcome_name(x.v.outcome)) + ".";
   const std::string directed = base + std::string(direction_name(x.c.direction)) + "." + std::string(field);
   const std::string hedged = base + "low." + std::string(field);
   std::string key = base + std::string(field);
@@ -82,9 +82,10 @@ std::string location(const Ctx& x, const LineRef& ref) {
   return source_name(x, ref.source_id) + ":" + std::to_string(ref.line_no);
 }
 
-std::string role_label(const Ctx& x, const std::string& role) {
-  const std::string key = "evidence." + role;
-  return x.t.has(key) ? x.t.get(key) : role;
+std::string role_label(const Ctx& x, EvidenceRole role) {
+  const std::string name(evidence_role_name(role));
+  const std::string key = "evidence." + name;
+  return x.t.has(key) ? x.t.get(key) : name;
 }
 
 std::string keyword_meaning(const Texts& t, const std::string& keyword) {
@@ -129,8 +130,9 @@ void section(std::ostream& out, const Ctx& x, std::string_view label, const std:
 }
 
 void write_header(std::ostream& out, const Ctx& x) {
-  out << x.t.get("explain.verdict") << ": " << x.t.get("outcome." + x.v.outcome + ".title")
-      << " (" << x.v.outcome << ")\n";
+  const std::string outcome(outcome_name(x.v.outcome));
+  out << x.t.get("explain.verdict") << ": " << x.t.get("outcome." + outcome + ".title") << " ("
+      << outcome << ")\n";
   out << x.t.get("explain.confidence") << ": "
       << x.t.get("confidence." + std::string(confidence_name(x.v.confidence))) << "\n";
   out << x.t.get("explain.connection") << ": " << connection_line(x) << "\n";
@@ -162,8 +164,9 @@ void write_findings(std::ostream& out, const Ctx& x) {
   if (x.v.findings.empty()) return;
   out << "\n" << x.t.get("explain.findings") << ":\n";
   for (const auto& f : x.v.findings) {
-    out << "  - " << x.t.get("finding." + f.code + ".title") << " (" << f.code << "): "
-        << x.t.get("finding." + f.code + ".text") << "\n";
+    const std::string code(finding_name(f.code));
+    out << "  - " << x.t.get("finding." + code + ".title") << " (" << code << "): "
+        << x.t.get("finding." + code + ".text") << "\n";
     if (!f.detail.empty())
       out << "    " << x.t.render("explain.finding-detail", {{"detail", f.detail}}) << "\n";
   }
@@ -232,7 +235,7 @@ nlohmann::json evidence_json(const Ctx& x) {
     nlohmann::json source = nullptr;
     if (e.ref.line_no > 0) source = source_name(x, e.ref.source_id);
     list.push_back({{"source", source}, {"line_no", e.ref.line_no}, {"text", e.text},
-                    {"role", e.role}, {"role_label", role_label(x, e.role)}});
+                    {"role", std::string(evidence_role_name(e.role))}, {"role_label", role_label(x, e.role)}});
   }
   return list;
 }
@@ -240,9 +243,10 @@ nlohmann::json evidence_json(const Ctx& x) {
 nlohmann::json findings_json(const Ctx& x, bool texts) {
   auto list = nlohmann::json::array();
   for (const auto& f : x.v.findings) {
-    if (!texts) { list.push_back(f.code); continue; }
-    list.push_back({{"code", f.code}, {"title", x.t.get("finding." + f.code + ".title")},
-                    {"text", x.t.get("finding." + f.code + ".text")}, {"detail", f.detail}});
+    const std::string code(finding_name(f.code));
+    if (!texts) { list.push_back(code); continue; }
+    list.push_back({{"code", code}, {"title", x.t.get("finding." + code + ".title")},
+                    {"text", x.t.get("finding." + code + ".text")}, {"detail", f.detail}});
   }
   return list;
 }
@@ -286,8 +290,9 @@ nlohmann::json render_json(const Connection& c, const Verdict& v, const Texts& t
                            const SourceNames& sources, const ReferenceTitles& references) {
   const Ctx x{c, v, texts, sources, references};
   const auto refs = references_json(x);
-  return {{"tls_outcome", v.outcome},
-          {"title", texts.get("outcome." + v.outcome + ".title")},
+  const std::string outcome(outcome_name(v.outcome));
+  return {{"tls_outcome", outcome},
+          {"title", texts.get("outcome." + outcome + ".title")},
           {"confidence", std::string(confidence_name(v.confidence))},
           {"detail", v.detail},
           {"findings", findings_json(x, false)},

@@ -38,9 +38,11 @@ bool load_days(sqlite3* db, ReportData& data, std::string& error) {
 bool load_failing(sqlite3* db, CleartextDomain& d, std::string& error) {
   sql::Stmt st(db, "SELECT conn_id, appliance, tls_outcome, coalesce(peer_host, ''), coalesce(peer_ip, ''), "
                    "coalesce(tls_detail, ''), started_at FROM connections WHERE domain = :domain AND "
-                   "direction = 'outbound' AND tls_outcome NOT IN ('tls-success', 'unknown') "
+                   "direction = 'outbound' AND tls_outcome NOT IN (:success, :unknown) "
                    "ORDER BY started_at DESC, id DESC LIMIT :limit");
   st.bind_text(":domain", d.row->key);
+  st.bind_text(":success", outcome_name(Outcome::tls_success));
+  st.bind_text(":unknown", outcome_name(Outcome::unknown));
   st.bind_int(":limit", static_cast<int64_t>(kMaxFailing));
   while (st.row()) {
     FailingConnection c{st.int64(0), st.str(1), st.str(2), st.str(3), st.str(4), st.str(5), {}};
@@ -55,17 +57,28 @@ bool load_failing(sqlite3* db, CleartextDomain& d, std::string& error) {
 
 // ---- rendering helpers -------------------------------------------------------------
 
+// One colour per outcome, all distinct (checked like a name table).
+constexpr NameTable<Outcome> kOutcomeColours = {{
+    {Outcome::tls_success, "#2e7d32"},
+    {Outcome::starttls_not_offered, "#e65100"},
+    {Outcome::ehlo_misordered, "#fb8c00"},
+    {Outcome::starttls_masked, "#8e24aa"},
+    {Outcome::ehlo_rejected, "#f9a825"},
+    {Outcome::starttls_refused, "#c62828"},
+    {Outcome::handshake_failed, "#ad1457"},
+    {Outcome::certificate_invalid, "#5e35b1"},
+    {Outcome::connection_lost, "#6d4c41"},
+    {Outcome::tls_not_attempted, "#ffb300"},
+    {Outcome::tls_required_not_initiated, "#283593"},
+    {Outcome::tls_failed, "#b71c1c"},
+    {Outcome::cleartext, "#d84315"},
+    {Outcome::unknown, "#9e9e9e"},
+}};
+static_assert(names_complete(kOutcomeColours), "every Outcome needs its own colour, in order");
+
 std::string outcome_colour(const std::string& outcome) {
-  static const std::map<std::string, std::string> colours = {
-      {"tls-success", "#2e7d32"},         {"starttls-not-offered", "#e65100"},
-      {"ehlo-misordered", "#fb8c00"},     {"starttls-masked", "#8e24aa"},
-      {"ehlo-rejected", "#f9a825"},       {"starttls-refused", "#c62828"},
-      {"handshake-failed", "#ad1457"},    {"certificate-invalid", "#5e35b1"},
-      {"connection-lost", "#6d4c41"},     {"tls-not-attempted", "#ffb300"},
-      {"tls-required-not-initiated", "#283593"}, {"tls-failed", "#b71c1c"},
-      {"cleartext", "#d84315"},           {"unknown", "#9e9e9e"}};
-  auto it = colours.find(outcome);
-  return it == colours.end() ? "#607d8b" : it->second;
+  const std::optional<Outcome> known = outcome_by_name(outcome);
+  return std::string(known ? name_in(kOutcomeColours, *known) : "#607d8b");
 }
 
 // The outcome's title from the explainer's texts, else its id.

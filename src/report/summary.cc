@@ -40,6 +40,7 @@ void bind_filters(sql::Stmt& st, const SummaryQuery& q) {
 // so short vectors searched in order beat maps on this path (one call per connection).
 struct OutcomeTally {
   std::string outcome;
+  std::optional<Outcome> value;  // nullopt: a name this version does not know
   int64_t connections = 0;
   std::optional<int64_t> last_time;  // latest start (else end, else last line)
 };
@@ -65,8 +66,11 @@ GroupTally& group_of(Groups& groups, std::string_view key) {
 OutcomeTally& outcome_of(GroupTally& g, std::string_view outcome) {
   for (auto& o : g.outcomes)
     if (o.outcome == outcome) return o;
-  return g.outcomes.emplace_back(OutcomeTally{std::string(outcome), 0, std::nullopt});
+  return g.outcomes.emplace_back(
+      OutcomeTally{std::string(outcome), outcome_by_name(outcome), 0, std::nullopt});
 }
+
+bool is_failure(const OutcomeTally& o) { return !o.value || is_failure_outcome(*o.value); }
 
 void add_distinct(std::vector<std::string>& list, std::string_view value) {
   if (value.empty() || std::find(list.begin(), list.end(), value) != list.end()) return;
@@ -101,7 +105,7 @@ void add_connection(GroupTally& g, const sql::Stmt& st) {
   add_distinct(g.protocols, st.text(2));
   add_distinct(g.ciphers, st.text(3));
   g.messages += st.int64(5);
-  if (is_failure_outcome(outcome)) g.cleartext += st.int64(5);
+  if (is_failure(o)) g.cleartext += st.int64(5);
   g.fallback += st.int64(6);
 }
 
@@ -116,10 +120,10 @@ SummaryRow to_row(const std::string& key, GroupTally& g) {
   for (const OutcomeTally& o : g.outcomes) {
     row.connections += o.connections;
     row.outcomes[o.outcome] += o.connections;
-    if (o.outcome != "unknown") row.known += o.connections;
-    if (o.outcome == "tls-success") row.tls_success += o.connections;
+    if (o.value != Outcome::unknown) row.known += o.connections;
+    if (o.value == Outcome::tls_success) row.tls_success += o.connections;
     // On equal times the first outcome in name order stays, as it always has.
-    if (is_failure_outcome(o.outcome) &&
+    if (is_failure(o) &&
         (row.last_failure_outcome.empty() || o.last_time > row.last_failure_time)) {
       row.last_failure_outcome = o.outcome;
       row.last_failure_time = o.last_time;
@@ -170,16 +174,21 @@ std::optional<double> SummaryRow::tls_success_rate() const {
 }
 
 const std::vector<std::string>& outcome_ids() {
-  static const std::vector<std::string> ids = {
-      "tls-success",      "starttls-not-offered", "ehlo-misordered",   "starttls-masked",
-      "ehlo-rejected",    "starttls-refused",     "handshake-failed",  "certificate-invalid",
-      "connection-lost",  "tls-not-attempted",    "tls-required-not-initiated",
-      "tls-failed",       "cleartext",            "unknown"};
+  static const std::vector<std::string> ids = [] {
+    std::vector<std::string> names;
+    for (const auto& entry : kOutcomeNames) names.emplace_back(entry.name);
+    return names;
+  }();
   return ids;
 }
 
+bool is_failure_outcome(Outcome outcome) {
+  return outcome != Outcome::tls_success && outcome != Outcome::unknown;
+}
+
 bool is_failure_outcome(std::string_view outcome) {
-  return outcome != "tls-success" && outcome != "unknown";
+  const std::optional<Outcome> known = outcome_by_name(outcome);
+  return !known || is_failure_outcome(*known);
 }
 
 bool load_summary(sqlite3* db, const SummaryQuery& q, std::vector<SummaryRow>& rows,

@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/vocabulary.h"
+
 namespace mailtls {
 
 struct SummaryQuery {
@@ -56,6 +58,8 @@ bool load_summary(sqlite3* db, const SummaryQuery& q, std::vector<SummaryRow>& r
 
 // The outcome ids of docs (TLS-OUTCOMES.md), in the specification's order.
 const std::vector<std::string>& outcome_ids();
+bool is_failure_outcome(Outcome outcome);
+// The same for a stored name; a name this version does not know counts as a failure.
 bool is_failure_outcome(std::string_view outcome);
 
 // Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS" (an optional trailing "Z"), UTC. As an

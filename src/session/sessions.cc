@@ -232,7 +232,7 @@ class Handler {
   void tls_line(Direction dir);
   void message_event();
   void delivery(bool done);
-  void bounce(const char* result);
+  void bounce(DeliveryResult result);
   void connection_error();
   void debug_line(bool sent_by_appliance);
   void attach_debug(Direction dir, int64_t conn_id, bool sent_by_appliance, TranscriptLine line);
@@ -262,8 +262,8 @@ void Handler::run() {
     case EventType::dcid_tls_required_failed: return tls_line(Direction::outbound);
     case EventType::delivery_start: return delivery(false);
     case EventType::delivery_done: return delivery(true);
-    case EventType::delayed: return bounce("delayed");
-    case EventType::bounced: return bounce("bounced");
+    case EventType::delayed: return bounce(DeliveryResult::delayed);
+    case EventType::bounced: return bounce(DeliveryResult::bounced);
     case EventType::connection_error: return connection_error();
     case EventType::debug_sent: return debug_line(true);
     case EventType::debug_rcvd: return debug_line(false);
@@ -404,10 +404,10 @@ void Handler::delivery(bool done) {
     auto d = std::find_if(c.deliveries.begin(), c.deliveries.end(),
                           [&](const Delivery& x) { return x.mid == mid && x.rid == rid; });
     if (d == c.deliveries.end()) {
-      c.deliveries.push_back(Delivery{m.id, mid, rid, "started", {}});
+      c.deliveries.push_back(Delivery{m.id, mid, rid, DeliveryResult::started, {}});
       d = c.deliveries.end() - 1;
     }
-    if (done) d->result = "delivered";
+    if (done) d->result = DeliveryResult::delivered;
     if (c.domain.empty())
       for (const auto& r : m.recipients)
         if (r.rid == rid) c.domain = domain_of(r.address);
@@ -415,7 +415,7 @@ void Handler::delivery(bool done) {
   if (done) add_log(c);
 }
 
-void Handler::bounce(const char* result) {
+void Handler::bounce(DeliveryResult result) {
   const int64_t mid = to_int64(f(slot::bounce_mid));
   if (mid < 0) return;
   MessageState& ms = message(mid);

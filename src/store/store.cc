@@ -403,12 +403,12 @@ int64_t message_count(const Connection& c) {
   if (c.direction == Direction::inbound) return c.messages_received;
   std::vector<int64_t> ids;
   for (const Delivery& d : c.deliveries)
-    if (d.result == "delivered") ids.push_back(d.message_id);
+    if (d.result == DeliveryResult::delivered) ids.push_back(d.message_id);
   std::sort(ids.begin(), ids.end());
   return std::unique(ids.begin(), ids.end()) - ids.begin();
 }
 
-bool has_finding(const Verdict& v, std::string_view code) {
+bool has_finding(const Verdict& v, FindingCode code) {
   return std::any_of(v.findings.begin(), v.findings.end(),
                      [&](const Finding& f) { return f.code == code; });
 }
@@ -417,12 +417,12 @@ void add_connection(sql::BatchInsert& q, const Connection& c, const Verdict& v) 
   q.add_int(c.id).add_text(c.appliance).add_text(direction_name(c.direction));
   q.add_int(c.conn_id).add_int_or_null(c.started_at).add_int_or_null(c.ended_at);
   q.add_text_or_null(c.peer_ip).add_text_or_null(c.peer_host);
-  q.add_text_or_null(c.domain).add_text(v.outcome);
+  q.add_text_or_null(c.domain).add_text(outcome_name(v.outcome));
   q.add_text_or_null(c.tls_protocol).add_text_or_null(c.tls_cipher);
   q.add_text_or_null(v.detail).add_text(confidence_name(v.confidence));
   q.add_int(c.has_open).add_int(c.has_close).add_int_or_null(c.last_seen);
   const int64_t messages = message_count(c);
-  q.add_int(messages).add_int(has_finding(v, "cleartext-fallback") ? messages : 0);
+  q.add_int(messages).add_int(has_finding(v, FindingCode::cleartext_fallback) ? messages : 0);
   q.add_text_or_null(c.local_ip);
 }
 
@@ -443,7 +443,7 @@ void Store::write_verdict_rows(const Connection& c, const Verdict& v) {
   add_connection(s.connections, c, v);
   int64_t seq = 0;
   for (const Finding& f : v.findings)
-    s.findings.add_int(c.id).add_int(seq++).add_text(f.code).add_text_or_null(f.detail);
+    s.findings.add_int(c.id).add_int(seq++).add_text(finding_name(f.code)).add_text_or_null(f.detail);
   seq = 0;
   for (const EhloKeyword& k : v.keywords_before_tls)
     s.ehlo_keywords.add_int(c.id).add_int(seq++).add_text("before-tls").add_text(k.keyword)
@@ -473,7 +473,7 @@ void Store::write_connection_rows(const Connection& c, const Verdict& v) {
   seq = 0;
   for (const Delivery& d : c.deliveries) {
     s.deliveries.add_int(c.id).add_int(seq++).add_int(d.message_id).add_int(d.rid);
-    s.deliveries.add_text(d.result).add_text_or_null(d.response).add_int_or_null(d.mid);
+    s.deliveries.add_text(delivery_result_name(d.result)).add_text_or_null(d.response).add_int_or_null(d.mid);
   }
 }
 
@@ -632,7 +632,7 @@ Delivery read_delivery(const sql::Stmt& q) {
   d.message_id = q.int64(0);
   d.mid = q.int64(1);
   d.rid = static_cast<int>(q.int64(2));
-  d.result = q.str(3);
+  d.result = delivery_result_by_name(q.text(3)).value_or(DeliveryResult::started);
   d.response = q.str(4);
   return d;
 }

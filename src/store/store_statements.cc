@@ -52,13 +52,15 @@ Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagn
   move_deliveries = sql::Stmt(h, "UPDATE deliveries SET message_id=?1 WHERE message_id=?2");
   // After move_deliveries two deliveries of one connection may name the same message:
   // its distinct count is taken again from the rows (the same rule as message_count()).
+  const std::string kDelivered =
+      "'" + std::string(delivery_result_name(DeliveryResult::delivered)) + "'";
   recount_messages = sql::Stmt(
       h,
       "UPDATE connections SET messages = (SELECT count(DISTINCT d.message_id) FROM deliveries d"
-      " WHERE d.connection_id = connections.id AND d.result = 'delivered'),"
+      " WHERE d.connection_id = connections.id AND d.result = " + kDelivered + "),"
       " fallback_messages = CASE WHEN fallback_messages > 0 THEN (SELECT count(DISTINCT"
       " d.message_id) FROM deliveries d WHERE d.connection_id = connections.id AND"
-      " d.result = 'delivered') ELSE 0 END"
+      " d.result = " + kDelivered + ") ELSE 0 END"
       " WHERE direction = 'outbound' AND id IN (SELECT connection_id FROM deliveries"
       " WHERE message_id = ?1)");
 

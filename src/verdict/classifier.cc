@@ -24,6 +24,7 @@
 #include "verdict/classifier.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "model/classifier_codes.h"
 #include "verdict/classifier_logs.h"
@@ -40,29 +41,29 @@ struct Context {
   bool evidence = true;  // quote the lines (ClassifyOptions::evidence)
 };
 
-void set(Verdict& v, std::string_view outcome, Confidence conf, std::string detail = "") {
-  v.outcome = std::string(outcome);
+void set(Verdict& v, Outcome outcome, Confidence conf, std::string detail = "") {
+  v.outcome = outcome;
   v.confidence = conf;
   v.detail = std::move(detail);
 }
 
-void cite(Context& x, const LogLine* line, std::string_view role) {
-  if (line && x.evidence) x.v.evidence.push_back({line->ref, line->text, std::string(role)});
+void cite(Context& x, const LogLine* line, EvidenceRole role) {
+  if (line && x.evidence) x.v.evidence.push_back({line->ref, line->text, role});
 }
 
 // The log lines that state a TLS result, quoted beside whatever decided.
 void cite_tls_lines(Context& x, const LogFacts& logs) {
-  cite(x, logs.tls_success, "tls-line");
-  cite(x, logs.tls_failed, "tls-line");
-  cite(x, logs.starttls_unsupported, "tls-line");
-  cite(x, logs.required_not_initiated, "tls-required-line");
-  cite(x, logs.required_failed, "tls-required-line");
+  cite(x, logs.tls_success, EvidenceRole::tls_line);
+  cite(x, logs.tls_failed, EvidenceRole::tls_line);
+  cite(x, logs.starttls_unsupported, EvidenceRole::tls_line);
+  cite(x, logs.required_not_initiated, EvidenceRole::tls_required_line);
+  cite(x, logs.required_failed, EvidenceRole::tls_required_line);
 }
 
 void cite_end(Context& x, const LogFacts& logs) {
-  cite(x, logs.lost, "lost-line");
-  cite(x, logs.error, "error-line");
-  if (!logs.lost && !logs.error) cite(x, logs.close, "close-line");
+  cite(x, logs.lost, EvidenceRole::lost_line);
+  cite(x, logs.error, EvidenceRole::error_line);
+  if (!logs.lost && !logs.error) cite(x, logs.close, EvidenceRole::close_line);
 }
 
 bool ended(const LogFacts& logs) {
@@ -80,16 +81,16 @@ bool decide_after_accept(Context& x) {
     FailureReading r = read_tls_failure(logs.tls_failed->detail);
     set(x.v, r.outcome, Confidence::high, r.detail);
   } else if (logs.tls_success) {
-    set(x.v, "tls-success", Confidence::high);
+    set(x.v, Outcome::tls_success, Confidence::high);
   } else if (logs.required_failed) {
     // The peer accepted STARTTLS and the appliance then says TLS could not be negotiated:
     // the handshake failed, for a reason the logs do not give.
-    set(x.v, "handshake-failed", Confidence::medium);
+    set(x.v, Outcome::handshake_failed, Confidence::medium);
   } else if (ended(logs)) {
-    set(x.v, "connection-lost", Confidence::high, error_reason(logs));
+    set(x.v, Outcome::connection_lost, Confidence::high, error_reason(logs));
     cite_end(x, logs);
   } else {
-    set(x.v, "unknown", Confidence::low);  // the handshake's result is not in the logs
+    set(x.v, Outcome::unknown, Confidence::low);  // the handshake's result is not in the logs
   }
   return true;
 }
@@ -98,10 +99,10 @@ bool decide_after_accept(Context& x) {
 // or a policy breach when the listener required TLS.
 void decide_inbound_no_tls(Context& x) {
   if (x.logs.required_not_initiated) {
-    set(x.v, "tls-required-not-initiated", Confidence::high);
+    set(x.v, Outcome::tls_required_not_initiated, Confidence::high);
     x.v.candidates = {"client-no-starttls"};
   } else {
-    set(x.v, "cleartext", Confidence::high);
+    set(x.v, Outcome::cleartext, Confidence::high);
   }
 }
 
@@ -109,26 +110,26 @@ bool outbound(const Context& x) {
   return x.c.direction == Direction::outbound;
 }
 
-// The outcome a stage proves by itself; empty when the connection was inbound and the
+// The outcome a stage proves by itself; none when the connection was inbound and the
 // client simply never started TLS (decided by decide_inbound_no_tls).
-std::string_view transcript_outcome(TxStage stage, bool outbound) {
+std::optional<Outcome> transcript_outcome(TxStage stage, bool outbound) {
   switch (stage) {
     case TxStage::tls_dialogue:
-      return "tls-success";
+      return Outcome::tls_success;
     case TxStage::ehlo_rejected:
-      return "ehlo-rejected";
+      return Outcome::ehlo_rejected;
     case TxStage::masked:
-      return "starttls-masked";
+      return Outcome::starttls_masked;
     case TxStage::misordered:
-      return "ehlo-misordered";
+      return Outcome::ehlo_misordered;
     case TxStage::refused:
-      return "starttls-refused";
+      return Outcome::starttls_refused;
     case TxStage::not_offered:
-      return outbound ? "starttls-not-offered" : "";
+      return outbound ? std::optional(Outcome::starttls_not_offered) : std::nullopt;
     case TxStage::offered_unused:
-      return outbound ? "tls-not-attempted" : "";
+      return outbound ? std::optional(Outcome::tls_not_attempted) : std::nullopt;
     default:
-      return "";
+      return std::nullopt;
   }
 }
 
@@ -136,7 +137,7 @@ std::string_view transcript_outcome(TxStage stage, bool outbound) {
 // connection in the logs makes it a loss.
 bool decide_without_reply(Context& x) {
   if (!ended(x.logs)) return false;
-  set(x.v, "connection-lost", Confidence::high, error_reason(x.logs));
+  set(x.v, Outcome::connection_lost, Confidence::high, error_reason(x.logs));
   cite_end(x, x.logs);
   return true;
 }
@@ -153,11 +154,11 @@ bool decide_by_transcript(Context& x) {
     default:
       break;
   }
-  std::string_view outcome = transcript_outcome(x.tx.stage, outbound(x));
-  if (outcome.empty())
+  std::optional<Outcome> outcome = transcript_outcome(x.tx.stage, outbound(x));
+  if (!outcome)
     decide_inbound_no_tls(x);
   else
-    set(x.v, outcome, Confidence::high, x.tx.detail);
+    set(x.v, *outcome, Confidence::high, x.tx.detail);
   return true;
 }
 
@@ -167,15 +168,15 @@ bool decide_by_tls_lines(Context& x) {
     FailureReading r = read_tls_failure(logs.tls_failed->detail);
     set(x.v, r.outcome, Confidence::medium, r.detail);
   } else if (logs.tls_success) {
-    set(x.v, "tls-success", Confidence::medium);
+    set(x.v, Outcome::tls_success, Confidence::medium);
   } else if (logs.starttls_unsupported) {
-    set(x.v, "starttls-not-offered", Confidence::low);
+    set(x.v, Outcome::starttls_not_offered, Confidence::low);
     x.v.candidates = {"peer-no-starttls", "middlebox-masked", "ehlo-misordered", "receiver-policy"};
   } else if (logs.required_not_initiated) {
-    set(x.v, "tls-required-not-initiated", Confidence::medium);
+    set(x.v, Outcome::tls_required_not_initiated, Confidence::medium);
     x.v.candidates = {"client-no-starttls", "middlebox-masked"};
   } else if (logs.required_failed) {
-    set(x.v, "tls-failed", Confidence::medium);
+    set(x.v, Outcome::tls_failed, Confidence::medium);
   } else {
     return false;
   }
@@ -187,29 +188,38 @@ void decide_by_logs(Context& x) {
   const LogFacts& logs = x.logs;
   bool opened = x.c.has_open || logs.open;
   if (logs.lost || logs.error) {
-    set(x.v, "connection-lost", Confidence::low, error_reason(logs));
+    set(x.v, Outcome::connection_lost, Confidence::low, error_reason(logs));
     cite_end(x, logs);
   } else if (opened && (x.c.has_close || logs.close)) {
-    set(x.v, "cleartext", Confidence::medium);
-    cite(x, logs.open, "open-line");
-    cite(x, logs.close, "close-line");
+    set(x.v, Outcome::cleartext, Confidence::medium);
+    cite(x, logs.open, EvidenceRole::open_line);
+    cite(x, logs.close, EvidenceRole::close_line);
   } else {
-    set(x.v, "unknown", Confidence::low);
-    cite(x, logs.open, "open-line");
+    set(x.v, Outcome::unknown, Confidence::low);
+    cite(x, logs.open, EvidenceRole::open_line);
   }
 }
 
-bool is_tls_failure(std::string_view outcome) {
-  constexpr std::array<std::string_view, 8> kFailures = {
-      "starttls-not-offered", "ehlo-misordered",  "starttls-masked",     "ehlo-rejected",
-      "starttls-refused",     "handshake-failed", "certificate-invalid", "tls-failed"};
-  return std::find(kFailures.begin(), kFailures.end(), outcome) != kFailures.end();
+bool is_tls_failure(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::starttls_not_offered:
+    case Outcome::ehlo_misordered:
+    case Outcome::starttls_masked:
+    case Outcome::ehlo_rejected:
+    case Outcome::starttls_refused:
+    case Outcome::handshake_failed:
+    case Outcome::certificate_invalid:
+    case Outcome::tls_failed:
+      return true;
+    default:
+      return false;
+  }
 }
 
-void add_finding(Verdict& v, std::string code, std::string detail = "") {
+void add_finding(Verdict& v, FindingCode code, std::string detail = "") {
   for (const Finding& f : v.findings)
     if (f.code == code && f.detail == detail) return;
-  v.findings.push_back({std::move(code), std::move(detail)});
+  v.findings.push_back({code, std::move(detail)});
 }
 
 // Mail that still left on this connection after TLS failed went out in clear.
@@ -217,48 +227,54 @@ void add_fallback(Context& x) {
   if (!is_tls_failure(x.v.outcome)) return;
   bool delivered = !x.logs.delivered.empty() ||
                    std::any_of(x.c.deliveries.begin(), x.c.deliveries.end(),
-                               [](const Delivery& d) { return d.result == "delivered"; });
+                               [](const Delivery& d) { return d.result == DeliveryResult::delivered; });
   if (!delivered) return;
-  add_finding(x.v, "cleartext-fallback");
-  if (!x.logs.delivered.empty()) cite(x, x.logs.delivered.front(), "delivered-line");
+  add_finding(x.v, FindingCode::cleartext_fallback);
+  if (!x.logs.delivered.empty()) cite(x, x.logs.delivered.front(), EvidenceRole::delivered_line);
 }
 
 // Deferrals and bounces: the log lines when present, else the deliveries' results.
 void add_delivery_outcome(Context& x, const std::vector<const LogLine*>& lines,
-                          std::string_view result, std::string_view code) {
+                          DeliveryResult result, FindingCode code) {
+  const EvidenceRole role =
+      result == DeliveryResult::delayed ? EvidenceRole::delayed_line : EvidenceRole::bounced_line;
   for (const LogLine* l : lines) {
-    add_finding(x.v, std::string(code), l->detail);
-    cite(x, l, result == "delayed" ? "delayed-line" : "bounced-line");
+    add_finding(x.v, code, l->detail);
+    cite(x, l, role);
   }
   if (!lines.empty()) return;
   for (const Delivery& d : x.c.deliveries)
-    if (d.result == result) add_finding(x.v, std::string(code), d.response);
+    if (d.result == result) add_finding(x.v, code, d.response);
 }
 
 void add_findings(Context& x) {
   for (const Finding& f : x.tx.findings) add_finding(x.v, f.code, f.detail);
-  if (x.logs.required_not_initiated || x.logs.required_failed) add_finding(x.v, "tls-required");
+  if (x.logs.required_not_initiated || x.logs.required_failed) add_finding(x.v, FindingCode::tls_required);
   add_fallback(x);
-  add_delivery_outcome(x, x.logs.delayed, "delayed", "delivery-deferred");
-  add_delivery_outcome(x, x.logs.bounced, "bounced", "delivery-bounced");
+  add_delivery_outcome(x, x.logs.delayed, DeliveryResult::delayed, FindingCode::delivery_deferred);
+  add_delivery_outcome(x, x.logs.bounced, DeliveryResult::bounced, FindingCode::delivery_bounced);
 }
 
-std::vector<std::string_view> outcome_references(std::string_view outcome) {
+std::vector<std::string_view> outcome_references(Outcome outcome) {
   using namespace codes;
-  if (outcome == "tls-success") return {kRfc3207Sec4_2};
-  if (outcome == "starttls-not-offered" || outcome == "starttls-refused") return {kRfc3207Sec4};
-  if (outcome == "ehlo-misordered") return {kRfc5321Sec4_1_1_1, kRfc1869Sec4_3};
-  if (outcome == "starttls-masked") return {kRfc3207Sec6};
-  if (outcome == "ehlo-rejected") return {kRfc5321Sec4_1_1_1, kRfc5321Sec3_2};
-  if (outcome == "handshake-failed") return {kRfc3207Sec4_1};
-  if (outcome == "certificate-invalid") return {kRfc3207Sec4_1, kRfc8460Sec4_3_1};
-  if (outcome == "tls-required-not-initiated") return {kRfc3207Sec4};
-  return {};
+  switch (outcome) {
+    case Outcome::tls_success: return {kRfc3207Sec4_2};
+    case Outcome::starttls_not_offered:
+    case Outcome::starttls_refused: return {kRfc3207Sec4};
+    case Outcome::ehlo_misordered: return {kRfc5321Sec4_1_1_1, kRfc1869Sec4_3};
+    case Outcome::starttls_masked: return {kRfc3207Sec6};
+    case Outcome::ehlo_rejected: return {kRfc5321Sec4_1_1_1, kRfc5321Sec3_2};
+    case Outcome::handshake_failed: return {kRfc3207Sec4_1};
+    case Outcome::certificate_invalid: return {kRfc3207Sec4_1, kRfc8460Sec4_3_1};
+    case Outcome::tls_required_not_initiated: return {kRfc3207Sec4};
+    default: return {};
+  }
 }
 
-bool is_after_tls_finding(std::string_view code) {
-  return code == "ehlo-repeated-after-tls" || code == "no-ehlo-after-tls" ||
-         code == "starttls-offered-after-tls" || code == "extensions-changed-after-tls";
+bool is_after_tls_finding(FindingCode code) {
+  return code == FindingCode::ehlo_repeated_after_tls || code == FindingCode::no_ehlo_after_tls ||
+         code == FindingCode::starttls_offered_after_tls ||
+         code == FindingCode::extensions_changed_after_tls;
 }
 
 void add_references(Verdict& v) {

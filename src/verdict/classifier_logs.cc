@@ -100,15 +100,15 @@ LogFacts gather_log_facts(const std::vector<LogLine>& log) {
 
 FailureReading read_tls_failure(std::string_view reason) {
   std::string low = lower(reason);
-  if (low.find_first_not_of(" .") == std::string::npos) return {"tls-failed", ""};
+  if (low.find_first_not_of(" .") == std::string::npos) return {Outcome::tls_failed, ""};
   if (low.find("starttls unexpected response") != std::string::npos)
-    return {"starttls-refused", std::string(reason)};
+    return {Outcome::starttls_refused, std::string(reason)};
   std::string kind = certificate_kind(low);
   bool about_certificate = low.find("certificate") != std::string::npos && !kind.empty();
   if (contains_any(low, kVerifyFailed) || about_certificate) {
-    return {"certificate-invalid", kind.empty() ? std::string(reason) : kind};
+    return {Outcome::certificate_invalid, kind.empty() ? std::string(reason) : kind};
   }
-  return {"handshake-failed", std::string(reason)};
+  return {Outcome::handshake_failed, std::string(reason)};
 }
 
 }  // namespace mailtls

@@ -32,13 +32,13 @@ struct LogFacts {
 
 LogFacts gather_log_facts(const std::vector<LogLine>& log);
 
-// What a "TLS failed" reason means: outcome id and detail. An empty reason gives
+// What a "TLS failed" reason means: outcome and detail. An empty reason gives
 // tls-failed; "STARTTLS unexpected response" starttls-refused; a certificate
 // verification failure certificate-invalid with detail expired / host-mismatch /
 // not-trusted (or the reason itself when it names none); anything else handshake-failed
 // with the reason as detail.
 struct FailureReading {
-  std::string outcome;
+  Outcome outcome = Outcome::tls_failed;
   std::string detail;
 };
 FailureReading read_tls_failure(std::string_view reason);

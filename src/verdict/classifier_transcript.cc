@@ -49,8 +49,8 @@ class Walker {
   int reply_code(size_t e) const;
   std::string reply_text(size_t e) const;
   std::vector<std::string_view> reply_lines(size_t e) const;
-  void cite(int index, std::string_view role);
-  void cite_reply(size_t e, std::string_view role);
+  void cite(int index, EvidenceRole role);
+  void cite_reply(size_t e, EvidenceRole role);
   void cite_ehlo_reply(size_t e, const EhloReply& r, bool after_tls);
   bool find_masking(bool ehlo_masked);
   void read_starttls(size_t e);
@@ -89,25 +89,25 @@ std::vector<std::string_view> Walker::reply_lines(size_t e) const {
   return out;
 }
 
-void Walker::cite(int index, std::string_view role) {
+void Walker::cite(int index, EvidenceRole role) {
   if (index < 0 || !evidence_) return;
   const TranscriptLine& l = lines_[index];
-  f_.evidence.push_back({l.ref, l.text, std::string(role)});
+  f_.evidence.push_back({l.ref, l.text, role});
 }
 
-void Walker::cite_reply(size_t e, std::string_view role) {
+void Walker::cite_reply(size_t e, EvidenceRole role) {
   for (int i : ex_[e].reply) cite(i, role);
 }
 
 void Walker::cite_ehlo_reply(size_t e, const EhloReply& r, bool after_tls) {
-  cite(ex_[e].command, after_tls ? "ehlo-after-tls" : "ehlo-command");
+  cite(ex_[e].command, after_tls ? EvidenceRole::ehlo_after_tls : EvidenceRole::ehlo_command);
   const std::vector<int>& idx = ex_[e].reply;
   for (size_t k = 0; k < idx.size(); ++k) {
     int i = static_cast<int>(k);
-    std::string_view role = after_tls ? "ehlo-reply-after-tls" : "ehlo-reply";
-    if (!after_tls && i == r.domain_line && r.misordered()) role = "domain-line";
-    if (!after_tls && i == r.misplaced_starttls_line) role = "misplaced-starttls";
-    if (!after_tls && i == r.masked_line) role = "masked-keyword";
+    EvidenceRole role = after_tls ? EvidenceRole::ehlo_reply_after_tls : EvidenceRole::ehlo_reply;
+    if (!after_tls && i == r.domain_line && r.misordered()) role = EvidenceRole::domain_line;
+    if (!after_tls && i == r.misplaced_starttls_line) role = EvidenceRole::misplaced_starttls;
+    if (!after_tls && i == r.masked_line) role = EvidenceRole::masked_keyword;
     cite(idx[k], role);
   }
 }
@@ -118,13 +118,13 @@ bool Walker::find_masking(bool ehlo_masked) {
   bool found = ehlo_masked;
   if (!ex_.empty() && ex_[0].command < 0 && !ex_[0].reply.empty() &&
       is_masked_banner(lines_[ex_[0].reply.front()].text)) {
-    cite(ex_[0].reply.front(), "masked-banner");
+    cite(ex_[0].reply.front(), EvidenceRole::masked_banner);
     found = true;
   }
   for (size_t e = 0; e < ex_.size(); ++e) {
     if (ex_[e].command < 0 || !is_masked_token(verb(e))) continue;
-    cite(ex_[e].command, "masked-command");
-    cite_reply(e, "starttls-reply");
+    cite(ex_[e].command, EvidenceRole::masked_command);
+    cite_reply(e, EvidenceRole::starttls_reply);
     found = true;
   }
   return found;
@@ -148,7 +148,7 @@ void Walker::run() {
   }
   size_t e = static_cast<size_t>(hello);
   if (verb(e) == "HELO") {
-    cite(ex_[e].command, "helo-command");
+    cite(ex_[e].command, EvidenceRole::helo_command);
     f_.stage = TxStage::helo_only;
     return;
   }
@@ -168,8 +168,8 @@ void Walker::run() {
 }
 
 void Walker::read_starttls(size_t e) {
-  cite(ex_[e].command, "starttls-command");
-  cite_reply(e, "starttls-reply");
+  cite(ex_[e].command, EvidenceRole::starttls_command);
+  cite_reply(e, EvidenceRole::starttls_reply);
   int code = reply_code(e);
   if (ex_[e].reply.empty()) {
     f_.stage = TxStage::no_reply;
@@ -195,7 +195,7 @@ void Walker::read_without_starttls(size_t ehlo) {
   } else {
     int next = next_command(ehlo + 1);
     f_.stage = next < 0 ? TxStage::offered_pending : TxStage::offered_unused;
-    if (next >= 0) cite(ex_[next].command, "command-without-starttls");
+    if (next >= 0) cite(ex_[next].command, EvidenceRole::command_without_starttls);
   }
 }
 
@@ -207,17 +207,17 @@ void Walker::read_after_tls(size_t from) {
   size_t e = static_cast<size_t>(next);
   f_.stage = TxStage::tls_dialogue;
   if (verb(e) != "EHLO") {
-    cite(ex_[e].command, "command-after-tls");
-    f_.findings.push_back({"no-ehlo-after-tls", verb(e)});
+    cite(ex_[e].command, EvidenceRole::command_after_tls);
+    f_.findings.push_back({FindingCode::no_ehlo_after_tls, verb(e)});
     return;
   }
-  f_.findings.push_back({"ehlo-repeated-after-tls", ""});
+  f_.findings.push_back({FindingCode::ehlo_repeated_after_tls, ""});
   if (ex_[e].reply.empty()) return;
   f_.after = parse_ehlo_reply(reply_lines(e));
   f_.has_after = true;
   cite_ehlo_reply(e, f_.after, true);
   if (f_.after.starttls || f_.after.misplaced_starttls_line >= 0)
-    f_.findings.push_back({"starttls-offered-after-tls", ""});
+    f_.findings.push_back({FindingCode::starttls_offered_after_tls, ""});
   compare_keywords();
 }
 
@@ -240,7 +240,7 @@ void Walker::compare_keywords() {
   std::string detail;
   for (const std::string& k : added) detail += (detail.empty() ? "+" : ";+") + k;
   for (const std::string& k : removed) detail += (detail.empty() ? "-" : ";-") + k;
-  f_.findings.push_back({"extensions-changed-after-tls", detail});
+  f_.findings.push_back({FindingCode::extensions_changed_after_tls, detail});
 }
 
 }  // namespace

@@ -81,7 +81,7 @@ inline bool transcript_one(const uint8_t* data, size_t size) {
   Connection c;
   c.direction = size > 0 && data[0] & 1 ? Direction::inbound : Direction::outbound;
   c.transcript = parse_pasted_transcript(text);
-  return !classify(c).outcome.empty();
+  return !outcome_name(classify(c).outcome).empty();
 }
 
 }  // namespace mailtls::fuzz

@@ -44,10 +44,10 @@ Connection outbound_connection() {
 
 Verdict low_confidence_not_offered() {
   Verdict v;
-  v.outcome = "starttls-not-offered";
+  v.outcome = Outcome::starttls_not_offered;
   v.confidence = Confidence::low;
   v.evidence.push_back({{7, 8}, "Thu Oct 10 14:02:11 2019 Info: DCID 4417021 STARTTLS command not supported",
-                        "tls-line"});
+                        EvidenceRole::tls_line});
   v.candidates = {"peer-no-starttls", "middlebox-masked", "ehlo-misordered", "receiver-policy"};
   v.references = {"RFC 3207 §4"};
   return v;
@@ -55,10 +55,10 @@ Verdict low_confidence_not_offered() {
 
 Verdict misordered_from_transcript() {
   Verdict v;
-  v.outcome = "ehlo-misordered";
+  v.outcome = Outcome::ehlo_misordered;
   v.confidence = Confidence::high;
-  v.evidence.push_back({{3, 7}, "250-STARTTLS", "misplaced-starttls"});
-  v.evidence.push_back({{3, 8}, "250-mail.domain1.com", "domain-line"});
+  v.evidence.push_back({{3, 7}, "250-STARTTLS", EvidenceRole::misplaced_starttls});
+  v.evidence.push_back({{3, 8}, "250-mail.domain1.com", EvidenceRole::domain_line});
   v.references = {"RFC 5321 §4.1.1.1", "RFC 1869 §4.3"};
   v.keywords_before_tls = {{"8BITMIME", ""}, {"PIPELINING", ""}, {"DELIVERBY", "300"}, {"X-FANCY", ""}};
   return v;
@@ -100,7 +100,7 @@ TEST_CASE("an inbound low-confidence verdict points at the injection debug log",
   c.direction = Direction::inbound;
   c.peer_host = "mta.partner-a.example";
   Verdict v;
-  v.outcome = "tls-required-not-initiated";
+  v.outcome = Outcome::tls_required_not_initiated;
   v.confidence = Confidence::low;
   v.candidates = {"client-no-starttls", "middlebox-masked"};
   const std::string out = render_text(c, v, *texts, kSources);
@@ -143,9 +143,9 @@ TEST_CASE("each EHLO keyword the peer offered is listed with its meaning", "[exp
 TEST_CASE("keywords offered after TLS get their own list", "[explain]") {
   auto texts = english();
   Verdict v = misordered_from_transcript();
-  v.outcome = "tls-success";
+  v.outcome = Outcome::tls_success;
   v.keywords_after_tls = {{"AUTH", "PLAIN LOGIN"}};
-  v.findings = {{"extensions-changed-after-tls", ""}, {"ehlo-repeated-after-tls", ""}};
+  v.findings = {{FindingCode::extensions_changed_after_tls, ""}, {FindingCode::ehlo_repeated_after_tls, ""}};
   const std::string out = render_text(outbound_connection(), v, *texts, kSources);
   CHECK(has(out, texts->get("explain.keywords-after") + ":\n  - AUTH PLAIN LOGIN: " +
                      texts->get("keyword.AUTH.meaning")));
@@ -155,7 +155,7 @@ TEST_CASE("keywords offered after TLS get their own list", "[explain]") {
 TEST_CASE("a certificate problem kind is put in words in the cause", "[explain]") {
   auto texts = english();
   Verdict v;
-  v.outcome = "certificate-invalid";
+  v.outcome = Outcome::certificate_invalid;
   v.confidence = Confidence::medium;
   v.detail = "expired";
   const std::string out = render_text(outbound_connection(), v, *texts, kSources);
@@ -167,7 +167,7 @@ TEST_CASE("a direction-specific text overrides the outcome's general one", "[exp
   Connection c = outbound_connection();
   c.direction = Direction::inbound;
   Verdict v;
-  v.outcome = "starttls-masked";
+  v.outcome = Outcome::starttls_masked;
   v.confidence = Confidence::high;
   const std::string out = render_text(c, v, *texts, kSources);
   CHECK(has(out, texts->get("outcome.starttls-masked.inbound.actor")));
@@ -194,7 +194,7 @@ TEST_CASE("a pasted dialogue is named by its file instead of a connection id", "
 TEST_CASE("the JSON explanation carries every field scripts rely on", "[explain]") {
   auto texts = english();
   Verdict v = low_confidence_not_offered();
-  v.findings = {{"delivery-deferred", "4.2.2 Mailbox full"}};
+  v.findings = {{FindingCode::delivery_deferred, "4.2.2 Mailbox full"}};
   v.keywords_before_tls = {{"SIZE", "10485760"}};
   const auto j = render_json(outbound_connection(), v, *texts, kSources);
   CHECK(j["tls_outcome"] == "starttls-not-offered");

@@ -83,7 +83,7 @@ TEST_CASE("interleaved inbound and outbound connections are rebuilt apart", "[se
   REQUIRE(out8);
   CHECK(out8->domain == "dest.example");
   REQUIRE(out8->deliveries.size() == 1);
-  CHECK(out8->deliveries[0].result == "delivered");
+  CHECK(out8->deliveries[0].result == DeliveryResult::delivered);
   CHECK(out8->deliveries[0].response == "'2.0.0 Ok: queued'");
   REQUIRE(out8->log.size() == 4);  // open, tls failed, message done, close
   CHECK(out8->log[1].type == EventType::dcid_tls_failed);
@@ -221,7 +221,7 @@ TEST_CASE("bounce lines attach to the connection that carried the message", "[se
   const auto& c = sink.connections[0];
   CHECK(c.domain == "buttercupgames.com");
   REQUIRE(c.deliveries.size() == 1);
-  CHECK(c.deliveries[0].result == "delayed");
+  CHECK(c.deliveries[0].result == DeliveryResult::delayed);
   REQUIRE(c.log.size() == 3);  // open, delayed, close
   CHECK(c.log[1].type == E::delayed);
 }

@@ -58,11 +58,11 @@ Verdict fake_classify(const Connection& c) {
   v.confidence = Confidence::medium;
   for (const auto& l : c.log)
     if (l.type == EventType::dcid_tls_success || l.type == EventType::icid_tls_success)
-      v.outcome = "tls-success";
-  if (v.outcome == "unknown" && c.has_open && c.has_close) v.outcome = "cleartext";
+      v.outcome = Outcome::tls_success;
+  if (v.outcome == Outcome::unknown && c.has_open && c.has_close) v.outcome = Outcome::cleartext;
   if (!c.transcript.empty()) {
     v.confidence = Confidence::high;
-    v.findings.push_back({"ehlo-repeated-after-tls", ""});
+    v.findings.push_back({FindingCode::ehlo_repeated_after_tls, ""});
     v.keywords_before_tls.push_back({"STARTTLS", ""});
   }
   return v;
@@ -289,7 +289,7 @@ TEST_CASE("every connection field survives a round trip through the store", "[st
   c.log = {log_line(EventType::dcid_new, 1700000000, "New SMTP DCID 4242", 16), l};
   c.transcript = {said(Sender::server, 1700000001, "250-STARTTLS"),
                   said(Sender::client, 1700000002, "STARTTLS")};
-  c.deliveries = {{7, 99, 0, "delivered", "250 ok"}, {8, 100, 1, "bounced", ""}};
+  c.deliveries = {{7, 99, 0, DeliveryResult::delivered, "250 ok"}, {8, 100, 1, DeliveryResult::bounced, ""}};
   st->put_connection(c, fake_classify(c));
   auto back = st->load_connection(c.id);
   REQUIRE(back);
@@ -323,7 +323,7 @@ TEST_CASE("every connection field survives a round trip through the store", "[st
   CHECK(back->deliveries[0].message_id == 7);
   CHECK(back->deliveries[0].mid == 99);
   CHECK(back->deliveries[1].rid == 1);
-  CHECK(back->deliveries[1].result == "bounced");
+  CHECK(back->deliveries[1].result == DeliveryResult::bounced);
   CHECK(back->deliveries[0].response == "250 ok");
   st->finish(fake_classify);
   CHECK(count(dir.db(), "SELECT count(*) FROM findings") == 1);
@@ -613,7 +613,7 @@ TEST_CASE("messages with the same appliance and MID are merged", "[store]") {
   b.recipients = {{0, "x@example.net"}, {1, "y@example.net"}};
   st->put_message(b);
   Connection c = outbound(*st, 3, 100, 200);
-  c.deliveries = {{b.id, 77, 1, "delivered", "250 ok"}};
+  c.deliveries = {{b.id, 77, 1, DeliveryResult::delivered, "250 ok"}};
   conn = c.id;
   st->put_connection(c, Verdict{});
   st->finish(fake_classify);
@@ -702,16 +702,16 @@ TEST_CASE("late Delayed and Bounced pieces join their closed connection after it
     c.direction = Direction::outbound;
     c.conn_id = dcid;
     c.log.push_back(log_line(type, time, type == EventType::bounced ? "Bounced" : "Delayed"));
-    c.deliveries.push_back({mid, mid, 0, type == EventType::bounced ? "bounced" : "delayed", "5.1.1"});
+    c.deliveries.push_back({mid, mid, 0, type == EventType::bounced ? DeliveryResult::bounced : DeliveryResult::delayed, "5.1.1"});
     c.last_seen = time;
     return c;
   };
   // DCID 9: one late piece (its rows are moved, numbered on); DCID 10: two late pieces
   // (the connection is written again whole). Both must read back the same way.
   Connection one = outbound(*st, 9, 1000, 1100);
-  one.deliveries.push_back({1, 1, 0, "delivered", "250 ok"});
+  one.deliveries.push_back({1, 1, 0, DeliveryResult::delivered, "250 ok"});
   Connection two = outbound(*st, 10, 1000, 1100);
-  two.deliveries.push_back({1, 1, 0, "delivered", "250 ok"});
+  two.deliveries.push_back({1, 1, 0, DeliveryResult::delivered, "250 ok"});
   std::vector<Connection> all = {one, two, late_piece(9, EventType::bounced, 5000, 2),
                                  late_piece(10, EventType::bounced, 5000, 2),
                                  late_piece(10, EventType::delayed, 6000, 3)};
@@ -725,8 +725,8 @@ TEST_CASE("late Delayed and Bounced pieces join their closed connection after it
     CHECK(merged->log[1].type == EventType::dcid_close);
     CHECK(merged->log[2].type == EventType::bounced);
     REQUIRE(merged->deliveries.size() >= 2);
-    CHECK(merged->deliveries[0].result == "delivered");
-    CHECK(merged->deliveries[1].result == "bounced");
+    CHECK(merged->deliveries[0].result == DeliveryResult::delivered);
+    CHECK(merged->deliveries[1].result == DeliveryResult::bounced);
   }
   CHECK(st->load_connection(one.id)->log.size() == 3);
   CHECK(st->load_connection(two.id)->log.size() == 4);

@@ -47,13 +47,13 @@ inline Connection inbound(std::vector<LogLine> log_lines = {},
 
 inline bool has_finding(const Verdict& v, std::string_view code) {
   for (const auto& f : v.findings)
-    if (f.code == code) return true;
+    if (finding_name(f.code) == code) return true;
   return false;
 }
 
 inline bool has_role(const Verdict& v, std::string_view role) {
   for (const auto& e : v.evidence)
-    if (e.role == role) return true;
+    if (evidence_role_name(e.role) == role) return true;
   return false;
 }
 

@@ -27,10 +27,10 @@ std::vector<std::string> names(const std::vector<EhloKeyword>& kws) {
 // the explainer's texts and the references catalogue cover all of them.
 Verdict run(const Connection& c) {
   Verdict v = classify(c);
-  CHECK(listed(codes::kOutcomes, v.outcome));
-  for (const auto& f : v.findings) CHECK(listed(codes::kFindings, f.code));
+  CHECK(listed(codes::kOutcomes, outcome_name(v.outcome)));
+  for (const auto& f : v.findings) CHECK(listed(codes::kFindings, finding_name(f.code)));
   for (const auto& k : v.candidates) CHECK(listed(codes::kCandidates, k));
-  for (const auto& e : v.evidence) CHECK(listed(codes::kEvidenceRoles, e.role));
+  for (const auto& e : v.evidence) CHECK(listed(codes::kEvidenceRoles, evidence_role_name(e.role)));
   for (const auto& r : v.references) CHECK(listed(codes::kReferences, r));
   // The store's verdict (no evidence quoted) must be the same verdict in every other way.
   const Verdict stored = classify_for_store(c);
@@ -80,7 +80,7 @@ TEST_CASE(
     "a second EHLO after STARTTLS is reported as ehlo-repeated-after-tls and is not a failure",
     "[classifier]") {
   Verdict v = run(outbound({kTlsSuccess}, double_ehlo()));
-  CHECK(v.outcome == "tls-success");
+  CHECK(v.outcome == Outcome::tls_success);
   CHECK(v.confidence == Confidence::high);
   CHECK(has_finding(v, "ehlo-repeated-after-tls"));
   CHECK(v.references == std::vector<std::string>{"RFC 3207 §4.2"});
@@ -91,7 +91,7 @@ TEST_CASE(
 TEST_CASE("STARTTLS absent from the EHLO reply after TLS is correct and no change of extensions",
           "[classifier]") {
   Verdict v = run(outbound({}, double_ehlo()));
-  CHECK(v.outcome == "tls-success");
+  CHECK(v.outcome == Outcome::tls_success);
   CHECK_FALSE(has_finding(v, "starttls-offered-after-tls"));
   CHECK_FALSE(has_finding(v, "extensions-changed-after-tls"));
   CHECK(names(v.keywords_before_tls) == std::vector<std::string>{"8BITMIME", "SIZE", "STARTTLS"});
@@ -101,7 +101,7 @@ TEST_CASE("STARTTLS absent from the EHLO reply after TLS is correct and no chang
 TEST_CASE("a 250-STARTTLS line before the domain line is classified ehlo-misordered",
           "[classifier]") {
   Verdict v = run(outbound({kNotSupported}, misordered()));
-  CHECK(v.outcome == "ehlo-misordered");
+  CHECK(v.outcome == Outcome::ehlo_misordered);
   CHECK(v.confidence == Confidence::high);
   CHECK(has_role(v, "misplaced-starttls"));
   CHECK(has_role(v, "domain-line"));
@@ -121,7 +121,7 @@ TEST_CASE("the Arabic seed's conversation pasted as-is is classified ehlo-misord
                        ".250-mail.domain1.com <--- This is the 250 destination server greeting\n"
                        "250-8BITMIME\n250-PIPELINING\n250-HELP\n250-DELIVERBY 300\n"));
   Verdict v = run(c);
-  CHECK(v.outcome == "ehlo-misordered");
+  CHECK(v.outcome == Outcome::ehlo_misordered);
   CHECK(v.confidence == Confidence::high);
 }
 
@@ -134,7 +134,7 @@ TEST_CASE("the corrected conversation of the same page offers STARTTLS", "[class
                               "STARTTLS <--- STARTTLS is available after the greeting\n"
                               ".per RFC\nMAIL FROM:<a@example.com>\n"));
   Verdict v = run(c);
-  CHECK(v.outcome == "tls-not-attempted");
+  CHECK(v.outcome == Outcome::tls_not_attempted);
 }
 
 TEST_CASE("X's after EHLO and 500 #5.5.1 after STARTTLS are classified starttls-masked",
@@ -142,7 +142,7 @@ TEST_CASE("X's after EHLO and 500 #5.5.1 after STARTTLS are classified starttls-
   Verdict v = run(inbound(
       {}, dialogue({"C: EHLO sender.example.org", "S: 250-8BITMIME", "S: 250-SIZE 14680064",
                     "S: 250 XXXXXXXA", "C: STARTTLS", "S: 500 #5.5.1 command not recognized"})));
-  CHECK(v.outcome == "starttls-masked");
+  CHECK(v.outcome == Outcome::starttls_masked);
   CHECK(v.confidence == Confidence::high);
   CHECK(has_role(v, "masked-keyword"));
   CHECK(v.references == std::vector<std::string>{"RFC 3207 §6"});
@@ -154,14 +154,14 @@ TEST_CASE("a masked EHLO reply that makes the appliance skip STARTTLS is starttl
       run(outbound({kNotSupported},
                    dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250-8BITMIME",
                              "S: 250 XXXXXXXA", "C: MAIL FROM:<a@example.com>"})));
-  CHECK(v.outcome == "starttls-masked");
+  CHECK(v.outcome == Outcome::starttls_masked);
 }
 
 TEST_CASE("a banner of asterisks is a sign of a masking firewall", "[classifier]") {
   Verdict v =
       run(outbound({}, dialogue({"S: 220 *****", "C: EHLO mx4.example.com", "S: 250-mx.example.net",
                                  "S: 250 8BITMIME", "C: MAIL FROM:<a@example.com>"})));
-  CHECK(v.outcome == "starttls-masked");
+  CHECK(v.outcome == Outcome::starttls_masked);
   CHECK(has_role(v, "masked-banner"));
 }
 
@@ -170,7 +170,7 @@ TEST_CASE("an inbound client command arriving as X's and answered 500 is starttl
   Verdict v = run(inbound(
       {}, dialogue({"C: EHLO sender.example.org", "S: 250-esa.example.com", "S: 250 STARTTLS",
                     "C: XXXXXXXX", "S: 500 #5.5.1 command not recognized"})));
-  CHECK(v.outcome == "starttls-masked");
+  CHECK(v.outcome == Outcome::starttls_masked);
   CHECK(has_role(v, "masked-command"));
 }
 
@@ -178,7 +178,7 @@ TEST_CASE("500 to advertised STARTTLS without any X's is still a masking sign", 
   Verdict v = run(
       outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS",
                              "C: STARTTLS", "S: 500 #5.5.1 command not recognized"})));
-  CHECK(v.outcome == "starttls-masked");
+  CHECK(v.outcome == Outcome::starttls_masked);
   CHECK(v.detail == "500 #5.5.1 command not recognized");
 }
 
@@ -186,7 +186,7 @@ TEST_CASE("an EHLO answered 500 then HELO is classified ehlo-rejected", "[classi
   Verdict v = run(outbound({}, dialogue({"S: 220 old.example.net SMTP", "C: EHLO mx4.example.com",
                                          "S: 500 #5.5.1 command not recognized",
                                          "C: HELO mx4.example.com", "S: 250 old.example.net"})));
-  CHECK(v.outcome == "ehlo-rejected");
+  CHECK(v.outcome == Outcome::ehlo_rejected);
   CHECK(v.confidence == Confidence::high);
   CHECK(cites(v, "RFC 5321 §4.1.1.1"));
   CHECK(cites(v, "RFC 5321 §3.2"));
@@ -197,7 +197,7 @@ TEST_CASE("a well-formed EHLO reply without STARTTLS is starttls-not-offered wit
   Verdict v = run(outbound({kNotSupported},
                            dialogue({"C: EHLO test", "S: 250-C680.lab.test", "S: 250-8BITMIME",
                                      "S: 250 SIZE 10485760", "C: MAIL FROM:<a@example.com>"})));
-  CHECK(v.outcome == "starttls-not-offered");
+  CHECK(v.outcome == Outcome::starttls_not_offered);
   CHECK(v.confidence == Confidence::high);
   CHECK(v.candidates.empty());
   CHECK(v.references == std::vector<std::string>{"RFC 3207 §4"});
@@ -208,7 +208,7 @@ TEST_CASE(
     "candidate causes",
     "[classifier]") {
   Verdict v = run(outbound({kNotSupported}));
-  CHECK(v.outcome == "starttls-not-offered");
+  CHECK(v.outcome == Outcome::starttls_not_offered);
   CHECK(v.confidence == Confidence::low);
   CHECK(v.candidates == std::vector<std::string>{"peer-no-starttls", "middlebox-masked",
                                                  "ehlo-misordered", "receiver-policy"});
@@ -219,7 +219,7 @@ TEST_CASE("STARTTLS answered 454 is classified starttls-refused", "[classifier]"
   Verdict v = run(outbound(
       {}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS",
                     "C: STARTTLS", "S: 454 4.7.0 TLS not available due to temporary reason"})));
-  CHECK(v.outcome == "starttls-refused");
+  CHECK(v.outcome == Outcome::starttls_refused);
   CHECK(v.confidence == Confidence::high);
   CHECK(v.detail == "454 4.7.0 TLS not available due to temporary reason");
 }
@@ -229,7 +229,7 @@ TEST_CASE("STARTTLS unexpected response alone is starttls-refused with medium co
   Verdict v = run(outbound(
       {log(EventType::dcid_tls_failed, "DCID 5165207 TLS failed: STARTTLS unexpected response",
            "STARTTLS unexpected response")}));
-  CHECK(v.outcome == "starttls-refused");
+  CHECK(v.outcome == Outcome::starttls_refused);
   CHECK(v.confidence == Confidence::medium);
 }
 
@@ -238,7 +238,7 @@ TEST_CASE("an SSL routines failure is handshake-failed with the reason as detail
       "(336130315, 'error:1408F10B:SSL routines:SSL3_GET_RECORD:wrong version number')";
   Verdict v = run(
       outbound({log(EventType::dcid_tls_failed, "DCID 5165207 TLS failed: " + reason, reason)}));
-  CHECK(v.outcome == "handshake-failed");
+  CHECK(v.outcome == Outcome::handshake_failed);
   CHECK(v.confidence == Confidence::medium);
   CHECK(v.detail == reason);
   CHECK(v.references == std::vector<std::string>{"RFC 3207 §4.1"});
@@ -250,7 +250,7 @@ TEST_CASE("a connection reset during the inbound handshake is handshake-failed",
            "[Errno 54] Connection reset by peer", 1),
        log(EventType::icid_lost, "ICID 4 lost", "", 2),
        log(EventType::icid_close, "ICID 4 close", "", 3)}));
-  CHECK(v.outcome == "handshake-failed");
+  CHECK(v.outcome == Outcome::handshake_failed);
 }
 
 TEST_CASE("220 to STARTTLS then a failed handshake in the logs is decided with high confidence",
@@ -262,7 +262,7 @@ TEST_CASE("220 to STARTTLS then a failed handshake in the logs is decided with h
       run(outbound({log(EventType::dcid_tls_failed, "DCID 5165207 TLS failed: " + reason, reason)},
                    dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS",
                              "C: STARTTLS", "S: 220 Ready to start TLS"})));
-  CHECK(v.outcome == "certificate-invalid");
+  CHECK(v.outcome == Outcome::certificate_invalid);
   CHECK(v.confidence == Confidence::high);
   CHECK(cites(v, "RFC 8460 §4.3.1"));
   CHECK(cites(v, "RFC 3207 §4.1"));
@@ -276,7 +276,7 @@ TEST_CASE("220 to STARTTLS then 'TLS was required but could not be negotiated' i
        log(EventType::dcid_close, "DCID 3112 close", "", 2)},
       dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS",
                 "C: STARTTLS", "S: 220 Ready to start TLS"})));
-  CHECK(v.outcome == "handshake-failed");
+  CHECK(v.outcome == Outcome::handshake_failed);
   CHECK(v.confidence == Confidence::medium);
   CHECK(has_finding(v, "tls-required"));
 }
@@ -286,7 +286,7 @@ TEST_CASE("certificate failures name the kind when the reason says it", "[classi
     return run(outbound({log(EventType::dcid_tls_failed, "DCID 1 TLS failed: " + reason, reason)}));
   };
   Verdict expired = kind("certificate verify failed: certificate has expired");
-  CHECK(expired.outcome == "certificate-invalid");
+  CHECK(expired.outcome == Outcome::certificate_invalid);
   CHECK(expired.detail == "expired");
   CHECK(kind("certificate verify failed: Hostname mismatch, certificate is not valid for "
              "'mx.example.net'")
@@ -305,7 +305,7 @@ TEST_CASE("STARTTLS sent and the connection lost before any reply is connection-
            "network error")},
       dialogue(
           {"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS", "C: STARTTLS"})));
-  CHECK(v.outcome == "connection-lost");
+  CHECK(v.outcome == Outcome::connection_lost);
   CHECK(v.confidence == Confidence::high);
   CHECK(v.detail == "network error");
   CHECK(has_role(v, "error-line"));
@@ -315,14 +315,14 @@ TEST_CASE("a transcript that stops after STARTTLS without an end in the logs pro
           "[classifier]") {
   Verdict v = run(outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
                                          "S: 250 STARTTLS", "C: STARTTLS"})));
-  CHECK(v.outcome == "unknown");
+  CHECK(v.outcome == Outcome::unknown);
 }
 
 TEST_CASE("STARTTLS offered and never sent by the appliance is tls-not-attempted", "[classifier]") {
   Verdict v =
       run(outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
                                  "S: 250 STARTTLS", "C: MAIL FROM:<a@example.com>", "S: 250 ok"})));
-  CHECK(v.outcome == "tls-not-attempted");
+  CHECK(v.outcome == Outcome::tls_not_attempted);
   CHECK(v.confidence == Confidence::high);
   CHECK(has_role(v, "command-without-starttls"));
 }
@@ -330,7 +330,7 @@ TEST_CASE("STARTTLS offered and never sent by the appliance is tls-not-attempted
 TEST_CASE("an inbound client that ignores the offered STARTTLS ran in cleartext", "[classifier]") {
   Verdict v = run(inbound({}, dialogue({"C: EHLO sender.example.org", "S: 250-esa.example.com",
                                         "S: 250 STARTTLS", "C: MAIL FROM:<a@example.org>"})));
-  CHECK(v.outcome == "cleartext");
+  CHECK(v.outcome == Outcome::cleartext);
   CHECK(v.confidence == Confidence::high);
 }
 
@@ -339,7 +339,7 @@ TEST_CASE("TLS required but not initiated by the client is tls-required-not-init
   Verdict v =
       run(inbound({log(EventType::icid_tls_required,
                        "ICID 824108 TLS was required but remote host did not initiate it")}));
-  CHECK(v.outcome == "tls-required-not-initiated");
+  CHECK(v.outcome == Outcome::tls_required_not_initiated);
   CHECK(v.confidence == Confidence::medium);
   CHECK(v.candidates == std::vector<std::string>{"client-no-starttls", "middlebox-masked"});
   CHECK(has_finding(v, "tls-required"));
@@ -348,7 +348,7 @@ TEST_CASE("TLS required but not initiated by the client is tls-required-not-init
 
 TEST_CASE("TLS failed without a reason is tls-failed", "[classifier]") {
   Verdict v = run(inbound({log(EventType::icid_tls_failed, "ICID 282204971 TLS failed")}));
-  CHECK(v.outcome == "tls-failed");
+  CHECK(v.outcome == Outcome::tls_failed);
   CHECK(v.confidence == Confidence::medium);
   CHECK(v.references.empty());
 }
@@ -358,13 +358,13 @@ TEST_CASE("TLS required but not negotiated, alone, is tls-failed with the tls-re
   Verdict v = run(outbound({log(EventType::dcid_tls_required_failed,
                                 "DCID 63 IP 10.13.101.31 TLS was required but could not be "
                                 "successfully negotiated")}));
-  CHECK(v.outcome == "tls-failed");
+  CHECK(v.outcome == Outcome::tls_failed);
   CHECK(has_finding(v, "tls-required"));
 }
 
 TEST_CASE("TLS success in the logs alone is tls-success with medium confidence", "[classifier]") {
   Verdict v = run(outbound({kTlsSuccess}));
-  CHECK(v.outcome == "tls-success");
+  CHECK(v.outcome == Outcome::tls_success);
   CHECK(v.confidence == Confidence::medium);
 }
 
@@ -377,7 +377,7 @@ TEST_CASE("an opening and a close with no TLS line is cleartext", "[classifier]"
        log(EventType::icid_close, "ICID 5 close", "", 6)});
   c.has_close = true;
   Verdict v = run(c);
-  CHECK(v.outcome == "cleartext");
+  CHECK(v.outcome == Outcome::cleartext);
   CHECK(v.confidence == Confidence::medium);
   CHECK(has_role(v, "open-line"));
   CHECK(has_role(v, "close-line"));
@@ -388,7 +388,7 @@ TEST_CASE("a connection whose opening is not in the logs is unknown", "[classifi
   c.has_open = false;
   c.has_close = true;
   Verdict v = run(c);
-  CHECK(v.outcome == "unknown");
+  CHECK(v.outcome == Outcome::unknown);
   CHECK(v.confidence == Confidence::low);
 }
 
@@ -396,7 +396,7 @@ TEST_CASE("a connection error with no TLS line is connection-lost with low confi
           "[classifier]") {
   Verdict v = run(outbound(
       {log(EventType::connection_error, "Connection Error: DCID 63 ...", "network error")}));
-  CHECK(v.outcome == "connection-lost");
+  CHECK(v.outcome == Outcome::connection_lost);
   CHECK(v.confidence == Confidence::low);
 }
 
@@ -406,7 +406,7 @@ TEST_CASE("a command other than EHLO first after TLS is reported as no-ehlo-afte
       run(outbound({kTlsSuccess}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net",
                                             "S: 250 STARTTLS", "C: STARTTLS", "S: 220 Go ahead",
                                             "C: MAIL FROM:<a@example.com>", "S: 250 ok"})));
-  CHECK(v.outcome == "tls-success");
+  CHECK(v.outcome == Outcome::tls_success);
   CHECK(has_finding(v, "no-ehlo-after-tls"));
   CHECK(has_role(v, "command-after-tls"));
   CHECK(cites(v, "RFC 3207 §4.2"));
@@ -418,7 +418,7 @@ TEST_CASE("STARTTLS offered again after TLS is reported as starttls-offered-afte
       outbound({}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 STARTTLS",
                              "C: STARTTLS", "S: 220 Go ahead", "C: EHLO mx4.example.com",
                              "S: 250-mx.example.net", "S: 250 STARTTLS"})));
-  CHECK(v.outcome == "tls-success");
+  CHECK(v.outcome == Outcome::tls_success);
   CHECK(has_finding(v, "starttls-offered-after-tls"));
   CHECK_FALSE(has_finding(v, "extensions-changed-after-tls"));
 }
@@ -431,7 +431,7 @@ TEST_CASE("a different keyword list after TLS is reported as extensions-changed-
                     "S: 250-mx.example.net", "S: 250-SIZE 10485760", "S: 250 AUTH LOGIN PLAIN"})));
   REQUIRE(has_finding(v, "extensions-changed-after-tls"));
   auto f = std::find_if(v.findings.begin(), v.findings.end(),
-                        [](const Finding& f) { return f.code == "extensions-changed-after-tls"; });
+                        [](const Finding& f) { return f.code == FindingCode::extensions_changed_after_tls; });
   CHECK(f->detail == "+AUTH LOGIN PLAIN");
 }
 
@@ -441,7 +441,7 @@ TEST_CASE("250 STARTTLS as the last line and lower-case keywords are valid offer
       {}, dialogue({"C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250-pipelining",
                     "S: 250 starttls", "C: STARTTLS", "S: 220 2.0.0 Ready to start TLS",
                     "C: EHLO mx4.example.com", "S: 250-mx.example.net", "S: 250 PIPELINING"})));
-  CHECK(v.outcome == "tls-success");
+  CHECK(v.outcome == Outcome::tls_success);
   CHECK(v.findings.size() == 1);
   CHECK(has_finding(v, "ehlo-repeated-after-tls"));
 }
@@ -455,13 +455,13 @@ TEST_CASE("mail delivered after STARTTLS was not offered is reported as cleartex
   CHECK(has_finding(v, "cleartext-fallback"));
   CHECK(has_role(v, "delivered-line"));
   Connection d = outbound({kNotSupported});
-  d.deliveries.push_back({1, 6, 0, "delivered", "250 ok"});
+  d.deliveries.push_back({1, 6, 0, DeliveryResult::delivered, "250 ok"});
   CHECK(has_finding(run(d), "cleartext-fallback"));
 }
 
 TEST_CASE("delivery after TLS success is not a fallback", "[classifier]") {
   Connection c = outbound({kTlsSuccess});
-  c.deliveries.push_back({1, 6, 0, "delivered", "250 ok"});
+  c.deliveries.push_back({1, 6, 0, DeliveryResult::delivered, "250 ok"});
   CHECK_FALSE(has_finding(run(c), "cleartext-fallback"));
 }
 
@@ -474,7 +474,7 @@ TEST_CASE("Delayed and Bounced lines become delivery-deferred and delivery-bounc
            "<mcintosh@buttercupgames.com> RID 0 - 4.3.2 - Not accepting messages at this time "
            "('421', ['4.3.2 try again later'])",
            "4.3.2 - Not accepting messages at this time", 4)});
-  c.deliveries.push_back({2, 7, 0, "bounced", "5.1.1 unknown user"});
+  c.deliveries.push_back({2, 7, 0, DeliveryResult::bounced, "5.1.1 unknown user"});
   Verdict v = run(c);
   CHECK(has_finding(v, "delivery-deferred"));
   CHECK(has_finding(v, "delivery-bounced"));
@@ -492,7 +492,7 @@ TEST_CASE("classify is a pure function of the connection", "[classifier]") {
 TEST_CASE("evidence keeps the transcript lines' references", "[classifier]") {
   Verdict v = run(outbound({kNotSupported}, misordered()));
   auto it = std::find_if(v.evidence.begin(), v.evidence.end(),
-                         [](const Evidence& e) { return e.role == "misplaced-starttls"; });
+                         [](const Evidence& e) { return e.role == EvidenceRole::misplaced_starttls; });
   REQUIRE(it != v.evidence.end());
   CHECK(it->text == "250-STARTTLS");
   CHECK(it->ref.line_no == 3);
