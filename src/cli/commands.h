@@ -56,6 +56,30 @@ struct SummaryOptions {
 };
 int run_summary(const SummaryOptions& o, Streams io);
 
+struct PostureOptions {
+  std::string db;
+  std::string since, until;            // ISO dates or times (UTC)
+  std::string direction = "outbound";  // outbound | inbound
+  int64_t min_connections = 5;         // fewer, all with TLS: too-few rather than ready
+  std::string format = "table";        // table | json | csv
+  std::string lang = "en";
+  int width = 0;                       // 0: the terminal's width (80 when not a terminal)
+  std::string data_dir;
+};
+int run_posture(const PostureOptions& o, Streams io);
+
+struct NoticeOptions {
+  std::string db;
+  std::string domain;
+  std::string since, until;            // ISO dates or times (UTC)
+  std::string direction = "outbound";  // outbound | inbound
+  std::string contact;                 // whom the postmaster should reply to
+  std::string organization;            // who signs the letter
+  std::string lang = "en";
+  std::string data_dir;
+};
+int run_notice(const NoticeOptions& o, Streams io);
+
 struct QueryOptions {
   std::string db;
   std::string sql;

@@ -58,6 +58,35 @@ void add_summary(CLI::App& app, SummaryOptions& o) {
   c->add_option("--data-dir", o.data_dir, "Directory with grammars/ and locales/");
 }
 
+void add_posture(CLI::App& app, PostureOptions& o) {
+  auto* c = app.add_subcommand("posture", "Per peer domain: can TLS be required, did it stop, is it weak");
+  c->add_option("--db", o.db, "Database file")->required();
+  c->add_option("--since", o.since, "From this UTC date or time");
+  c->add_option("--until", o.until, "Up to this UTC date or time");
+  c->add_option("--direction", o.direction, "outbound (recipient domains) or inbound (sender domains)")
+      ->check(CLI::IsMember({"outbound", "inbound"}));
+  c->add_option("--min-connections", o.min_connections, "Connections needed to call a domain ready")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000000}));
+  c->add_option("--format", o.format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+  c->add_option("--lang", o.lang, "Language of the texts");
+  c->add_option("--width", o.width, "Table width (default: the terminal's)");
+  c->add_option("--data-dir", o.data_dir, "Directory with grammars/ and locales/");
+}
+
+void add_notice(CLI::App& app, NoticeOptions& o) {
+  auto* c = app.add_subcommand("notice", "A letter to a partner's postmaster about the TLS of their domain");
+  c->add_option("--db", o.db, "Database file")->required();
+  c->add_option("--domain", o.domain, "The partner's domain")->required();
+  c->add_option("--since", o.since, "From this UTC date or time");
+  c->add_option("--until", o.until, "Up to this UTC date or time");
+  c->add_option("--direction", o.direction, "outbound (mail to them) or inbound (mail from them)")
+      ->check(CLI::IsMember({"outbound", "inbound"}));
+  c->add_option("--contact", o.contact, "Address the postmaster should reply to");
+  c->add_option("--organization", o.organization, "Organization that signs the letter");
+  c->add_option("--lang", o.lang, "Language of the letter");
+  c->add_option("--data-dir", o.data_dir, "Directory with grammars/ and locales/");
+}
+
 void add_query(CLI::App& app, QueryOptions& o) {
   auto* c = app.add_subcommand("query", "Run a read-only SQL query on the database");
   c->add_option("--db", o.db, "Database file")->required();
@@ -94,6 +123,8 @@ int main(int argc, char** argv) {
   ExplainOptions explain;
   SummaryOptions summary;
   QueryOptions query;
+  PostureOptions posture;
+  NoticeOptions notice;
   TlsrptOptions tlsrpt;
   ReportOptions report;
   add_ingest(app, ingest);
@@ -101,6 +132,8 @@ int main(int argc, char** argv) {
   add_explain(app, explain);
   add_summary(app, summary);
   add_query(app, query);
+  add_posture(app, posture);
+  add_notice(app, notice);
   add_tlsrpt(app, tlsrpt);
   add_report(app, report);
   try {
@@ -117,6 +150,8 @@ int main(int argc, char** argv) {
   if (name == "explain") return run_explain(explain, io);
   if (name == "summary") return run_summary(summary, io);
   if (name == "query") return run_query(query, io);
+  if (name == "posture") return run_posture(posture, io);
+  if (name == "notice") return run_notice(notice, io);
   if (name == "tlsrpt") return run_tlsrpt(tlsrpt, io);
   if (name == "report") return run_report(report, io);
   return 2;

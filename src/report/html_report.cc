@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "report/html_posture.h"
 #include "store/sqlite_util.h"
 
 namespace mailtls {
@@ -324,6 +325,9 @@ bool load_report_data(sqlite3* db, ReportData& data, std::string& error) {
   SummaryQuery q;  // by domain, outbound, all time
   if (!load_span(db, data, error) || !load_days(db, data, error) || !load_summary(db, q, data.domains, error))
     return false;
+  PostureQuery posture;  // outbound, all time
+  posture.min_connections = data.posture_min_connections;
+  if (!load_posture(db, posture, data.posture, error)) return false;
   for (const auto& r : data.domains) data.connections += r.connections;
   for (const auto& r : data.domains) {  // sorted by cleartext: the first ones are the worst
     if (r.cleartext_messages == 0 || data.cleartext.size() == kMaxCleartextDomains) break;
@@ -336,7 +340,8 @@ bool load_report_data(sqlite3* db, ReportData& data, std::string& error) {
 std::string render_html_report(const ReportData& data, const Texts& texts) {
   return "<!DOCTYPE html>\n<html lang=\"" + html_escape(texts.lang()) + "\" dir=\"" +
          (texts.right_to_left() ? "rtl" : "ltr") + "\">\n" + head(texts) + "<body>\n" + intro(data, texts) +
-         domains_section(data, texts) + chart_section(data, texts) + cleartext_section(data, texts) +
+         domains_section(data, texts) + posture_section(data.posture, data.posture_min_connections, texts) +
+         chart_section(data, texts) + cleartext_section(data, texts) +
          "</body>\n</html>\n";
 }
 

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "report/posture.h"
 #include "report/summary.h"
 #include "render/texts.h"
 
@@ -42,6 +43,8 @@ struct ReportData {
   std::vector<SummaryRow> domains;  // summary by domain, outbound
   std::vector<DayCounts> days;      // chronological
   std::vector<CleartextDomain> cleartext;
+  std::vector<PostureRow> posture;  // outbound, all time, the default --min-connections
+  int64_t posture_min_connections = 5;
 };
 
 inline constexpr size_t kMaxCleartextDomains = 10;
