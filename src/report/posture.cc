@@ -27,8 +27,9 @@ class OutcomeTable {
     for (size_t i = 0; i < names_.size(); ++i)
       if (names_[i] == outcome) return i;
     names_.emplace_back(outcome);
-    eligible_.push_back(is_eligible_outcome(outcome));
-    success_.push_back(outcome == "tls-success");
+    const std::optional<Outcome> o = outcome_by_name(outcome);
+    eligible_.push_back(o && is_eligible(*o));
+    success_.push_back(o == Outcome::tls_success);
     return names_.size() - 1;
   }
   const std::string& name(size_t i) const { return names_[i]; }
@@ -209,8 +210,28 @@ std::string_view readiness_id(Readiness r) {
   return "";
 }
 
-bool is_eligible_outcome(std::string_view outcome) {
-  return outcome != "unknown" && outcome != "policy-rejected" && outcome != "connect-failed";
+bool is_eligible(Outcome o) {
+  // No default: a new outcome must be placed here (the compiler warns on a missing case).
+  switch (o) {
+    case Outcome::tls_success:
+    case Outcome::starttls_not_offered:
+    case Outcome::ehlo_misordered:
+    case Outcome::starttls_masked:
+    case Outcome::ehlo_rejected:
+    case Outcome::starttls_refused:
+    case Outcome::handshake_failed:
+    case Outcome::certificate_invalid:
+    case Outcome::connection_lost:
+    case Outcome::tls_not_attempted:
+    case Outcome::tls_required_not_initiated:
+    case Outcome::tls_failed:
+    case Outcome::cleartext:
+      return true;
+    case Outcome::unknown:
+    case Outcome::count_:
+      return false;
+  }
+  return false;
 }
 
 bool PostureRow::needs_notice() const {

@@ -29,6 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/vocabulary.h"
+
 namespace mailtls {
 
 struct PostureQuery {
@@ -75,7 +77,9 @@ struct PostureRow {
   bool needs_notice() const;
 };
 
-bool is_eligible_outcome(std::string_view outcome);
+// Whether the outcome says if TLS protected the session. An outcome name this build does
+// not know (stored by a newer version) is not eligible: nothing says what it means.
+bool is_eligible(Outcome o);
 
 // One row per domain, what needs action first: downgrades, would-break, no-tls, ready
 // with deprecated protocols or weak ciphers, ready, too-few; then the most connections,
