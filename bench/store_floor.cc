@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   std::string error;
   sql::Db db = sql::Db::open(out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, &error);
   if (!db.ok()) return fail(out + ": " + error);
-  // As Store opens a new database (src/store/store.cc: set_write_pragmas, skip_checks, migrate).
+  // As Store opens a new database (src/store/store_open.cc: set_write_pragmas, skip_checks, migrate).
   const std::string setup =
       "PRAGMA page_size=16384; PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL;"
       " PRAGMA cache_size=-65536; PRAGMA temp_store=FILE; PRAGMA ignore_check_constraints=ON;";

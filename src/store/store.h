@@ -103,6 +103,7 @@ class Store {
  private:
   Store() = default;
   struct Statements;
+  struct RunState;
   bool writable(const char* what);  // reports writes to a read-only or finished store
   void merge_messages();
   int64_t reconcile_batch(const std::vector<std::vector<int64_t>>& groups,
@@ -121,7 +122,8 @@ class Store {
   Mode mode_ = Mode::read_only;
   bool finished_ = false;
   std::atomic<int64_t> next_connection_id_{1}, next_message_id_{1};
-  std::unique_ptr<Statements> stmts_;
+  std::unique_ptr<RunState> run_;
+  std::unique_ptr<Statements> stmts_;  // after run_, which it reports to
   Diagnostics* diag_ = nullptr;
 };
 

@@ -309,7 +309,7 @@ int64_t Store::reconcile(const Classify& classify, int64_t window_seconds) {
   // Each batch only touches the rows of its own keys, so the ids stay valid.
   const auto groups = fragment_groups(s.fragment_pieces);
   int64_t merged = 0;
-  for (size_t first = 0; first < groups.size() && !s.failed; first += kReconcileBatchKeys) {
+  for (size_t first = 0; first < groups.size() && !run_->failed; first += kReconcileBatchKeys) {
     const size_t last = std::min(groups.size(), first + kReconcileBatchKeys);
     merged += reconcile_batch({groups.begin() + static_cast<std::ptrdiff_t>(first),
                                groups.begin() + static_cast<std::ptrdiff_t>(last)},
@@ -323,12 +323,11 @@ int64_t Store::reconcile(const Classify& classify, int64_t window_seconds) {
 // every piece merged away or changed and writes the changed ones again, set-wise.
 int64_t Store::reconcile_batch(const std::vector<std::vector<int64_t>>& groups,
                                const Classify& classify, int64_t window_seconds) {
-  Statements& s = *stmts_;
   std::vector<int64_t> all;
   for (const auto& g : groups) all.insert(all.end(), g.begin(), g.end());
   std::unordered_map<int64_t, Piece> loaded;
   if (std::string error = load_pieces(db_, all, loaded); !error.empty()) {
-    s.report("reconcile: " + error);
+    run_->report("reconcile: " + error);
     return 0;
   }
   int64_t merged = 0;
@@ -380,20 +379,19 @@ void Store::delete_rows(const std::vector<int64_t>& ids, std::initializer_list<c
   std::string error;
   for (const char* table : tables)
     if (s.db.exec(std::string("DELETE FROM ") + table + " WHERE connection_id IN " + list, &error) != SQLITE_OK)
-      s.report("reconcile: " + error);
+      run_->report("reconcile: " + error);
   if (s.db.exec("DELETE FROM connections WHERE id IN " + list, &error) != SQLITE_OK)
-    s.report("reconcile: " + error);
+    run_->report("reconcile: " + error);
 }
 
 // Moves each dialogue's transcript rows to the connection that adopted it; their seq
 // numbers stay valid because the connection had no transcript of its own.
 void Store::repoint_transcripts(const std::vector<std::pair<int64_t, int64_t>>& moves) {
   if (moves.empty()) return;
-  Statements& s = *stmts_;
   sql::Stmt update(db_, "UPDATE transcript SET connection_id = ?1 WHERE connection_id = ?2");
   for (const auto& [dialogue, connection] : moves) {
     update.bind_int(1, connection).bind_int(2, dialogue);
-    if (update.run() != SQLITE_OK) s.report("reconcile: " + update.error());
+    if (update.run() != SQLITE_OK) run_->report("reconcile: " + update.error());
   }
 }
 
@@ -401,24 +399,23 @@ void Store::repoint_transcripts(const std::vector<std::pair<int64_t, int64_t>>& 
 // adopted it, numbered on after the connection's own.
 void Store::repoint_late_lines(const std::vector<LateMove>& moves) {
   if (moves.empty()) return;
-  Statements& s = *stmts_;
   sql::Stmt log(db_, "UPDATE log_events SET connection_id = ?1, seq = seq + ?3 WHERE connection_id = ?2");
   sql::Stmt deliveries(
       db_, "UPDATE deliveries SET connection_id = ?1, seq = seq + ?3 WHERE connection_id = ?2");
   for (const LateMove& m : moves) {
     log.bind_int(1, m.adopting).bind_int(2, m.piece).bind_int(3, m.seq_offset);
-    if (log.run() != SQLITE_OK) s.report("reconcile: " + log.error());
+    if (log.run() != SQLITE_OK) run_->report("reconcile: " + log.error());
     deliveries.bind_int(1, m.adopting).bind_int(2, m.piece).bind_int(3, m.delivery_seq_offset);
-    if (deliveries.run() != SQLITE_OK) s.report("reconcile: " + deliveries.error());
+    if (deliveries.run() != SQLITE_OK) run_->report("reconcile: " + deliveries.error());
   }
 }
 
 void Store::merge_messages() {
   Statements& s = *stmts_;
   std::vector<std::pair<std::string, int64_t>> keys;
-  if (s.fresh && !s.too_many_candidates) {
+  if (run_->fresh && !run_->too_many_candidates) {
     // Only this run wrote messages: the keys it may have written twice are known.
-    keys = std::move(s.duplicate_candidates);
+    keys = std::move(run_->duplicate_candidates);
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   } else {
@@ -435,11 +432,11 @@ void Store::merge_messages() {
     for (size_t i = 1; i < ids.size(); ++i) {
       if (auto m = load_message(ids[i])) absorb_message(*kept, *m);
       s.move_deliveries.bind_int(1, kept->id).bind_int(2, ids[i]);
-      s.run(s.move_deliveries);
+      s.execute(s.move_deliveries);
       delete_message(ids[i]);
     }
     s.recount_messages.bind_int(1, kept->id);
-    s.run(s.recount_messages);
+    s.execute(s.recount_messages);
     put_message(*kept);
   }
 }

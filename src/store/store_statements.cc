@@ -9,10 +9,9 @@
 
 namespace mailtls {
 
-Store::Statements::Statements(sql::Db d, std::string db_path, Diagnostics& diagnostics)
+Store::Statements::Statements(sql::Db d, RunState& run_state)
     : db(std::move(d)),
-      path(std::move(db_path)),
-      diag(&diagnostics),
+      run(run_state),
       connections(db.get(), "connections",
                   {"id", "appliance", "direction", "conn_id", "started_at", "ended_at", "peer_ip",
                    "peer_host", "domain", "tls_outcome", "tls_protocol", "tls_cipher",
@@ -130,21 +129,21 @@ std::string Store::Statements::prepare_error() const {
   return {};
 }
 
-void Store::Statements::report(const std::string& message) {
+void Store::RunState::report(const std::string& message) {
   if (failed) return;  // later failures usually follow from the first
   failed = true;
   diag->error(path, -1, "writing the database failed: '" + message + "'" +
                             "; nothing of this run will be kept");
 }
 
-void Store::Statements::run(sql::Stmt& s) {
-  if (s.run() != SQLITE_OK) report(s.error());
+void Store::Statements::execute(sql::Stmt& s) {
+  if (s.run() != SQLITE_OK) run.report(s.error());
 }
 
 void Store::Statements::check_batches() {
   for (sql::BatchInsert* b : {&connections, &messages, &log_events, &transcript,
                               &deliveries, &findings, &ehlo_keywords, &recipients, &unparsed})
-    if (b->rc() != SQLITE_OK) report(b->error());
+    if (b->rc() != SQLITE_OK) run.report(b->error());
 }
 
 void Store::Statements::flush_all() {
@@ -154,7 +153,7 @@ void Store::Statements::flush_all() {
   check_batches();
 }
 
-bool Store::Statements::written_before(int64_t id, int64_t base, std::vector<bool>& written) {
+bool Store::RunState::written_before(int64_t id, int64_t base, std::vector<bool>& written) {
   if (id < base) return true;
   size_t i = static_cast<size_t>(id - base);
   if (i >= written.size()) written.resize(std::max(i + 1, written.size() * 2));
@@ -163,7 +162,7 @@ bool Store::Statements::written_before(int64_t id, int64_t base, std::vector<boo
   return before;
 }
 
-void Store::Statements::note_message_key(std::string_view appliance, int64_t mid) {
+void Store::RunState::note_message_key(std::string_view appliance, int64_t mid) {
   if (too_many_candidates) return;
   if (message_filter.empty()) message_filter.assign(kMessageFilterBits / 64, 0);
   uint64_t h = 14695981039346656037ull;  // FNV-1a over the appliance, then the MID mixed in
@@ -187,14 +186,14 @@ void Store::Statements::note_message_key(std::string_view appliance, int64_t mid
 
 void Store::Statements::build_indexes() {
   std::string error;
-  if (db.exec(kSchemaLateIndexesSql, &error) != SQLITE_OK) report("building the indexes: " + error);
+  if (db.exec(kSchemaLateIndexesSql, &error) != SQLITE_OK) run.report("building the indexes: " + error);
 }
 
 void Store::Statements::delete_children(int64_t connection_id) {
   flush_all();  // rows of this connection may still be in the buffers
   for (auto& s : delete_children_stmt) {
     s.bind_int(1, connection_id);
-    run(s);
+    execute(s);
   }
 }
 

@@ -1,5 +1,5 @@
-// Internal to the store (store.cc, store_reconcile.cc): the open database, every prepared
-// statement the store reuses, and the state of the current run.
+// Internal to the store (store_*.cc): the open database with every prepared statement the
+// store reuses, and apart from them the state of the current run.
 #pragma once
 
 #include <array>
@@ -10,6 +10,9 @@
 #include "store/store.h"
 
 namespace mailtls {
+
+// A text quoted for a diagnostic: 'text'.
+inline std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 // The child tables of a connection, in the order of Statements::delete_children.
 enum class Child { log_events, transcript, deliveries, findings, ehlo_keywords, count_ };
@@ -37,27 +40,17 @@ LogLine read_log_line(const sql::Stmt& q);
 TranscriptLine read_transcript_line(const sql::Stmt& q);
 Delivery read_delivery(const sql::Stmt& q);
 
-struct Store::Statements {
-  Statements(sql::Db d, std::string db_path, Diagnostics& diagnostics);
-  // The first statement that failed to prepare, if any (empty when all are ready).
-  std::string prepare_error() const;
-
+// The bookkeeping of the current run (one write transaction): whether a write failed,
+// which ids it has written, the message keys it may have written twice. No statements.
+struct Store::RunState {
+  RunState(std::string db_path, Diagnostics& diagnostics)
+      : path(std::move(db_path)), diag(&diagnostics) {}
   // Reports the first failure of the run; finish() then rolls back.
   void report(const std::string& message);
-  // Steps a write statement to the end, reporting a failure.
-  void run(sql::Stmt& s);
-  // Writes every buffered row (reads and deletes need them in the tables).
-  void flush_all();
-  // Reports a failure recorded by a buffered insert.
-  void check_batches();
   // True when `id` may already have rows: written earlier in this run, or in an earlier
   // run. Marks it as written. The first write of a new id is the fast path: no deletes.
   bool written_before(int64_t id, int64_t base, std::vector<bool>& written);
-  void delete_children(int64_t connection_id);
-  // schema_indexes_after_load.sql; the other indexes exist from the open (migrate()).
-  void build_indexes();
 
-  sql::Db db;
   std::string path;
   Diagnostics* diag;
   bool failed = false;
@@ -78,6 +71,27 @@ struct Store::Statements {
   // Ids from base on were handed out in this run; the bitmaps say which were written.
   int64_t connection_base = 1, message_base = 1;
   std::vector<bool> connection_written, message_written;
+};
+
+// The open database and every prepared statement the store reuses. A failed step is
+// reported to the run's state.
+struct Store::Statements {
+  Statements(sql::Db d, RunState& run_state);
+  // The first statement that failed to prepare, if any (empty when all are ready).
+  std::string prepare_error() const;
+
+  // Steps a write statement to the end, reporting a failure.
+  void execute(sql::Stmt& s);
+  // Writes every buffered row (reads and deletes need them in the tables).
+  void flush_all();
+  // Reports a failure recorded by a buffered insert.
+  void check_batches();
+  void delete_children(int64_t connection_id);
+  // schema_indexes_after_load.sql; the other indexes exist from the open (migrate()).
+  void build_indexes();
+
+  sql::Db db;
+  RunState& run;
 
   // Writes.
   sql::Stmt insert_source, update_source;
