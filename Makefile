@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian 12 packages: to build, to run the tests (compressors for generated archives,
 # chromium for the HTML report test, clang/libFuzzer for the fuzz targets).
 BUILD_DEPS := g++ cmake ninja-build pkg-config libre2-dev libsqlite3-dev libcli11-dev \
-  libboost-iostreams-dev catch2 libtomlplusplus-dev nlohmann-json3-dev libarchive-dev zlib1g-dev \
+  libboost-iostreams-dev catch2 libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev \
   libisal-dev
 TEST_DEPS := sqlite3 python3 gzip bzip2 xz-utils zstd tar chromium clang libclang-rt-14-dev libfuzzer-14-dev
 
@@ -75,7 +75,7 @@ tsan: test-deps
 fuzz: test-deps
 	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DMAILTLS_FUZZ=ON -DMAILTLS_TESTS=OFF
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_framer fuzz_transcript
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_framer fuzz_transcript fuzz_reader fuzz_tar
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: build

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <ostream>
 #include <set>
 
@@ -19,6 +21,7 @@
 #include "parse/parse_lane.h"
 #include "cli/progress.h"
 #include "read/reader.h"
+#include "read/rotation.h"
 #include "session/sessions.h"
 #include "store/store.h"
 #include "ingest/write_queue.h"
@@ -57,6 +60,14 @@ struct OpenStream {
   int64_t skip = 0;
   int64_t first_line_no = 1;
   int64_t connections = 0;  // connections its lines opened
+  std::string inherited_from;  // the earlier file of its rotation whose header it took
+};
+
+// The header a rotated file without one takes from the file before it in its rotation.
+struct InheritedHeader {
+  LogHeader header;
+  std::string from;        // that earlier file
+  std::string from_input;  // the input's own stream name (its path)
 };
 
 // One running lane and what the driver holds of it.
@@ -94,6 +105,7 @@ struct Run {
   uint64_t bytes_finished = 0, lines_finished = 0;  // of lanes already done
   std::vector<std::vector<StreamResult>> results;  // per input, in input order
   std::vector<std::vector<Diagnostic>> lane_diags;  // per input, in input order
+  std::vector<std::optional<InheritedHeader>> inherited;  // per input, in input order
 };
 
 int64_t open_count(const Run& run) {
@@ -147,6 +159,12 @@ bool open_stream(Run& run, LaneSlot& slot, std::unique_ptr<StreamOpening>& openi
     ss.serial = known->appliance;
     ss.utc_offset = known->utc_offset;
   } else {
+    if (const auto& inh = run.inherited[slot.input_index]; inh && opening->name == inh->from_input) {
+      ss.serial = inh->header.serial;
+      ss.source.appliance = inh->header.serial;
+      ss.utc_offset = inh->header.utc_offset.value_or(0);
+      ss.inherited_from = inh->from;
+    }
     ss.source.path = opening->name;
     ss.source.packaging = opening->packaging;
     ss.source.locale = opening->locale.lang;
@@ -177,6 +195,9 @@ void close_stream(Run& run, LaneSlot& slot, const StreamClosing& closing) {
     result.parsed = result.lines - result.unparsed;
     result.connections = ss.connections;
     if (result.note.empty() && ss.skip > 0) result.note = "read on from line " + std::to_string(ss.first_line_no);
+    if (!ss.inherited_from.empty())
+      result.note += (result.note.empty() ? "" : "; ") + std::string("no header: appliance and time offset of ") +
+                     std::filesystem::path(ss.inherited_from).filename().string();
     ss.source.bytes = std::max<int64_t>(ss.skip, closing.complete_bytes);
     ss.source.lines += result.lines;
     ss.source.lines_parsed += result.parsed;
@@ -250,6 +271,37 @@ std::vector<size_t> lane_order(const Run& run, const std::vector<InputItem>& inp
     first[i] = inputs[i].path == "-" ? 0 : first_record_time(inputs[i], run.lane_setup, matcher);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return first[a] < first[b]; });
   return order;
+}
+
+// Rotated files whose header was not kept (split or copied) belong to the appliance and
+// time offset of the file before them in their rotation chain, found in their directory;
+// a chain of several such files goes back to the last one with a header.
+std::vector<std::optional<InheritedHeader>> inherit_headers(const Run& run, const std::vector<InputItem>& inputs) {
+  std::vector<std::optional<InheritedHeader>> out(inputs.size());
+  const Matcher matcher(*run.grammar);
+  std::map<std::string, LogHeader> seen;
+  auto header_of = [&](const std::string& path) -> const LogHeader& {
+    auto it = seen.find(path);
+    if (it == seen.end()) it = seen.emplace(path, read_log_header({path, 0}, run.lane_setup, matcher)).first;
+    return it->second;
+  };
+  constexpr int kLongestChain = 64;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string& path = inputs[i].path;
+    if (path == "-" || !rotation_name(std::filesystem::path(path).filename().string())) continue;
+    const LogHeader own = header_of(path);
+    if (!own.serial.empty() || own.utc_offset) continue;  // it has a header of its own
+    std::string before = previous_in_rotation(path);
+    for (int step = 0; !before.empty() && step < kLongestChain; ++step) {
+      const LogHeader& h = header_of(before);
+      if (!h.serial.empty() || h.utc_offset) {
+        out[i] = InheritedHeader{h, before, path};
+        break;
+      }
+      before = previous_in_rotation(before);
+    }
+  }
+  return out;
 }
 
 // Runs every input through its lane and the records of all lanes, merged by log time,
@@ -363,7 +415,7 @@ int run_ingest(const IngestOptions& options, Streams io) {
   if (!load_data(run)) return report(run, 2);
   run.store = Store::open(options.db, Store::Mode::read_write, run.diag);
   if (!run.store) return report(run, 1);
-  const auto inputs = expand_inputs(options.inputs, run.diag);
+  const auto inputs = expand_inputs(options.inputs, run.diag, options.db);
   const bool show = options.progress < 0 ? isatty(STDERR_FILENO) != 0 : options.progress > 0;
   run.progress = std::make_unique<Progress>(io.err, show, total_size(inputs));
   run.writes = std::make_unique<WriteQueue>(*run.store, classify_for_store);
@@ -375,6 +427,7 @@ int run_ingest(const IngestOptions& options, Streams io) {
   run.lane_setup.locale = options.locale;
   run.lane_setup.year = options.year;
   run.lane_setup.reader.chunk_bytes = size_t{256} << 10;
+  run.inherited = inherit_headers(run, inputs);
   ingest_all(run, inputs);
   for (const auto& lane : run.lane_diags)
     for (const auto& item : lane) run.diag.add(item);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
 
 #include "base/fingerprint.h"
 #include "parse/framer.h"
@@ -273,9 +274,17 @@ void ParseLane::parse_stream(LogStream& stream) {
   feed(head);
   if (!ended)
     for (std::string_view chunk = stream.read(); !chunk.empty() && !stopping(); chunk = stream.read()) feed(chunk);
-  framer.finish(sink, still_written(stream, size_before, position));
+  // A stream cut by damage ends in the middle of a line whose rest is missing: that half
+  // line is not stored, so a later run of a repaired copy reads it whole from its start.
+  const bool cut = !stopping() && stream.cut();
+  framer.finish(sink, cut || still_written(stream, size_before, position));
   flush(0);
-  if (framer.held_offset() >= 0)
+  if (framer.held_offset() >= 0 && cut)  // the reader's error gives the offset on disk
+    diag_.warning(stream.name(), -1,
+                  "line " + std::to_string(framer.held_line_no()) + " (decompressed byte " +
+                      std::to_string(framer.held_offset()) +
+                      ") is cut short by the damage: not stored, so a repaired copy is read on from its start");
+  else if (framer.held_offset() >= 0)
     diag_.warning(stream.name(), framer.held_offset(),
                   "line " + std::to_string(framer.held_line_no()) +
                       " has no newline yet and the file is being written: left for the next run");
@@ -311,6 +320,36 @@ int64_t first_record_time(const InputItem& input, const LaneSetup& setup, const 
     if (found == 0) framer.finish(sink);
   });
   return found;
+}
+
+LogHeader read_log_header(const InputItem& input, const LaneSetup& setup, const Matcher& matcher) {
+  ReaderOptions small;
+  small.chunk_bytes = size_t{64} << 10;
+  small.queue_chunks = 1;
+  small.first_stream_only = true;
+  Diagnostics ignored;  // the lane reports the input's problems when it reads it
+  LogHeader header;
+  read_input(input, small, ignored, [&](LogStream& stream) {
+    FramerOptions fo;
+    fo.year = setup.year;
+    fo.mtime = stream.mtime() ? stream.mtime() : input.mtime;
+    fo.localizer = setup.localizer;
+    fo.locale = setup.locale;
+    Framer framer(*setup.grammar, matcher, fo, stream.name(), ignored);
+    const auto sink = [&](const Record& rec) {
+      if (rec.comment) return;
+      Event ev;
+      if (!matcher.match(rec.body, ev)) return;
+      if (ev.type == EventType::log_version && header.serial.empty()) {
+        header.serial = std::string(ev.field(slot::serial));
+      } else if (ev.type == EventType::log_offset && !header.utc_offset) {
+        header.utc_offset = std::strtoll(std::string(ev.field(slot::seconds)).c_str(), nullptr, 10);
+      }
+    };
+    framer.feed(stream.read(), sink);
+    framer.finish(sink);
+  });
+  return header;
 }
 
 }  // namespace mailtls

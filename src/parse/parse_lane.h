@@ -160,4 +160,14 @@ class ParseLane {
 // (the framer only asks it which words start a body).
 int64_t first_record_time(const InputItem& input, const LaneSetup& setup, const Matcher& matcher);
 
+// What the header of a log file says (`Version: ... SN: <serial>`, `Time offset from UTC:
+// <seconds> seconds`), from the records of its first few kilobytes; empty fields when
+// those lines are not there (a split or copied file whose header was not kept).
+struct LogHeader {
+  std::string serial;
+  std::optional<int64_t> utc_offset;
+  bool complete() const { return !serial.empty() && utc_offset.has_value(); }
+};
+LogHeader read_log_header(const InputItem& input, const LaneSetup& setup, const Matcher& matcher);
+
 }  // namespace mailtls

@@ -7,6 +7,8 @@
 // - read_input() detects the packaging from magic bytes, never from the name: plain,
 //   gzip (several members in one file are one stream), bzip2, xz, zstd, and tar bundles
 //   (plain or compressed by any of those), whose regular members are visited one by one.
+//   Packagings it cannot read (zip, 7z, rar, lz4, ...; or such data inside a compressed
+//   file) are reported as errors and not read at all.
 // - Decompression runs on its own thread and hands over large chunks through a bounded
 //   queue, so memory stays flat whatever the input size.
 // - Damage (truncated stream, garbage after a member, corrupt data, unreadable file)
@@ -15,6 +17,9 @@
 //   stream then ends after its last good byte, and read_input() returns normally.
 //   Checksums cover a whole gzip member or bzip2/zstd block, so bytes of the damaged
 //   block decoded before the damage shows may already have been handed out.
+// - A truncated stream hands out every byte its decoder can recover, as the standard
+//   tools do (gzip -dc, bzip2 -dc, xz -dc, zstd -dc; tar for the members of a bundle).
+//   A damaged tar header is reported and reading goes on at the next valid header.
 //   Zero bytes after the last gzip member (padding) are only a warning, not data lost.
 #pragma once
 
@@ -33,7 +38,11 @@ struct InputItem {
   int64_t mtime = 0;  // seconds since the epoch; 0 when not known (stdin)
 };
 
-std::vector<InputItem> expand_inputs(const std::vector<std::string>& args, Diagnostics& diag);
+// `database` (the --db of the run, if any) and the files SQLite keeps beside it
+// (-journal, -wal, -shm) are never inputs, whatever their names: skipped when a
+// directory or glob holds them, reported when named on the command line.
+std::vector<InputItem> expand_inputs(const std::vector<std::string>& args, Diagnostics& diag,
+                                     const std::string& database = {});
 
 // One logical log: a plain or compressed file, or one member of a tar bundle.
 class LogStream {
@@ -51,6 +60,10 @@ class LogStream {
   virtual std::string_view packaging() const = 0;
   // Modification time of the file or tar member (seconds), 0 when not known.
   virtual int64_t mtime() const = 0;
+  // Once read() has returned empty: true when the stream stopped inside damaged or
+  // missing data (a truncated file, corrupt bytes, a tar member cut short), so its last
+  // bytes may be part of a line whose rest never came.
+  virtual bool cut() const = 0;
 };
 
 struct ReaderOptions {

@@ -5,16 +5,18 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 namespace mailtls {
 
 std::unique_ptr<Decoder> make_filter_decoder(std::string_view packaging, RawFile& raw,
                                              Diagnostics& diag, const std::string& name);
 
-void Decoder::damage(uint64_t offset, const std::string& what, bool data_lost) {
+void Decoder::damage(uint64_t offset, const std::string& what, bool data_lost, bool inside) {
   done_ = true;
   if (damaged_) return;
   damaged_ = true;
+  cut_ = inside;
   std::string message = what + "; " + std::to_string(produced_) + " decompressed bytes were good";
   if (data_lost) {
     diag_.error(name_, static_cast<int64_t>(offset), std::move(message));
@@ -30,6 +32,7 @@ bool Decoder::read_failed() {
 }
 
 std::string_view sniff_packaging(std::string_view head) {
+  using namespace std::string_view_literals;
   auto starts = [&](std::string_view magic) { return head.substr(0, magic.size()) == magic; };
   if (starts("\x1f\x8b")) return "gzip";
   if (starts("BZh")) return "bzip2";
@@ -38,6 +41,31 @@ std::string_view sniff_packaging(std::string_view head) {
                               6)))
     return "xz";
   if (starts("\x28\xb5\x2f\xfd")) return "zstd";
+  // Packagings seen around logs that mailtls does not unpack: named, never read as text.
+  static constexpr std::pair<std::string_view, std::string_view> kUnreadable[] = {
+      {"PK\x03\x04"sv, "!a zip archive"},
+      {"PK\x05\x06"sv, "!a zip archive"},
+      {"PK\x07\x08"sv, "!a zip archive"},
+      {"7z\xbc\xaf\x27\x1c"sv, "!a 7z archive"},
+      {"Rar!\x1a\x07"sv, "!a RAR archive"},
+      {"\x04\x22\x4d\x18"sv, "!lz4 data"},
+      {"\x02\x21\x4c\x18"sv, "!lz4 data"},
+      {"LZIP"sv, "!lzip data"},
+      {"\x89LZO\x00\x0d\x0a\x1a\x0a"sv, "!lzop data"},
+      {"\x1f\x9d"sv, "!compress (.Z) data"},
+      {"\x1f\xa0"sv, "!compress (.Z) data"},
+      {"\x5d\x00\x00"sv, "!lzma data"},
+      {"MSCF"sv, "!a cab archive"},
+      {"xar!"sv, "!a xar archive"},
+      {"!<arch>\n"sv, "!an ar archive"},
+      {"070701"sv, "!a cpio archive"},
+      {"070702"sv, "!a cpio archive"},
+      {"070707"sv, "!a cpio archive"},
+      {"\xc7\x71"sv, "!a cpio archive"},
+      {"SQLite format 3\0"sv, "!an SQLite database"},
+  };
+  for (const auto& [magic, name] : kUnreadable)
+    if (starts(magic)) return name;
   return "plain";
 }
 
@@ -89,10 +117,13 @@ class GzipDecoder : public Decoder {
  private:
   void step() {
     if (!in_member_ && !start_member()) return;
-    if (raw_.data().empty() && !raw_.fill()) return truncated();
+    // At the end of the file inflate still runs, without input: it may hold decoded bytes
+    // it had no room for, which gzip -dc would print. Only when it gives nothing more is
+    // the member truncated.
+    const bool at_end = raw_.data().empty() && !raw_.fill();
     inflate_state& st = *state_;
     std::string_view in = raw_.data();
-    st.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(in.data()));
+    st.next_in = at_end ? &no_input_ : reinterpret_cast<uint8_t*>(const_cast<char*>(in.data()));
     st.avail_in = static_cast<uint32_t>(std::min<size_t>(in.size(), UINT32_MAX));
     const uint32_t room = st.avail_out;
     const uint32_t offered = st.avail_in;
@@ -104,6 +135,7 @@ class GzipDecoder : public Decoder {
       in_member_ = false;
     } else if (st.avail_in == offered && st.avail_out == room) {
       // Neither input taken nor output given, with room for both: it would never end.
+      if (at_end) return truncated();
       corrupt(ISAL_INVALID_BLOCK);
     }
   }
@@ -141,7 +173,7 @@ class GzipDecoder : public Decoder {
     std::string what = std::to_string(n) +
                        (zeros ? " zero bytes of padding" : " bytes of trailing garbage") +
                        " after gzip member at byte " + std::to_string(member_start_) + " (ignored)";
-    damage(start, what, !zeros);
+    damage(start, what, !zeros, false);
   }
 
   void truncated() {
@@ -168,6 +200,7 @@ class GzipDecoder : public Decoder {
   }
 
   std::unique_ptr<inflate_state> state_;  // about 20 KB: kept off the stack
+  uint8_t no_input_ = 0;                   // where next_in points when there is none
   bool in_member_ = false;
   uint64_t member_start_ = 0;
 };

@@ -25,18 +25,23 @@ class ChunkSource {
   virtual size_t fill(char* out, size_t cap) = 0;
   // True once damage was reported: later errors (a tar archive cut short) are its echo.
   virtual bool damaged() const = 0;
+  // True when the stream ended inside damaged or missing data (a cut, corrupt bytes), so
+  // its last line may be cut in two; not for damage after the data (trailing garbage).
+  virtual bool cut() const = 0;
 };
 
 // Decodes one RawFile; the base keeps the bookkeeping every packaging shares.
 class Decoder : public ChunkSource {
  public:
   bool damaged() const override { return damaged_; }
+  bool cut() const override { return cut_; }
 
  protected:
   Decoder(RawFile& raw, Diagnostics& diag, std::string name)
       : raw_(raw), diag_(diag), name_(std::move(name)) {}
-  // Reports damage once; appends how many decompressed bytes were good.
-  void damage(uint64_t offset, const std::string& what, bool data_lost = true);
+  // Reports damage once; appends how many decompressed bytes were good. `inside` says
+  // the damage is within the compressed data (the output stops in the middle of it).
+  void damage(uint64_t offset, const std::string& what, bool data_lost = true, bool inside = true);
   // Reports a read error if the file stopped on one; true if it did.
   bool read_failed();
 
@@ -45,13 +50,16 @@ class Decoder : public ChunkSource {
   std::string name_;
   uint64_t produced_ = 0;  // decompressed bytes delivered so far
   bool damaged_ = false;
+  bool cut_ = false;
   bool done_ = false;
 };
 
 inline constexpr size_t kFilterBuffer = size_t{64} << 10;
 
-// "gzip", "bzip2", "xz", "zstd" or "plain", from the first bytes of `head`.
+// "gzip", "bzip2", "xz", "zstd" or "plain", from the first bytes of `head`; for the
+// packagings mailtls cannot read (zip, 7z, rar, lz4, ...), their name with a leading '!'.
 std::string_view sniff_packaging(std::string_view head);
+inline bool readable_packaging(std::string_view packaging) { return packaging.substr(0, 1) != "!"; }
 
 std::unique_ptr<Decoder> make_decoder(std::string_view packaging, RawFile& raw, Diagnostics& diag,
                                       const std::string& name);
@@ -62,6 +70,7 @@ class PrefixedSource : public ChunkSource {
   PrefixedSource(std::string head, ChunkSource& inner) : head_(std::move(head)), inner_(inner) {}
   size_t fill(char* out, size_t cap) override;
   bool damaged() const override { return inner_.damaged(); }
+  bool cut() const override { return inner_.cut(); }
 
  private:
   std::string head_;

@@ -125,7 +125,7 @@ class FilterDecoder : public Decoder {
       damage(raw_.offset(), "zstd frame at byte " + std::to_string(walker_->frame_start()) +
                                 " is truncated (unexpected end of file)");
     } else if (!raw_.at_end()) {
-      damage(raw_.offset(), "bytes after the end of the " + packaging_ + " stream (ignored)");
+      damage(raw_.offset(), "bytes after the end of the " + packaging_ + " stream (ignored)", true, false);
     }
   }
 

@@ -29,11 +29,18 @@ void ThreadedStream::produce(std::stop_token stop) {
     // Decoders report their own damage; this is only for the unexpected (bad_alloc).
     diag_.error(info_.name, -1, std::string("reader failed: ") + e.what());
   }
+  const bool cut = source_.cut();
   {
     std::lock_guard lock(mu_);
     producer_done_ = true;
+    cut_ = cut;
   }
   cv_.notify_all();
+}
+
+bool ThreadedStream::cut() const {
+  std::lock_guard lock(mu_);
+  return cut_;
 }
 
 // Fills one chunk; false at the end of the source or when asked to stop.

@@ -42,6 +42,7 @@ class ThreadedStream : public LogStream {
   uint64_t position() const override { return position_; }
   std::string_view packaging() const override { return info_.packaging; }
   int64_t mtime() const override { return info_.mtime; }
+  bool cut() const override;
 
  private:
   struct Filled {
@@ -57,11 +58,12 @@ class ThreadedStream : public LogStream {
   Diagnostics& diag_;
   size_t chunk_bytes_;
   std::vector<std::unique_ptr<char[]>> chunks_;  // allocated when first needed
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable_any cv_;
   std::vector<size_t> free_;
   std::deque<Filled> filled_;
   bool producer_done_ = false;
+  bool cut_ = false;  // the source's cut(), taken by the producer when it ends
   long held_ = -1;  // the chunk the consumer's last view points into
   uint64_t position_ = 0;
   std::stop_source stop_;

@@ -48,3 +48,16 @@ TEST_CASE("inputs that once crashed the transcript fuzzer run through cleanly", 
     CHECK(mailtls::fuzz::transcript_one(as_bytes(input), input.size()));
   }
 }
+
+TEST_CASE("inputs that once crashed the reader and tar fuzzers run through cleanly", "[fuzz]") {
+  for (const auto& file : regressions("reader")) {
+    INFO(file.string());
+    const std::string input = bytes_of(file);
+    CHECK_NOTHROW(mailtls::fuzz::reader_one(as_bytes(input), input.size()));
+  }
+  for (const auto& file : regressions("tar")) {
+    INFO(file.string());
+    const std::string input = bytes_of(file);
+    CHECK_NOTHROW(mailtls::fuzz::tar_one(as_bytes(input), input.size()));
+  }
+}

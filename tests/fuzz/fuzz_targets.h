@@ -3,8 +3,13 @@
 // (not only in the clang fuzz build).
 #pragma once
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -15,6 +20,9 @@
 #include "parse/grammar.h"
 #include "parse/localizer.h"
 #include "parse/matcher.h"
+#include "read/reader.h"
+#include "read/reader_decode.h"
+#include "read/reader_tar.h"
 #include "verdict/transcript_paste.h"
 
 namespace mailtls::fuzz {
@@ -82,6 +90,76 @@ inline bool transcript_one(const uint8_t* data, size_t size) {
   c.direction = size > 0 && data[0] & 1 ? Direction::inbound : Direction::outbound;
   c.transcript = parse_pasted_transcript(text);
   return !outcome_name(classify(c).outcome).empty();
+}
+
+// Reads every stream as ingest does, up to a bound: a few bytes of a compressed file can
+// stand for gigabytes, and stopping early is a path of its own (the producer is stopped).
+inline size_t drain(LogStream& stream) {
+  constexpr size_t kMostBytes = size_t{16} << 20;
+  size_t total = 0;
+  for (auto chunk = stream.read(); !chunk.empty() && total < kMostBytes; chunk = stream.read()) {
+    total += chunk.size();
+    total += static_cast<unsigned char>(chunk.back()) & 1;  // the bytes are read
+  }
+  return total + (stream.cut() ? 1 : 0) + stream.name().size() + stream.packaging().size();
+}
+
+// Arbitrary bytes as a whole input file through read_input(): the packaging sniffer,
+// each decoder (gzip, bzip2, xz, zstd), the tar reader over any of them, and the
+// producer threads. The file is a memfd, so RawFile reads it like any file on disk.
+inline size_t reader_one(const uint8_t* data, size_t size) {
+  const int fd = memfd_create("fuzz-input", MFD_CLOEXEC);
+  if (fd < 0) return 0;
+  for (size_t done = 0; done < size;) {
+    const ssize_t n = ::write(fd, data + done, size - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  Diagnostics diag;
+  ReaderOptions options;
+  options.chunk_bytes = 4096;  // many chunks even for small inputs
+  options.queue_chunks = 2;
+  size_t total = 0;
+  read_input({"/proc/self/fd/" + std::to_string(fd), 0}, options, diag,
+             [&](LogStream& stream) { total += drain(stream); });
+  ::close(fd);
+  return total + diag.size();
+}
+
+// Bytes already decompressed, handed over in chunks of a size the first byte chooses.
+class MemorySource : public ChunkSource {
+ public:
+  MemorySource(std::string_view bytes, size_t most) : bytes_(bytes), most_(most) {}
+  size_t fill(char* out, size_t cap) override {
+    size_t got = 0;
+    while (got < cap && !bytes_.empty()) {
+      const size_t n = std::min({cap - got, most_, bytes_.size()});
+      std::memcpy(out + got, bytes_.data(), n);
+      bytes_.remove_prefix(n);
+      got += n;
+    }
+    return got;
+  }
+  bool damaged() const override { return false; }
+  bool cut() const override { return false; }
+
+ private:
+  std::string_view bytes_;
+  size_t most_;
+};
+
+// Arbitrary bytes through the tar reader alone (headers, long names, pax records,
+// damaged headers and the search for the next one), as an uncompressed tar.
+inline size_t tar_one(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  MemorySource source({reinterpret_cast<const char*>(data) + 1, size - 1}, 1 + data[0] * 64);
+  Diagnostics diag;
+  ReaderOptions options;
+  options.chunk_bytes = 1024;
+  options.queue_chunks = 1;
+  size_t total = 0;
+  visit_tar(source, "fuzz.tar", "plain", options, diag, [&](LogStream& stream) { total += drain(stream); });
+  return total + diag.size();
 }
 
 }  // namespace mailtls::fuzz

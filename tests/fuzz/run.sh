@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for N seconds, each from a fresh copy of its seed corpus
 # (samples/ logs for the framer; debug logs, pastes and transcripts for the transcript
-# parser). A crash fails.
+# parser; compressed logs and tars made here for the reader and the tar reader). A crash
+# fails.
 set -euo pipefail
 build=${1:-build-fuzz}; seconds=${2:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -9,7 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Crashing inputs are kept beside the build, where CI keeps them, not in the scratch copy.
 artifacts="$build/fuzz-artifacts"
-mkdir -p "$work/framer" "$work/transcript" "$artifacts"
+mkdir -p "$work/framer" "$work/transcript" "$work/reader" "$work/tar" "$work/logs" "$artifacts"
 # Seeds are named after their whole path: most samples share a file name (mail_logs.log),
 # and copying by name would keep only one of each.
 seed() {  # seed DIR FILE...
@@ -19,7 +20,28 @@ seed() {  # seed DIR FILE...
 seed "$work/framer" $(find "$root/samples" -type f -name '*.log' -size -64k)
 seed "$work/transcript" $(find "$root/samples" "$root/tests/data" -type f \
   \( -name '*transcript*' -o -name '*.debug.log' -o -name '*.paste' \) -size -64k)
-for target in fuzz_framer fuzz_transcript; do
+# The reader and tar targets start from real archives made here by the real tools: a few
+# small sample logs compressed each way, and tars of them (ustar, GNU long names, pax).
+logs=$(find "$root/samples/scenarios" -type f -name 'mail_logs.log' -size -8k | sort | head -n 4)
+i=0
+for f in $logs; do
+  i=$((i + 1)); cp "$f" "$work/logs/log$i"
+  for tool in gzip bzip2 xz zstd; do "$tool" -q -c "$f" > "$work/reader/log$i.$tool"; done
+done
+long="$work/logs/a-member-name-longer-than-one-hundred-bytes-so-that-gnu-tar-writes-a-long-name-header-before-it.log"
+cp "$work/logs/log1" "$long"
+( cd "$work/logs"
+  tar --format=gnu -cf "$work/tar/gnu.tar" log1 log2 "$(basename "$long")"
+  tar --format=pax -cf "$work/tar/pax.tar" log1 "$(basename "$long")"
+  tar --format=ustar -cf "$work/tar/ustar.tar" log2 log3 )
+for t in "$work"/tar/*.tar; do
+  cp "$t" "$work/reader/"
+  # fuzz_tar reads its first byte as the chunk size, the tar after it.
+  { printf '\007'; cat "$t"; } > "$t.seed" && mv "$t.seed" "$t"
+  gzip -c "$t" > "$work/reader/$(basename "$t").gz"
+  zstd -q -c "$t" > "$work/reader/$(basename "$t").zst"
+done
+for target in fuzz_framer fuzz_transcript fuzz_reader fuzz_tar; do
   corpus="$work/${target#fuzz_}"
   echo "fuzzing $target for ${seconds}s ($(ls "$corpus" | wc -l) seed files)"
   "$build/tests/fuzz/$target" -max_total_time="$seconds" -max_len=65536 -print_final_stats=1 \

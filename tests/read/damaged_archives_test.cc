@@ -1,0 +1,300 @@
+// Damaged and unreadable archives, end to end through the built binary, against the
+// standard tools: files made by gzip, bzip2, xz, zstd and tar on this machine, cut at
+// many offsets, and what mailtls stores compared with what the tool itself recovers.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+#include "support/child_process.h"
+
+using namespace mailtls::testing;
+
+namespace {
+
+// A generated mail log (header, thousands of connections), distinct per seed.
+std::string generated_log(const TempDir& tmp, int seed, double megabytes) {
+  const fs::path out = tmp.path / ("gen" + std::to_string(seed));
+  REQUIRE(run({MAILTLS_GEN_BINARY, "--seed", std::to_string(seed), "--bytes",
+               std::to_string(static_cast<int>(megabytes * (1 << 20) * size_scale())), "--out", out.string(),
+               "--debug-fraction", "0"},
+              tmp.path / "gen.out")
+              .status == 0);
+  return slurp(out / "mail.current");
+}
+
+struct Ingest {
+  Finished finished;
+  std::string output;
+};
+
+Ingest ingest(const TempDir& tmp, const fs::path& db, const std::vector<fs::path>& inputs) {
+  std::vector<std::string> argv{MAILTLS_BINARY, "ingest", "--db", db.string(), "--progress", "0"};
+  for (const auto& i : inputs) argv.push_back(i.string());
+  const fs::path log = tmp.path / "ingest.out";
+  Ingest r{run(argv, log), ""};
+  r.output = slurp(log);
+  return r;
+}
+
+// What a database holds of its logs, for comparing two of them: every line count and
+// every connection with its verdict.
+std::string content(const fs::path& db) {
+  return dump(db, "SELECT sum(lines), sum(lines_parsed), sum(lines_unparsed), sum(bytes) FROM sources") +
+         dump(db, "SELECT appliance, direction, conn_id, started_at, ended_at, tls_outcome FROM connections"
+                  " ORDER BY 1, 2, 3, 4") +
+         dump(db, "SELECT text FROM unparsed ORDER BY 1");
+}
+
+// The bytes of `text` up to and including its last newline.
+std::string complete_lines(const std::string& text) { return text.substr(0, text.rfind('\n') + 1); }
+
+std::string tool_output(const TempDir& tmp, const std::string& command) {
+  const fs::path out = tmp.path / "tool.out";
+  shell(command + " > " + out.string() + " 2>/dev/null");  // non-zero: it met the cut
+  return slurp(out);
+}
+
+// Offsets to cut a file of `size` bytes at: in the first headers and blocks, where a
+// decoder holds most back, and spread over the rest.
+std::vector<size_t> cut_offsets(size_t size, size_t first = 30) {
+  std::vector<size_t> cuts{first, 200, 1000, 4000};
+  for (int i = 1; i <= 6; ++i) cuts.push_back(size * i / 7 + 7 * i);
+  cuts.erase(std::remove_if(cuts.begin(), cuts.end(), [&](size_t c) { return c >= size; }), cuts.end());
+  return cuts;
+}
+
+}  // namespace
+
+TEST_CASE("a compressed log cut anywhere keeps every line the standard tool recovers from it",
+          "[bad-input][truncated]") {
+  TempDir tmp;
+  const std::string log = generated_log(tmp, 11, 0.6);
+  write_file(tmp.path / "log", log);
+  for (const std::string tool : {"gzip", "bzip2", "xz", "zstd"}) {
+    REQUIRE(shell(tool + " -q -c " + (tmp.path / "log").string() + " > " + (tmp.path / "full").string()));
+    const std::string full = slurp(tmp.path / "full");
+    for (size_t cut : cut_offsets(full.size())) {
+      DYNAMIC_SECTION(tool << " cut at byte " << cut) {
+        const fs::path damaged = tmp.path / ("cut." + tool);
+        write_file(damaged, full.substr(0, cut));
+        const std::string recovered = complete_lines(tool_output(tmp, tool + " -dc " + damaged.string()));
+        const fs::path db = tmp.path / "cut.db";
+        fs::remove(db);
+        const Ingest r = ingest(tmp, db, {damaged});
+        INFO(r.output);
+        CHECK(r.finished.status == 1);
+        CHECK(r.output.find(damaged.string() + ": byte ") != std::string::npos);
+        // The lines stored: a prefix of whole lines of the log, at least all the tool
+        // printed (bzip2 -dc loses up to 5,000 bytes it had decoded; mailtls keeps them).
+        const std::string stored_bytes = dump(db, "SELECT coalesce(sum(bytes), 0) FROM sources");
+        const size_t bytes = std::stoul(stored_bytes);
+        if (tool == "bzip2")
+          CHECK(bytes >= recovered.size());
+        else
+          CHECK(bytes == recovered.size());
+        REQUIRE(bytes <= log.size());
+        CHECK((bytes == 0 || log[bytes - 1] == '\n'));
+        // Line for line, the same as ingesting that text unpacked.
+        write_file(tmp.path / "recovered.log", log.substr(0, bytes));
+        const fs::path ref = tmp.path / "ref.db";
+        fs::remove(ref);
+        if (bytes > 0) {
+          REQUIRE(ingest(tmp, ref, {tmp.path / "recovered.log"}).finished.status == 0);
+          CHECK(content(db) == content(ref));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("a tar or tar.gz cut anywhere keeps its complete members and every line tar recovers",
+          "[bad-input][truncated]") {
+  TempDir tmp;
+  const std::vector<std::string> members{generated_log(tmp, 21, 0.3), generated_log(tmp, 22, 0.1),
+                                         generated_log(tmp, 23, 0.2)};
+  const std::vector<std::string> names{"mail.@20261101T000000.s", "mail.@20261102T000000.s", "mail.current"};
+  fs::create_directory(tmp.path / "logs");
+  std::string list;
+  for (size_t i = 0; i < members.size(); ++i) {
+    write_file(tmp.path / "logs" / names[i], members[i]);
+    list += " " + names[i];
+  }
+  for (const std::string packing : {"tar", "tar.gz"}) {
+    const fs::path full = tmp.path / ("full." + packing);
+    REQUIRE(shell("tar -C " + (tmp.path / "logs").string() + (packing == "tar" ? " -cf " : " -czf ") +
+                  full.string() + list));
+    const std::string bytes = slurp(full);
+    // A tar cut within the first 108 bytes of its first header is no tar one can tell.
+    for (size_t cut : cut_offsets(bytes.size(), 120)) {
+      DYNAMIC_SECTION(packing << " cut at byte " << cut) {
+        const fs::path damaged = tmp.path / ("cut." + packing);
+        write_file(damaged, bytes.substr(0, cut));
+        const fs::path out = tmp.path / "extracted";
+        fs::remove_all(out);
+        fs::create_directory(out);
+        shell((packing == "tar" ? "cat " : "gzip -dc ") + damaged.string() + " 2>/dev/null | tar -x -C " +
+              out.string() + " 2>/dev/null");
+        const fs::path db = tmp.path / "cut.db";
+        fs::remove(db);
+        const Ingest r = ingest(tmp, db, {damaged});
+        INFO(r.output);
+        CHECK(r.finished.status == 1);
+        for (size_t i = 0; i < members.size(); ++i) {
+          if (!fs::exists(out / names[i])) continue;
+          INFO(names[i]);
+          const std::string by_tar = complete_lines(slurp(out / names[i]));
+          const std::string row =
+              dump(db, "SELECT lines, bytes FROM sources WHERE path = '" + damaged.string() + ":" + names[i] + "'");
+          REQUIRE(!row.empty());
+          const size_t stored = std::stoul(row.substr(row.find('|') + 1));
+          CHECK(stored >= by_tar.size());  // tar writes whole 512-byte blocks; mailtls every byte
+          REQUIRE(stored <= members[i].size());
+          CHECK((stored == 0 || members[i][stored - 1] == '\n'));
+          const std::string prefix = members[i].substr(0, stored);
+          CHECK(row == std::to_string(std::count(prefix.begin(), prefix.end(), '\n')) + "|" +
+                           std::to_string(stored) + "|\n");
+          if (by_tar.size() == members[i].size()) CHECK(stored == members[i].size());
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("a damaged tar member header is named with its offset and the members after it are read",
+          "[bad-input]") {
+  TempDir tmp;
+  const std::vector<std::string> members{generated_log(tmp, 31, 0.1), generated_log(tmp, 32, 0.1),
+                                         generated_log(tmp, 33, 0.1)};
+  fs::create_directory(tmp.path / "logs");
+  for (size_t i = 0; i < members.size(); ++i) write_file(tmp.path / "logs" / ("m" + std::to_string(i)), members[i]);
+  const fs::path tar = tmp.path / "b.tar";
+  REQUIRE(shell("tar -C " + (tmp.path / "logs").string() + " -cf " + tar.string() + " m0 m1 m2"));
+  std::string bytes = slurp(tar);
+  const size_t second_header = 512 + (members[0].size() + 511) / 512 * 512;
+  REQUIRE(bytes.compare(second_header, 2, "m1") == 0);
+  bytes[second_header + 130] ^= 0x04;  // a bit of its size field: the checksum no longer holds
+  write_file(tar, bytes);
+  const fs::path db = tmp.path / "t.db";
+  const Ingest r = ingest(tmp, db, {tar});
+  INFO(r.output);
+  CHECK(r.finished.status == 1);
+  CHECK(r.output.find(tar.string() + ": byte " + std::to_string(second_header) + ": damaged tar header") !=
+        std::string::npos);
+  CHECK(r.output.find("after 'm0'") != std::string::npos);
+  CHECK(dump(db, "SELECT path, lines FROM sources ORDER BY path") ==
+        tar.string() + ":m0|" + std::to_string(std::count(members[0].begin(), members[0].end(), '\n')) + "|\n" +
+            tar.string() + ":m2|" + std::to_string(std::count(members[2].begin(), members[2].end(), '\n')) + "|\n");
+}
+
+TEST_CASE("a zip file, or a compressed file of a packaging mailtls cannot read, fails and is not read",
+          "[bad-input]") {
+  TempDir tmp;
+  const std::string log = generated_log(tmp, 41, 0.05);
+  write_file(tmp.path / "mail.current", log);
+  write_file(tmp.path / "healthy.log", log.substr(0, log.find('\n', 2000) + 1));
+  REQUIRE(shell("cd " + tmp.path.string() +
+                " && python3 -c 'import zipfile; z=zipfile.ZipFile(\"logs.zip\", \"w\", zipfile.ZIP_DEFLATED);"
+                " z.write(\"mail.current\"); z.close()' && gzip -c logs.zip > logs.zip.gz"));
+  for (const std::string name : {"logs.zip", "logs.zip.gz"}) {
+    DYNAMIC_SECTION(name) {
+      const fs::path db = tmp.path / (name + ".db");
+      const Ingest r = ingest(tmp, db, {tmp.path / name, tmp.path / "healthy.log"});
+      INFO(r.output);
+      CHECK(r.finished.status == 1);
+      CHECK(r.output.find((tmp.path / name).string() + ": byte 0: ") != std::string::npos);
+      CHECK(r.output.find("zip archive, which mailtls cannot read") != std::string::npos);
+      CHECK(dump(db, "SELECT path FROM sources") == (tmp.path / "healthy.log").string() + "|\n");
+      CHECK(dump(db, "SELECT count(*) FROM unparsed") == "0|\n");
+    }
+  }
+}
+
+TEST_CASE("reading on after a truncated compressed log does not split the line the cut went through",
+          "[bad-input][truncated]") {
+  TempDir tmp;
+  const std::string log = generated_log(tmp, 51, 0.5);
+  write_file(tmp.path / "log", log);
+  for (const std::string tool : {"gzip", "xz", "zstd"}) {
+    DYNAMIC_SECTION(tool) {
+      REQUIRE(shell(tool + " -q -c " + (tmp.path / "log").string() + " > " + (tmp.path / "full").string()));
+      const std::string full = slurp(tmp.path / "full");
+      write_file(tmp.path / "cut", full.substr(0, full.size() / 2));
+      const std::string partial = tool_output(tmp, tool + " -dc " + (tmp.path / "cut").string());
+      REQUIRE(partial.back() != '\n');  // the cut goes through a line
+      const fs::path db = tmp.path / (tool + ".db");
+      CHECK(ingest(tmp, db, {tmp.path / "cut"}).finished.status == 1);
+      const Ingest later = ingest(tmp, db, {tmp.path / "full"});
+      INFO(later.output);
+      CHECK(later.finished.status == 0);
+      const fs::path clean = tmp.path / (tool + "-clean.db");
+      REQUIRE(ingest(tmp, clean, {tmp.path / "full"}).finished.status == 0);
+      CHECK(content(db) == content(clean));
+      CHECK(dump(db, "SELECT count(*) FROM unparsed") == "0|\n");
+    }
+  }
+}
+
+TEST_CASE("the database and its journal files are never read as inputs, whatever their names",
+          "[bad-input]") {
+  TempDir tmp;
+  const fs::path logs = tmp.path / "logs";
+  fs::create_directory(logs);
+  const std::string log = generated_log(tmp, 61, 0.1);
+  write_file(logs / "mail.current", log);
+  const fs::path db = logs / "state";  // no .db: nothing in its name marks it
+  const fs::path clean = tmp.path / "clean.db";
+  REQUIRE(ingest(tmp, clean, {logs / "mail.current"}).finished.status == 0);
+  for (int run = 1; run <= 2; ++run) {
+    const Ingest r = ingest(tmp, db, {logs});
+    INFO("run " << run << "\n" << r.output);
+    CHECK(r.finished.status == 0);
+    CHECK(dump(db, "SELECT path FROM sources") == (logs / "mail.current").string() + "|\n");
+  }
+  CHECK(content(db) == content(clean));
+  // Named on the command line, it is still not read, and says why.
+  const Ingest named = ingest(tmp, db, {db, logs / "mail.current"});
+  INFO(named.output);
+  CHECK(named.output.find("is the database of this run") != std::string::npos);
+  CHECK(dump(db, "SELECT path FROM sources") == (logs / "mail.current").string() + "|\n");
+}
+
+TEST_CASE("a rotated file whose header was not kept takes the appliance and time offset of the file before it",
+          "[bad-input][rotation]") {
+  TempDir tmp;
+  const std::string log = generated_log(tmp, 71, 0.3);
+  // Split mid-stream, as a copy or split(1) does: connections open in the first part
+  // close in the second, which has no `Version ... SN:` or `Time offset` line.
+  const size_t half = log.find('\n', log.size() / 2) + 1;
+  const fs::path logs = tmp.path / "logs";
+  fs::create_directory(logs);
+  write_file(logs / "mail.@20261101T000000.s", log.substr(0, half));
+  write_file(logs / "mail.@20261101T120000.s", log.substr(half));
+  write_file(tmp.path / "whole.log", log);
+  const fs::path whole = tmp.path / "whole.db";
+  REQUIRE(ingest(tmp, whole, {tmp.path / "whole.log"}).finished.status == 0);
+  const std::string expected = dump(whole, "SELECT appliance, direction, conn_id, started_at, ended_at, tls_outcome"
+                                           " FROM connections ORDER BY 1, 2, 3, 4");
+  SECTION("both files in one run") {
+    const fs::path db = tmp.path / "one.db";
+    const Ingest r = ingest(tmp, db, {logs});
+    INFO(r.output);
+    CHECK(r.finished.status == 0);
+    CHECK(r.output.find("no header: appliance and time offset of mail.@20261101T000000.s") != std::string::npos);
+    CHECK(dump(db, "SELECT appliance, direction, conn_id, started_at, ended_at, tls_outcome"
+                   " FROM connections ORDER BY 1, 2, 3, 4") == expected);
+    CHECK(dump(db, "SELECT DISTINCT appliance, utc_offset FROM sources") ==
+          dump(whole, "SELECT DISTINCT appliance, utc_offset FROM sources"));
+  }
+  SECTION("the second file in a later run, compressed") {
+    REQUIRE(shell("gzip " + (logs / "mail.@20261101T120000.s").string()));
+    const fs::path db = tmp.path / "two.db";
+    REQUIRE(ingest(tmp, db, {logs / "mail.@20261101T000000.s"}).finished.status == 0);
+    const Ingest r = ingest(tmp, db, {logs / "mail.@20261101T120000.s.gz"});
+    INFO(r.output);
+    CHECK(r.finished.status == 0);
+    CHECK(r.output.find("no header: appliance and time offset of mail.@20261101T000000.s") != std::string::npos);
+    CHECK(dump(db, "SELECT appliance, direction, conn_id, started_at, ended_at, tls_outcome"
+                   " FROM connections ORDER BY 1, 2, 3, 4") == expected);
+  }
+}
