@@ -99,20 +99,70 @@ std::string peer_from_dialogue(const std::vector<TranscriptLine>& lines) {
   return {};
 }
 
+std::string shape_label(const Texts& t, PasteShape shape) {
+  return t.get("shape." + std::string(paste_shape_name(shape)));
+}
+
+// "swaks output, posttls-finger output, ...": what the error for an unreadable paste lists.
+std::string shape_list(const Texts& t) {
+  std::string list;
+  for (PasteShape s : kPasteShapes) list += (list.empty() ? "" : "; ") + shape_label(t, s);
+  return list;
+}
+
+// A pasted connection has no log line naming the peer or the appliance; the appliance
+// side is the paste's client (outbound) unless the paste is a server's own log.
+Connection pasted_connection(PastedDialogue& d) {
+  Connection c;
+  c.direction = d.direction;
+  c.transcript = std::move(d.transcript);
+  c.log = std::move(d.log);
+  c.tls_protocol = d.tls_protocol;
+  c.tls_cipher = d.tls_cipher;
+  c.peer_host = peer_from_dialogue(c.transcript);
+  // The tools name the address they connected to; the server names itself in its greeting.
+  const bool address = !d.peer.empty() &&
+      d.peer.find_first_not_of("0123456789.:abcdefABCDEF[]") == std::string::npos;
+  if (address) c.peer_ip = d.peer;
+  else if (c.peer_host.empty()) c.peer_host = d.peer;
+  return c;
+}
+
 int explain_transcript(const ExplainOptions& o, const Env& env, Streams io) {
   const Texts& t = *env.texts;
   std::string text;
   if (!read_all(o.transcript, text)) return fail(io, t, "error.transcript-read", {{"path", o.transcript}});
-  // A pasted dialogue is one source of its own; the appliance is taken to be the
-  // client (outbound), the usual case of a domain debug log or a telnet test.
   constexpr int64_t kPasteSource = 1;
-  Connection c;
-  c.direction = Direction::outbound;
-  c.transcript = parse_pasted_transcript(text, kPasteSource);
-  if (c.transcript.empty()) return fail(io, t, "error.transcript-empty", {{"path", o.transcript}});
-  c.peer_host = peer_from_dialogue(c.transcript);
+  std::vector<PastedDialogue> dialogues = read_paste(text, kPasteSource);
+  if (dialogues.empty())
+    return fail(io, t, "error.transcript-empty", {{"path", o.transcript}, {"shapes", shape_list(t)}});
   const SourceNames names{{kPasteSource, o.transcript == "-" ? "stdin" : o.transcript}};
-  return print(c, classify(c), names, o, env, io);
+  auto all = nlohmann::json::array();
+  for (size_t i = 0; i < dialogues.size(); ++i) {
+    PastedDialogue& d = dialogues[i];
+    const Vars vars{{"shape", shape_label(t, d.shape)},
+                    {"n", std::to_string(i + 1)},
+                    {"count", std::to_string(dialogues.size())},
+                    {"first", std::to_string(d.first_line)},
+                    {"last", std::to_string(d.last_line)}};
+    const PasteShape shape = d.shape;
+    const int64_t first = d.first_line, last = d.last_line;
+    const Connection c = pasted_connection(d);
+    const Verdict v = classify(c);
+    if (o.format == "json") {
+      auto j = render_json(c, v, t, names, env.references);
+      j["shape"] = std::string(paste_shape_name(shape));
+      j["lines"] = {{"first", first}, {"last", last}};
+      all.push_back(std::move(j));
+      continue;
+    }
+    if (i > 0) io.out << "\n";
+    io.out << t.render(dialogues.size() > 1 ? "explain.paste-shape-of" : "explain.paste-shape", vars)
+           << "\n" << render_text(c, v, t, names, env.references);
+  }
+  // One connection is one object, as before several could be read; several, an array.
+  if (o.format == "json") io.out << (all.size() == 1 ? all[0] : all).dump(2) << "\n";
+  return 0;
 }
 
 // ---- --db with --dcid/--icid ----

@@ -22,9 +22,10 @@ inline constexpr auto kEvidenceRoles = names_of(kEvidenceRoleNames);
 //   ehlo-misordered     the receiver put STARTTLS before its domain line
 //   receiver-policy     the receiver offers TLS only to some senders, not this one
 //   client-no-starttls  the sending client has no TLS or did not ask for it (inbound)
-inline constexpr std::array<std::string_view, 5> kCandidates = {
+//   handshake-unseen    STARTTLS was accepted; the handshake is not in the evidence
+inline constexpr std::array<std::string_view, 6> kCandidates = {
     "peer-no-starttls", "middlebox-masked", "ehlo-misordered", "receiver-policy",
-    "client-no-starttls"};
+    "client-no-starttls", "handshake-unseen"};
 
 // Certificate failure kinds (Verdict::detail of certificate-invalid, when known).
 inline constexpr std::array<std::string_view, 3> kCertificateKinds = {"expired", "host-mismatch",

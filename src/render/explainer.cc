@@ -62,12 +62,19 @@ Vars outcome_vars(const Ctx& x) {
 // outcome.<id>.<direction>.<field> lets a direction say it differently (who acts on an
 // inbound masked STARTTLS is not who acts on an outbound one); outcome.<id>.low.<field>
 // lets a verdict that rests on one log line say so instead of asserting one cause.
+// outcome.<id>.pasted.<field> speaks of a pasted dialogue, which has no logs to blame.
 std::string outcome_text(const Ctx& x, std::string_view field) {
   const std::string base = "outcome." + std::string(outcome_name(x.v.outcome)) + ".";
   const std::string directed = base + std::string(direction_name(x.c.direction)) + "." + std::string(field);
   const std::string hedged = base + "low." + std::string(field);
+  const std::string pasted = base + "pasted." + std::string(field);
+  const std::string pasted_low = base + "pasted.low." + std::string(field);
+  const bool is_paste = x.c.conn_id == 0 && x.c.appliance.empty();
+  const bool low = x.v.confidence == Confidence::low;
   std::string key = base + std::string(field);
-  if (x.t.has(directed)) key = directed;
+  if (is_paste && low && x.t.has(pasted_low)) key = pasted_low;
+  else if (is_paste && x.t.has(pasted)) key = pasted;
+  else if (x.t.has(directed)) key = directed;
   else if (x.v.confidence == Confidence::low && x.t.has(hedged)) key = hedged;
   return x.t.render(key, outcome_vars(x));
 }
@@ -102,7 +109,10 @@ std::string reference_line(const Ctx& x, const std::string& ref) {
 // dialogue a person pasted, named by the file it came from.
 std::string pasted_line(const Ctx& x) {
   const auto& tr = x.c.transcript;
-  const std::string source = tr.empty() ? std::string("-") : source_name(x, tr.front().ref.source_id);
+  const auto& log = x.c.log;
+  const std::string source = !tr.empty()    ? source_name(x, tr.front().ref.source_id)
+                             : !log.empty() ? source_name(x, log.front().ref.source_id)
+                                            : std::string("-");
   return x.t.render("explain.pasted", {{"source", source}});
 }
 
@@ -131,8 +141,7 @@ void section(std::ostream& out, const Ctx& x, std::string_view label, const std:
 
 void write_header(std::ostream& out, const Ctx& x) {
   const std::string outcome(outcome_name(x.v.outcome));
-  out << x.t.get("explain.verdict") << ": " << x.t.get("outcome." + outcome + ".title") << " ("
-      << outcome << ")\n";
+  out << x.t.get("explain.verdict") << ": " << outcome_text(x, "title") << " (" << outcome << ")\n";
   out << x.t.get("explain.confidence") << ": "
       << x.t.get("confidence." + std::string(confidence_name(x.v.confidence))) << "\n";
   out << x.t.get("explain.connection") << ": " << connection_line(x) << "\n";
@@ -292,7 +301,7 @@ nlohmann::json render_json(const Connection& c, const Verdict& v, const Texts& t
   const auto refs = references_json(x);
   const std::string outcome(outcome_name(v.outcome));
   return {{"tls_outcome", outcome},
-          {"title", texts.get("outcome." + outcome + ".title")},
+          {"title", outcome_text(x, "title")},
           {"confidence", std::string(confidence_name(v.confidence))},
           {"detail", v.detail},
           {"findings", findings_json(x, false)},

@@ -89,6 +89,12 @@ bool decide_after_accept(Context& x) {
   } else if (ended(logs)) {
     set(x.v, Outcome::connection_lost, Confidence::high, error_reason(logs));
     cite_end(x, logs);
+  } else if (x.c.conn_id == 0 && x.c.appliance.empty()) {
+    // A pasted dialogue that stops at "220 Ready to start TLS" (a telnet test, a cut
+    // paste): the server accepted STARTTLS; the handshake is not shown, so no more than
+    // that is claimed.
+    set(x.v, Outcome::tls_success, Confidence::low);
+    x.v.candidates = {"handshake-unseen"};
   } else {
     set(x.v, Outcome::unknown, Confidence::low);  // the handshake's result is not in the logs
   }
@@ -142,6 +148,17 @@ bool decide_without_reply(Context& x) {
   return true;
 }
 
+// A probe such as posttls-finger goes on inside TLS after it printed that the server's
+// certificate failed verification: the dialogue shows TLS, the tool's line shows why a
+// sender that verifies would not accept it.
+bool decide_certificate_after_tls(Context& x) {
+  if (!x.logs.tls_failed) return false;
+  FailureReading r = read_tls_failure(x.logs.tls_failed->detail);
+  if (r.outcome != Outcome::certificate_invalid) return false;
+  set(x.v, r.outcome, Confidence::high, r.detail);
+  return true;
+}
+
 bool decide_by_transcript(Context& x) {
   switch (x.tx.stage) {
     case TxStage::none:
@@ -154,6 +171,7 @@ bool decide_by_transcript(Context& x) {
     default:
       break;
   }
+  if (x.tx.stage == TxStage::tls_dialogue && decide_certificate_after_tls(x)) return true;
   std::optional<Outcome> outcome = transcript_outcome(x.tx.stage, outbound(x));
   if (!outcome)
     decide_inbound_no_tls(x);

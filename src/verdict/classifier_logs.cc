@@ -24,17 +24,22 @@ bool contains_any(const std::string& text, std::span<const std::string_view> nee
 }
 
 // OpenSSL and Python ssl wording, as AsyncOS quotes it in "TLS failed: ..." lines.
-constexpr std::array<std::string_view, 6> kVerifyFailed = {
+constexpr std::array<std::string_view, 9> kVerifyFailed = {
     "certificate verify failed",       "certificate_verify_failed", "verify error",
-    "certificate verification failed", "certificate has expired",   "hostname mismatch"};
+    "certificate verification failed", "certificate has expired",   "hostname mismatch",
+    "verify return code",              "verification error",        "certificate not verified"};
 constexpr std::array<std::string_view, 3> kExpired = {"expired", "not yet valid",
                                                       "certificate_expired"};
-constexpr std::array<std::string_view, 5> kHostMismatch = {
+constexpr std::array<std::string_view, 6> kHostMismatch = {
     "hostname mismatch", "host name mismatch", "doesn't match", "does not match",
-    "hostname verification"};
-constexpr std::array<std::string_view, 6> kNotTrusted = {
+    "hostname verification", "ip address mismatch"};
+constexpr std::array<std::string_view, 7> kNotTrusted = {
     "self signed",          "self-signed", "unable to get local issuer",
-    "unable to get issuer", "untrusted",   "unknown ca"};
+    "unable to get issuer", "untrusted",   "unknown ca",
+    "unable to verify the first certificate"};
+// A client's own words for a STARTTLS the server turned down (Postfix, posttls-finger).
+constexpr std::array<std::string_view, 3> kRefused = {
+    "starttls unexpected response", "refused to start tls", "starttls rejected"};
 
 std::string certificate_kind(const std::string& low) {
   if (contains_any(low, kExpired)) return "expired";
@@ -101,8 +106,7 @@ LogFacts gather_log_facts(const std::vector<LogLine>& log) {
 FailureReading read_tls_failure(std::string_view reason) {
   std::string low = lower(reason);
   if (low.find_first_not_of(" .") == std::string::npos) return {Outcome::tls_failed, ""};
-  if (low.find("starttls unexpected response") != std::string::npos)
-    return {Outcome::starttls_refused, std::string(reason)};
+  if (contains_any(low, kRefused)) return {Outcome::starttls_refused, std::string(reason)};
   std::string kind = certificate_kind(low);
   bool about_certificate = low.find("certificate") != std::string::npos && !kind.empty();
   if (contains_any(low, kVerifyFailed) || about_certificate) {

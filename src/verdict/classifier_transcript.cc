@@ -179,6 +179,11 @@ void Walker::read_starttls(size_t e) {
   } else if (code == 500 && (f_.before.starttls || find_masking(f_.before.masked()))) {
     f_.stage = TxStage::masked;  // the keyword was offered, yet the command is unknown
     f_.detail = reply_text(e);
+  } else if ((code == 500 || code == 502) && !f_.before.starttls && !f_.before.misordered()) {
+    // A client that tries STARTTLS anyway (a person at a terminal, openssl) hears that the
+    // server does not know it: it was never offered, not refused.
+    f_.stage = TxStage::not_offered;
+    f_.detail = reply_text(e);
   } else {
     f_.stage = TxStage::refused;
     f_.detail = reply_text(e);

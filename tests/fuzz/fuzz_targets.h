@@ -81,15 +81,24 @@ inline size_t framer_one(const FramerData& d, const uint8_t* data, size_t size) 
   return fields;
 }
 
-// Arbitrary text through the pasted-transcript parser and the classifier, as
-// `mailtls explain --transcript` runs them on whatever a person pastes. The first
-// byte's low bit chooses the direction.
+// Arbitrary text through the paste reader (every shape: dialogues, swaks, openssl,
+// posttls-finger, Exchange and Postfix logs) and the classifier, as `mailtls explain
+// --transcript` runs them on whatever a person pastes. The first byte's low bit chooses
+// the direction of the bare reading.
 inline bool transcript_one(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   Connection c;
   c.direction = size > 0 && data[0] & 1 ? Direction::inbound : Direction::outbound;
   c.transcript = parse_pasted_transcript(text);
-  return !outcome_name(classify(c).outcome).empty();
+  bool ok = !outcome_name(classify(c).outcome).empty();
+  for (PastedDialogue& d : read_paste(text, 1)) {
+    Connection p;
+    p.direction = d.direction;
+    p.transcript = std::move(d.transcript);
+    p.log = std::move(d.log);
+    ok = ok && !outcome_name(classify(p).outcome).empty();
+  }
+  return ok;
 }
 
 // Reads every stream as ingest does, up to a bound: a few bytes of a compressed file can
