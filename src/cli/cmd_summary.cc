@@ -1,5 +1,6 @@
 // `mailtls summary`: one line per domain (appliance, day, peer) with its TLS figures,
 // as a table that fits the terminal, JSON or CSV. The figures are defined in summary.h.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -128,21 +129,38 @@ void write_csv(const std::vector<SummaryRow>& rows, const std::string& by, std::
 
 // A domain that stopped using TLS hides in a summary among domains that never had it:
 // the table names them and sends the reader to `mailtls posture` (same window and
-// direction). Posture reads the connections once more, well under a second at 1M.
-void point_to_downgrades(sqlite3* db, const SummaryQuery& sq, const Texts& texts, Streams io) {
-  std::vector<std::string> domains;
+// direction). By domain in one direction, the summary's rows say which domains may have
+// one and posture confirms those alone; otherwise posture reads every connection again.
+std::vector<std::string> downgrades(sqlite3* db, const SummaryQuery& sq, const std::vector<SummaryRow>& rows) {
+  std::vector<std::string> found;
+  const bool per_domain = sq.by == "domain" && sq.direction != "both";
   for (const char* direction : {"outbound", "inbound"}) {
     if (sq.direction != "both" && sq.direction != direction) continue;
     PostureQuery q;
     q.direction = direction;
     q.since = sq.since;
     q.until = sq.until;
-    q.domain = sq.domain;
-    std::vector<PostureRow> rows;
-    std::string error;
-    if (!load_posture(db, q, rows, error)) return;
-    for (const auto& d : downgraded_domains(rows)) domains.push_back(d);
+    std::vector<std::string> domains{sq.domain};
+    if (per_domain) {
+      domains.clear();
+      for (const auto& r : rows)
+        if (r.downgrade_candidate && !r.key.empty()) domains.push_back(r.key);
+    }
+    for (const auto& domain : domains) {
+      q.domain = domain;
+      std::vector<PostureRow> posture;
+      std::string error;
+      if (!load_posture(db, q, posture, error)) return found;
+      for (const auto& d : downgraded_domains(posture)) found.push_back(d);
+    }
   }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+void point_to_downgrades(sqlite3* db, const SummaryQuery& q, const std::vector<SummaryRow>& rows,
+                         const Texts& texts, Streams io) {
+  const std::vector<std::string> domains = downgrades(db, q, rows);
   if (domains.empty()) return;
   io.err << texts.render("summary.downgrades", {{"count", std::to_string(domains.size())},
                                                 {"domains", join(domains, ", ")}}) << "\n";
@@ -172,7 +190,7 @@ int run_summary(const SummaryOptions& o, Streams io) {
     write_csv(rows, o.by, io.out);
   } else {
     write_table(rows, o, *texts, io);
-    point_to_downgrades(db.get(), q, *texts, io);
+    point_to_downgrades(db.get(), q, rows, *texts, io);
   }
   return 0;
 }

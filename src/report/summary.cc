@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "report/posture.h"
 #include "store/sqlite_util.h"
 
 namespace mailtls {
@@ -43,6 +44,7 @@ struct OutcomeTally {
   std::optional<Outcome> value;  // nullopt: a name this version does not know
   int64_t connections = 0;
   std::optional<int64_t> last_time;  // latest start (else end, else last line)
+  std::optional<int64_t> first_time;  // earliest
 };
 
 struct GroupTally {
@@ -67,7 +69,7 @@ OutcomeTally& outcome_of(GroupTally& g, std::string_view outcome) {
   for (auto& o : g.outcomes)
     if (o.outcome == outcome) return o;
   return g.outcomes.emplace_back(
-      OutcomeTally{std::string(outcome), outcome_by_name(outcome), 0, std::nullopt});
+      OutcomeTally{std::string(outcome), outcome_by_name(outcome), 0, std::nullopt, std::nullopt});
 }
 
 bool is_failure(const OutcomeTally& o) { return !o.value || is_failure_outcome(*o.value); }
@@ -102,11 +104,24 @@ void add_connection(GroupTally& g, const sql::Stmt& st) {
   OutcomeTally& o = outcome_of(g, outcome);
   ++o.connections;
   if (!st.is_null(4) && (!o.last_time || st.int64(4) > *o.last_time)) o.last_time = st.int64(4);
+  if (!st.is_null(4) && (!o.first_time || st.int64(4) < *o.first_time)) o.first_time = st.int64(4);
   add_distinct(g.protocols, st.text(2));
   add_distinct(g.ciphers, st.text(3));
   g.messages += st.int64(5);
   if (is_failure(o)) g.cleartext += st.int64(5);
   g.fallback += st.int64(6);
+}
+
+// See SummaryRow::downgrade_candidate. Ties within a second stay candidates: posture
+// orders them by id.
+bool downgrade_candidate(const GroupTally& g) {
+  std::optional<int64_t> last_success, first_blocking;
+  for (const OutcomeTally& o : g.outcomes) {
+    if (!o.value || !is_eligible(*o.value)) continue;
+    if (*o.value == Outcome::tls_success) last_success = o.last_time;
+    else if (!first_blocking || (o.first_time && *o.first_time < *first_blocking)) first_blocking = o.first_time;
+  }
+  return last_success && first_blocking && *first_blocking >= *last_success;
 }
 
 SummaryRow to_row(const std::string& key, GroupTally& g) {
@@ -129,6 +144,7 @@ SummaryRow to_row(const std::string& key, GroupTally& g) {
       row.last_failure_time = o.last_time;
     }
   }
+  row.downgrade_candidate = downgrade_candidate(g);
   std::sort(g.protocols.begin(), g.protocols.end());
   std::sort(g.ciphers.begin(), g.ciphers.end());
   row.protocols = std::move(g.protocols);

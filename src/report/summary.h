@@ -46,6 +46,10 @@ struct SummaryRow {
   std::vector<std::string> protocols, ciphers;  // sorted, distinct
   std::string last_failure_outcome;             // empty: no failure
   std::optional<int64_t> last_failure_time;
+  // The group may have stopped using TLS (report/posture.h's downgrade, judged to the
+  // second): it used TLS, and no eligible connection without TLS started before its last
+  // TLS connection. Lets `summary` confirm downgrades on these groups alone.
+  bool downgrade_candidate = false;
 
   // tls_success / known; nullopt when no outcome is known.
   std::optional<double> tls_success_rate() const;
