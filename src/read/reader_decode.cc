@@ -12,12 +12,13 @@ namespace mailtls {
 std::unique_ptr<Decoder> make_filter_decoder(std::string_view packaging, RawFile& raw,
                                              Diagnostics& diag, const std::string& name);
 
-void Decoder::damage(uint64_t offset, const std::string& what, bool data_lost, bool inside) {
+void Decoder::damage(uint64_t offset, const std::string& what, bool data_lost, bool inside, bool verified) {
   done_ = true;
   if (damaged_) return;
   damaged_ = true;
   cut_ = inside;
-  std::string message = what + "; " + std::to_string(produced_) + " decompressed bytes were good";
+  std::string message =
+      what + "; " + std::to_string(produced_) + (verified ? " decompressed bytes were good" : " decompressed bytes were read");
   if (data_lost) {
     diag_.error(name_, static_cast<int64_t>(offset), std::move(message));
   } else {
@@ -154,6 +155,7 @@ class GzipDecoder : public Decoder {
     isal_inflate_reset(state_.get());
     state_->crc_flag = ISAL_GZIP;  // parse the gzip header, check CRC-32 and length
     member_start_ = raw_.offset();
+    member_output_ = produced_;
     in_member_ = true;
     return true;
   }
@@ -195,6 +197,14 @@ class GzipDecoder : public Decoder {
   }
 
   void corrupt(int code) {
+    // The CRC-32 covers the whole member and is checked at its end: the damage is
+    // somewhere in the member, so the message points at the member, not at its end.
+    if (code == ISAL_INCORRECT_CHECKSUM)
+      return damage(member_start_, "corrupt gzip member at byte " + std::to_string(member_start_) + " (to byte " +
+                                       std::to_string(raw_.offset()) + "): " + why(code) +
+                                       ", so the damage is somewhere in it and its decompressed bytes from " +
+                                       std::to_string(member_output_) + " on may be wrong",
+                    true, true, false);
     damage(raw_.offset(),
            "corrupt gzip member at byte " + std::to_string(member_start_) + ": " + why(code));
   }
@@ -203,6 +213,7 @@ class GzipDecoder : public Decoder {
   uint8_t no_input_ = 0;                   // where next_in points when there is none
   bool in_member_ = false;
   uint64_t member_start_ = 0;
+  uint64_t member_output_ = 0;  // decompressed bytes before the member
 };
 
 }  // namespace

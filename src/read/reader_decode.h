@@ -41,7 +41,9 @@ class Decoder : public ChunkSource {
       : raw_(raw), diag_(diag), name_(std::move(name)) {}
   // Reports damage once; appends how many decompressed bytes were good. `inside` says
   // the damage is within the compressed data (the output stops in the middle of it).
-  void damage(uint64_t offset, const std::string& what, bool data_lost = true, bool inside = true);
+  // `verified`: false when a checksum failed, so the bytes handed out are not all good.
+  void damage(uint64_t offset, const std::string& what, bool data_lost = true, bool inside = true,
+              bool verified = true);
   // Reports a read error if the file stopped on one; true if it did.
   bool read_failed();
 

@@ -110,7 +110,14 @@ class FilterDecoder : public Decoder {
     raw_.consume(used);
     const size_t n = static_cast<size_t>(dest - out);
     produced_ += n;
-    if (!error.empty()) {
+    if (!error.empty() && walker_ && error.find("checksum") != std::string::npos) {
+      // A zstd frame's checksum covers the whole frame and is checked at its end: the
+      // damage is somewhere in the frame, so the message points at the frame.
+      damage(walker_->frame_start(), error + " (frame at byte " + std::to_string(walker_->frame_start()) +
+                                         " to byte " + std::to_string(raw_.offset()) +
+                                         ": the damage is somewhere in it, and its decompressed bytes may be wrong)",
+             true, true, false);
+    } else if (!error.empty()) {
       damage(raw_.offset(), error);  // the offset: how far the decompressor had read
     } else if (!more || (at_end && n == 0 && ++idle_at_end_ >= kIdleCallsAtEnd)) {
       finish();

@@ -309,7 +309,7 @@ TEST_CASE("corrupt gzip, bzip2, xz and zstd streams end with one diagnostic", "[
     REQUIRE(all.size() == 1);
     CHECK(all[0].data_lost);
     CHECK(all[0].file == dir / "bad");
-    CHECK(all[0].offset > 0);
+    CHECK(all[0].offset >= 0);  // a CRC-32 failure points at its member, here at byte 0
     CHECK(all[0].offset <= static_cast<int64_t>(fs::file_size(dir / "bad")));
     CHECK_THAT(all[0].message, Catch::Contains("corrupt"));
   }
@@ -552,4 +552,41 @@ TEST_CASE("a read error is reported with the offset where reading stopped", "[re
   CHECK(all[0].offset == 0);
   CHECK(all[0].data_lost);
   CHECK_THAT(all[0].message, Catch::Contains("read error"));
+}
+
+// A bit flipped inside one gzip member or zstd frame of several: whether the decoder
+// meets an invalid code there or only the checksum at the member's end fails, the
+// message points into that member, never past it (the end of the file, the next one).
+TEST_CASE("damage found by a gzip CRC-32 or zstd checksum is reported inside the damaged member",
+          "[reader]") {
+  TempDir dir;
+  for (std::string tool : {"gzip", "zstd -q"}) {
+    std::string file;
+    std::vector<size_t> starts;
+    std::string first_member_text;
+    for (int i = 0; i < 4; ++i) {
+      write_file(dir / "part", sample_log(3000, i + 1));
+      if (i == 0) first_member_text = slurp(dir / "part");
+      sh(tool + " -c " + (dir / "part") + " > " + (dir / "part.z"));
+      starts.push_back(file.size());
+      file += slurp(dir / "part.z");
+    }
+    starts.push_back(file.size());
+    const size_t from = starts[1], to = starts[2];
+    for (size_t at : {from + 40, from + (to - from) / 3, from + (to - from) / 2, to - 30}) {
+      std::string bad = file;
+      bad[at] = static_cast<char>(bad[at] ^ 0x08);
+      write_file(dir / "bad", bad);
+      Diagnostics diag;
+      auto seen = read_all(dir / "bad", diag);
+      INFO(tool << ", bit flipped at byte " << at << "\n" << diag_text(diag));
+      REQUIRE(seen.size() == 1);
+      CHECK(seen[0].content.compare(0, first_member_text.size(), first_member_text) == 0);
+      auto all = diag.all();
+      REQUIRE(all.size() == 1);
+      CHECK(all[0].data_lost);
+      CHECK(all[0].offset >= static_cast<int64_t>(from));
+      CHECK(all[0].offset < static_cast<int64_t>(to));
+    }
+  }
 }
