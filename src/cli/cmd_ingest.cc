@@ -3,6 +3,8 @@
 // log time -> sessions -> writer thread (classifier -> store).
 #include <unistd.h>
 
+#include <csignal>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +21,7 @@
 #include "parse/grammar.h"
 #include "parse/localizer.h"
 #include "parse/parse_lane.h"
+#include "cli/interrupts.h"
 #include "cli/progress.h"
 #include "read/reader.h"
 #include "read/rotation.h"
@@ -99,6 +102,7 @@ struct Run {
   std::unique_ptr<StoreSink> sink;
   std::unique_ptr<Sessions> sessions;
   std::unique_ptr<Progress> progress;
+  Interrupts* interrupts = nullptr;
   LaneSetup lane_setup;
   std::vector<std::unique_ptr<LaneSlot>> active;
   std::set<int64_t> sources_reading;  // sources some lane is reading now
@@ -312,6 +316,8 @@ void ingest_all(Run& run, const std::vector<InputItem>& inputs) {
   const std::vector<size_t> order = lane_order(run, inputs);
   size_t started = 0;
   for (;;) {
+    // A signal, or a failed write (nothing more can be kept), ends the reading here.
+    if (run.interrupts->stop_requested() || run.store->write_failed()) return;
     while (run.active.size() < kLanes && started < order.size()) {
       auto slot = std::make_unique<LaneSlot>();
       slot->input_index = order[started++];
@@ -408,10 +414,22 @@ int report(const Run& run, int status) {
   return status;
 }
 
+// What stderr says of an interrupted run, and the exit status: 128 + the signal.
+int report_interrupted(const Run& run, int signo, bool kept) {
+  for (const auto& d : run.diag.all()) run.io.err << "mailtls ingest: " << d.format() << "\n";
+  run.io.err << "mailtls ingest: interrupted (" << (signo == SIGTERM ? "SIGTERM" : "SIGINT") << "): "
+             << (kept ? "the commit had begun, so this run's rows were kept"
+                      : "this run's rows were discarded; the database is as it was before the run")
+             << "\n";
+  return 128 + signo;
+}
+
 }  // namespace
 
 int run_ingest(const IngestOptions& options, Streams io) {
   Run run{options, io};
+  Interrupts interrupts;  // before any thread of the run starts: they inherit its mask
+  run.interrupts = &interrupts;
   if (!load_data(run)) return report(run, 2);
   run.store = Store::open(options.db, Store::Mode::read_write, run.diag);
   if (!run.store) return report(run, 1);
@@ -431,7 +449,13 @@ int run_ingest(const IngestOptions& options, Streams io) {
   ingest_all(run, inputs);
   for (const auto& lane : run.lane_diags)
     for (const auto& item : lane) run.diag.add(item);
-  run.sessions->finish_all();
+  if (!interrupts.stop_requested() && !run.store->write_failed()) run.sessions->finish_all();
+  if (interrupts.stop_requested()) {
+    // Run's members then stop the lanes, drop what is queued for the writer, and the
+    // Store rolls the run back.
+    run.progress->finish();
+    return report_interrupted(run, interrupts.signal(), false);
+  }
   if (std::getenv("MAILTLS_TIMING")) {
     const SessionStats& st = run.sessions->stats();
     std::fprintf(stderr,
@@ -440,10 +464,16 @@ int run_ingest(const IngestOptions& options, Streams io) {
                  static_cast<long long>(st.connections), static_cast<long long>(st.messages),
                  static_cast<long long>(st.timed_out), st.peak_open);
   }
-  run.writes->call([](Store& store) { store.finish(classify_for_store); });
+  run.writes->call([&](Store& store) {
+    store.finish(classify_for_store, [&] { return interrupts.begin_commit(); });
+  });
   run.progress->finish();
-  print_results(run);
-  return report(run, run.diag.any_data_lost() ? 1 : 0);
+  const bool kept = run.store->committed();
+  if (interrupts.signal() != 0) return report_interrupted(run, interrupts.signal(), kept);
+  // A run that was rolled back (a failed write, a failed commit) has no results to show:
+  // its rows are not in the database.
+  if (kept) print_results(run);
+  return report(run, run.diag.any_data_lost() || !kept ? 1 : 0);
 }
 
 }  // namespace mailtls

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
+#include <filesystem>
 #include <new>
 #include <string>
 #include <utility>
@@ -36,21 +38,81 @@ Db Db::open(const std::string& path, int flags, std::string* error) {
   return d;
 }
 
+namespace {
+
+// A path as a "file:" URI (RFC 3986), for the query parameters of a read-only open.
+std::string file_uri(const std::string& path, const char* parameters) {
+  static const char digits[] = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '.' || c == '_' || c == '-' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += digits[c >> 4];
+      uri += digits[c & 15];
+    }
+  }
+  return uri + "?" + parameters;
+}
+
+int first_read(Db& db, std::string* message) {
+  return db.exec("SELECT count(*) FROM sqlite_schema", message);
+}
+
+}  // namespace
+
 Db Db::open_read_only(const std::string& path, std::string* error) {
+  std::string message;
+  Db d = open_reader(path, &message);
+  if (!d.ok() && error) *error = path + ": " + message;
+  return d;
+}
+
+Db Db::open_reader(const std::string& path, std::string* error) {
+  auto fail = [&](const std::string& message) {
+    if (error) *error = message;
+    return Db();
+  };
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return fail("no such database (run `mailtls ingest` first)");
   std::string message;
   // NOMUTEX: a reader uses its handle from one thread, and the mutex taken by every
   // sqlite3_column_*() call was an eighth of a summary's time over a million rows.
-  Db d = open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &message);
-  if (d.ok() && d.exec("PRAGMA query_only = 1", &message) != SQLITE_OK) d = Db();
+  const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+  Db d = open(path, flags, &message);
+  if (!d.ok()) return fail(message);
+  // A report over a database that ingest is writing waits a little for its lock.
+  sqlite3_busy_timeout(d.db_, kReaderBusyMs);
+  int rc = first_read(d, &message) & 0xff;
+  if (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN) {
+    // A WAL database in a directory (or on a medium) this process cannot write: SQLite
+    // cannot create the -shm file that WAL readers share. No writer can be at work there
+    // either, so the file is read as immutable, which needs no -shm; unless a -wal file
+    // holds changes not yet copied into the database, which an immutable open would not
+    // see.
+    const auto wal = std::filesystem::file_size(path + "-wal", ec);
+    if (!ec && wal > 0)
+      return fail("cannot read the database: its directory is read-only and " + path +
+                  "-wal holds changes not yet in the database file; copy both files to a "
+                  "writable directory and read the copy");
+    d = open(file_uri(path, "immutable=1"), flags | SQLITE_OPEN_URI, &message);
+    if (!d.ok()) return fail(message);
+    rc = first_read(d, &message) & 0xff;
+  }
+  if (rc == SQLITE_BUSY)
+    return fail("the database is being written by an ingest and cannot be read until it has "
+                "committed (waited " + std::to_string(kReaderBusyMs / 1000) +
+                " s); try again when the ingest has finished");
+  if (rc == SQLITE_NOTADB) return fail("not a SQLite database");
+  if (rc != SQLITE_OK) return fail(message);
+  if (d.query_int("PRAGMA page_count", -1) == 0)
+    return fail("the database is empty: no ingest has committed to it yet (a first ingest "
+                "may be writing it now); try again when it has finished");
+  if (d.exec("PRAGMA query_only = 1", &message) != SQLITE_OK) return fail(message);
   // Pages read through a memory map are not copied out of the page cache on a full scan;
   // nothing is written through this handle, so mmap's caveats about writes do not apply.
-  if (d.ok() && d.exec("PRAGMA mmap_size = 1073741824", &message) != SQLITE_OK) d = Db();
-  if (!d.ok()) {
-    if (error) *error = path + ": " + message;
-    return d;
-  }
-  // A report over a database that ingest is writing waits a little for its lock.
-  sqlite3_busy_timeout(d.db_, 5000);
+  if (d.exec("PRAGMA mmap_size = 1073741824", &message) != SQLITE_OK) return fail(message);
   return d;
 }
 
@@ -413,9 +475,13 @@ void BatchInsert::record(int rc, const std::string& message) {
 }
 
 int BatchInsert::flush() {
-  if (pending_rows() > 0 && ok()) {
+  const bool halted = rc_ != SQLITE_OK || (failed_ && *failed_);
+  if (pending_rows() > 0 && ok() && !halted) {
     sqlite3_bind_pointer(insert_.get(), 1, this, kRowsPointerType, nullptr);
-    if (insert_.run() != SQLITE_OK) record(insert_);
+    if (insert_.run() != SQLITE_OK) {
+      record(insert_);
+      if (failed_) *failed_ = true;
+    }
   }
   values_.clear();
   arena_.clear();

@@ -31,11 +31,17 @@ class Db {
   // `flags` are sqlite3_open_v2 flags. On failure returns a closed Db and sets *error
   // to SQLite's message.
   static Db open(const std::string& path, int flags, std::string* error);
-  // For the commands that only read (query, summary, tlsrpt, report): the file must
-  // exist, is opened SQLITE_OPEN_READONLY with PRAGMA query_only, so no statement run
-  // through this handle can change it, and waits up to 5 s for the lock of an ingest
-  // writing it. *error gets "<path>: <SQLite's message>".
+  // For the commands that only read (query, summary, tlsrpt, report, explain): the file
+  // must exist, is opened SQLITE_OPEN_READONLY with PRAGMA query_only, so no statement
+  // run through this handle can change it, and waits up to 5 s for the lock of an ingest
+  // writing it. A database in a read-only directory or on a read-only medium is opened
+  // immutable (unless its -wal holds changes). Fails with a message meant for the user
+  // when an ingest holds the lock ("being written ... try again") or the database is
+  // empty (a first ingest has not committed). *error gets "<path>: <message>".
   static Db open_read_only(const std::string& path, std::string* error);
+  // The same; *error gets the message alone.
+  static Db open_reader(const std::string& path, std::string* error);
+  static constexpr int kReaderBusyMs = 5000;
 
   bool ok() const { return db_ != nullptr; }
   sqlite3* get() const { return db_; }
@@ -152,6 +158,11 @@ class BatchInsert {
 
   // Writes the buffered rows. Returns SQLITE_OK or the first failure.
   int flush();
+  // Shares one failure flag among the inserts of a run: a failure of any of them sets
+  // it, and once it is set no insert writes again (its rows are dropped). After a failed
+  // statement SQLite may have rolled the whole transaction back on its own (a full disk
+  // does), and a later insert would then run, and commit, on its own.
+  void halt_on(bool* failed) { failed_ = failed; }
   size_t pending_rows() const { return values_.size() / columns_; }
 
   // What the virtual table reads: value `column` of buffered row `row`.
@@ -177,6 +188,7 @@ class BatchInsert {
   Stmt insert_;
   int rc_ = 0;
   std::string error_;
+  bool* failed_ = nullptr;
 };
 
 }  // namespace mailtls::sql

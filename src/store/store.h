@@ -18,7 +18,10 @@
 //   finish() may not see the last rows.
 // - finish() builds the indexes left for after the load (schema_indexes_after_load.sql),
 //   runs reconcile(), and commits.
-//   If any write failed, finish() rolls back instead and reports why. After finish(),
+//   If any write failed, finish() rolls back instead and reports why; after the first
+//   failed statement nothing more is written. A database that is not empty and not one
+//   mailtls wrote (another application's, or not SQLite) is refused before anything is
+//   written to it. After finish(),
 //   the Store can still be read; writes are refused (a Diagnostic, not a crash).
 // - A Store is used by one thread at a time (the connection is opened without mutex),
 //   except new_connection_id() and new_message_id(): they are atomic, so the parsing
@@ -90,7 +93,15 @@ class Store {
   // Returns how many connections were merged away.
   int64_t reconcile(const Classify& classify, int64_t window_seconds = 86400);
 
-  void finish(const Classify& classify);  // indexes, reconcile, commit
+  // Indexes, reconcile, commit. `may_commit`, when given, is asked last, just before the
+  // commit: false rolls the run back instead (an interrupted ingest). Nothing but
+  // finish() can commit (a commit hook refuses any other).
+  using CommitGate = std::function<bool()>;
+  void finish(const Classify& classify, const CommitGate& may_commit = {});
+  bool committed() const { return committed_; }  // finish() kept this run
+  // A write failed (reported in the Diagnostics): nothing more is written, and finish()
+  // rolls back. Safe to ask from any thread, so an ingest can stop reading early.
+  bool write_failed() const;
 
   // Reading back (explain, reports, reconcile).
   std::optional<Connection> load_connection(int64_t id);
@@ -105,6 +116,7 @@ class Store {
   struct Statements;
   struct RunState;
   bool writable(const char* what);  // reports writes to a read-only or finished store
+  static int refuse_unplanned_commit(void* store);
   void merge_messages();
   int64_t reconcile_batch(const std::vector<std::vector<int64_t>>& groups,
                           const Classify& classify, int64_t window_seconds);
@@ -121,6 +133,7 @@ class Store {
   sqlite3* db_ = nullptr;
   Mode mode_ = Mode::read_only;
   bool finished_ = false;
+  bool committing_ = false, committed_ = false;
   std::atomic<int64_t> next_connection_id_{1}, next_message_id_{1};
   std::unique_ptr<RunState> run_;
   std::unique_ptr<Statements> stmts_;  // after run_, which it reports to

@@ -1,15 +1,12 @@
 // The store, finishing a run: the buffered rows, the indexes left for after the load,
 // reconcile, and the commit (or the rollback of a run that failed).
-#include <fcntl.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 
 #include "store/store.h"
 #include "store/store_statements.h"
@@ -41,58 +38,40 @@ std::string elapsed(const Stamp& a, const Stamp& b) {
   return text;
 }
 
-// Starts writing to disk what the run has written so far (the database file, or its WAL),
-// on a thread of its own while the indexes are built, so the commit's sync finds little
-// left to write. Flushing pages SQLite has already handed to the kernel changes nothing
-// for a crash: the kernel may write them at any moment anyway.
-std::thread flush_written(const std::string& path) {
-  return std::thread([path] {
-    for (const std::string& file : {path, path + "-wal"}) {
-      const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;
-      ::fdatasync(fd);
-      ::close(fd);
-    }
-  });
-}
-
 }  // namespace
 
-void Store::finish(const Classify& classify) {
+void Store::finish(const Classify& classify, const CommitGate& may_commit) {
   if (mode_ == Mode::read_only || finished_) return;
   Statements& s = *stmts_;
   const bool timing = std::getenv("MAILTLS_TIMING") != nullptr;
   const Stamp t0;
   s.flush_all();
   const Stamp t1;
-  std::thread flusher;
-  if (!run_->failed) flusher = flush_written(run_->path);
   if (!run_->failed) s.build_indexes();
-  // Again for the index pages, while reconcile runs.
-  if (flusher.joinable()) flusher.join();
-  if (!run_->failed) flusher = flush_written(run_->path);
   const Stamp t2;
   const int64_t merged = run_->failed ? 0 : reconcile(classify);
   s.flush_all();
   const Stamp t3;
   finished_ = true;
-  if (flusher.joinable()) flusher.join();
   if (timing)
     std::fprintf(stderr,
                  "finish: %.0f ms CPU before finish, %.0f ms of it on the finishing thread;"
                  " flush %s, indexes %s, reconcile %s (%lld pieces merged)\n",
                  t0.cpu, t0.thread_cpu, elapsed(t0, t1).c_str(), elapsed(t1, t2).c_str(), elapsed(t2, t3).c_str(),
                  static_cast<long long>(merged));
-  if (run_->failed) {
+  if (run_->failed || (may_commit && !may_commit())) {
     s.db.exec("ROLLBACK");
     return;
   }
   std::string error;
   const Stamp t4;
+  committing_ = true;
   const int commit_rc = s.db.exec("COMMIT", &error);
   // Readers and later runs use WAL; if another connection keeps the switch from
   // happening now, the next run makes it (set_write_pragmas).
   if (commit_rc == SQLITE_OK && run_->fresh) s.db.exec("PRAGMA journal_mode=WAL");
+  committing_ = false;
+  committed_ = commit_rc == SQLITE_OK;
   if (timing) std::fprintf(stderr, "finish: commit %s\n", elapsed(t4, Stamp()).c_str());
   if (commit_rc != SQLITE_OK) {
     diag_->error(run_->path, -1, "cannot commit this run: " + quote(error) +

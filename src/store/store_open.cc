@@ -4,7 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 
 #include "store/schema_sql.h"
 #include "store/store_statements.h"
@@ -25,17 +27,17 @@ void open_error(Diagnostics& diag, const std::string& path, const std::string& m
 // pages to fetch, spill, log in the WAL and checkpoint, which took a quarter off the
 // CPU of the finish phases (index build and commit) at 200 MB of logs.
 //
-// A new (empty) database is the exception: its first run writes with a rollback journal,
-// and finish() turns it to WAL after the commit. A rollback journal only keeps the pages
-// that existed when the run began, and an empty file has none, so every page is written
-// once; through WAL each page went to the log and then again into the database at the
-// checkpoint (at 1 GB of logs that second copy was 1.2 s of the commit and 1.5 s of
-// system time). Nothing is lost by it: there is no committed state yet for a reader to
-// see, and a crash still leaves the file as it was (empty), through the hot journal.
-bool set_write_pragmas(sql::Db& db, bool fresh, std::string* error) {
-  return db.exec(std::string("PRAGMA page_size=16384; PRAGMA journal_mode=") +
-                     (fresh ? "DELETE" : "WAL") +
-                     "; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=FILE;",
+// A new (empty) database is the exception: its first run writes with a rollback journal
+// (the default of an empty file, so its journal mode is left alone), and finish() turns
+// it to WAL after the commit. A rollback journal only keeps the pages that existed when
+// the run began, and an empty file has none, so every page is written once; through WAL
+// each page went to the log and then again into the database at the checkpoint (at 1 GB
+// of logs that second copy was 1.2 s of the commit and 1.5 s of system time). Nothing is
+// lost by it: there is no committed state yet for a reader to see, and a crash still
+// leaves the file as it was (empty), through the hot journal.
+bool set_write_pragmas(sql::Db& db, bool empty, std::string* error) {
+  return db.exec(std::string("PRAGMA page_size=16384;") + (empty ? "" : " PRAGMA journal_mode=WAL;") +
+                     " PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=FILE;",
                  error) == SQLITE_OK;
 }
 
@@ -49,6 +51,11 @@ bool skip_checks(sql::Db& db, std::string* error) {
   return db.exec("PRAGMA ignore_check_constraints=ON", error) == SQLITE_OK;
 }
 
+std::string busy_message(int busy_timeout_ms) {
+  return "the database is being written by another process (waited " +
+         std::to_string(busy_timeout_ms) + " ms); try again when it has finished";
+}
+
 // Takes the write lock for the whole run. SQLITE_BUSY after the busy timeout means
 // another process is writing.
 bool begin_run(sql::Db& db, const std::string& path, int busy_timeout_ms, Diagnostics& diag) {
@@ -56,12 +63,56 @@ bool begin_run(sql::Db& db, const std::string& path, int busy_timeout_ms, Diagno
   int rc = db.exec("BEGIN IMMEDIATE", &error);
   if (rc == SQLITE_OK) return true;
   if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-    open_error(diag, path,
-               "the database is being written by another process (waited " +
-                   std::to_string(busy_timeout_ms) + " ms): " + quote(error));
+    open_error(diag, path, busy_message(busy_timeout_ms) + ": " + quote(error));
   else
     open_error(diag, path, "cannot start a write transaction: " + quote(error));
   return false;
+}
+
+// The tables every version of the schema has: a file without all of them is not one
+// mailtls wrote.
+constexpr const char* kMailtlsTables[] = {"sources",    "connections", "messages",      "recipients",
+                                          "log_events", "transcript",  "deliveries",    "findings",
+                                          "ehlo_keywords", "unparsed"};
+
+enum class Holds { nothing, mailtls, refused };
+
+// What an existing file holds, found by reading only, before anything is written to it,
+// so a file that is not a mailtls database is left byte for byte as it was: an empty
+// file (or a SQLite file without a table, version or application id) can take the
+// schema; a mailtls database is used; anything else is refused.
+Holds inspect(sql::Db& db, const std::string& path, int busy_timeout_ms, Diagnostics& diag) {
+  sql::Stmt tables(db.get(), "SELECT name FROM sqlite_schema WHERE type = 'table'");
+  std::vector<std::string> names;
+  while (tables.row()) names.push_back(tables.str(0));
+  if (!tables.succeeded() || !tables.ok()) {
+    const int rc = tables.ok() ? tables.rc() : sqlite3_errcode(db.get());
+    const std::string why = tables.error().empty() ? db.errmsg() : tables.error();
+    if ((rc & 0xff) == SQLITE_NOTADB)
+      open_error(diag, path, "not a SQLite database; mailtls leaves it as it is (give --db a new file)");
+    else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+      open_error(diag, path, busy_message(busy_timeout_ms));
+    else
+      open_error(diag, path, "cannot read the database: " + quote(why));
+    return Holds::refused;
+  }
+  const int64_t version = db.query_int("PRAGMA user_version");
+  const int64_t application = db.query_int("PRAGMA application_id");
+  if (names.empty() && version == 0 && application == 0) return Holds::nothing;
+  const bool all_tables = std::all_of(std::begin(kMailtlsTables), std::end(kMailtlsTables), [&](const char* t) {
+    return std::find(names.begin(), names.end(), t) != names.end();
+  });
+  if (!all_tables || version <= 0 || application != 0) {
+    std::string held;
+    for (size_t i = 0; i < names.size() && i < 3; ++i) held += (i ? ", " : "") + names[i];
+    if (names.size() > 3) held += ", ...";
+    open_error(diag, path,
+               "a SQLite database that is not a mailtls database (user_version " +
+                   std::to_string(version) + (held.empty() ? "" : ", tables " + held) +
+                   "); mailtls leaves it as it is (give --db a new file)");
+    return Holds::refused;
+  }
+  return Holds::mailtls;
 }
 
 bool migrate(sql::Db& db, const std::string& path, Diagnostics& diag) {
@@ -124,34 +175,40 @@ bool check_readable_version(sql::Db& db, const std::string& path, Diagnostics& d
 
 std::unique_ptr<Store> Store::open(const std::string& path, Mode mode, Diagnostics& diag,
                                    int busy_timeout_ms) {
-  bool read_only = mode == Mode::read_only;
-  std::error_code ec;
-  if (read_only && !std::filesystem::exists(path, ec)) {
-    open_error(diag, path, "no such database (run `mailtls ingest` first)");
-    return nullptr;
-  }
-  // NOMUTEX: a Store belongs to one thread, and the mutex costs time on every call.
-  int flags = SQLITE_OPEN_NOMUTEX |
-              (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  const bool read_only = mode == Mode::read_only;
   std::string error;
-  sql::Db db = sql::Db::open(path, flags, &error);
+  // NOMUTEX: a Store belongs to one thread, and the mutex costs time on every call.
+  sql::Db db = read_only ? sql::Db::open_reader(path, &error)
+                         : sql::Db::open(path, SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                         &error);
   if (!db.ok()) {
-    open_error(diag, path, "cannot open the database: " + quote(error));
+    open_error(diag, path, read_only ? error : "cannot open the database: " + quote(error));
     return nullptr;
   }
-  sqlite3_busy_timeout(db.get(), busy_timeout_ms);
   bool fresh = false;  // an empty database: see set_write_pragmas
   if (read_only) {
-    db.exec("PRAGMA query_only=1");
     if (!check_readable_version(db, path, diag)) return nullptr;
   } else {
-    // Reading the page count also rolls back a hot journal left by a killed first run.
-    fresh = db.query_int("PRAGMA page_count", -1) == 0;
-    if (!set_write_pragmas(db, fresh, &error) || !skip_checks(db, &error)) {
-      open_error(diag, path, "cannot set up the database: " + quote(error));
+    sqlite3_busy_timeout(db.get(), busy_timeout_ms);
+    // Read before anything is written: a foreign file is refused untouched. Reading also
+    // rolls back a hot journal left by a killed first run.
+    const Holds before = inspect(db, path, busy_timeout_ms, diag);
+    if (before == Holds::refused) return nullptr;
+    const bool empty = before == Holds::nothing && db.query_int("PRAGMA page_count", -1) == 0;
+    if (!set_write_pragmas(db, empty, &error) ||
+        !skip_checks(db, &error)) {
+      const bool busy = (sqlite3_errcode(db.get()) & 0xff) == SQLITE_BUSY;
+      open_error(diag, path, busy ? busy_message(busy_timeout_ms)
+                                  : "cannot set up the database: " + quote(error));
       return nullptr;
     }
     if (!begin_run(db, path, busy_timeout_ms, diag)) return nullptr;
+    // Again under the write lock: another ingest may have written the file meanwhile,
+    // and whether this run is the first decides how it writes (Statements::fresh).
+    // (The transaction has page 1 allocated by now, so the page count cannot tell.)
+    const Holds now = inspect(db, path, busy_timeout_ms, diag);
+    if (now == Holds::refused) return nullptr;
+    fresh = empty && now == Holds::nothing;
     if (!migrate(db, path, diag)) return nullptr;  // closing the Db rolls back
   }
   std::unique_ptr<Store> store(new Store());
@@ -162,6 +219,7 @@ std::unique_ptr<Store> Store::open(const std::string& path, Mode mode, Diagnosti
   store->stmts_ = std::make_unique<Statements>(std::move(db), *store->run_);
   Statements& s = *store->stmts_;
   store->db_ = s.db.get();
+  if (!read_only) sqlite3_commit_hook(store->db_, &Store::refuse_unplanned_commit, store.get());
   if (std::string e = s.prepare_error(); !e.empty()) {
     open_error(diag, path, "cannot prepare the store's statements: " + quote(e));
     store->finished_ = true;  // nothing to roll back beyond what closing does
@@ -178,7 +236,21 @@ Store::~Store() {
   if (stmts_ && mode_ == Mode::read_write && !finished_) stmts_->db.exec("ROLLBACK");
 }
 
+// Only finish() commits. After a failed statement SQLite may have rolled the run's
+// transaction back by itself (SQLITE_FULL does), leaving the connection in autocommit
+// mode, where every later statement would commit on its own: this turns such a commit
+// into a rollback.
+int Store::refuse_unplanned_commit(void* store) {
+  return static_cast<Store*>(store)->committing_ ? 0 : 1;
+}
+
+bool Store::write_failed() const { return run_ && run_->failure_seen.load(std::memory_order_relaxed); }
+
 bool Store::writable(const char* what) {
+  if (mode_ == Mode::read_write && run_->failed) {
+    stmts_->check_batches();  // reports a failed insert once, if not yet
+    return false;
+  }
   if (mode_ == Mode::read_only) {
     diag_->error(run_->path, -1,
                  std::string(what) + ": the database was opened read-only", false);

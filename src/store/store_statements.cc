@@ -31,6 +31,9 @@ Store::Statements::Statements(sql::Db d, RunState& run_state)
                     {"connection_id", "seq", "phase", "keyword", "params"}),
       recipients(db.get(), "recipients", {"message_id", "rid", "address"}),
       unparsed(db.get(), "unparsed", {"source_id", "line_no", "text"}) {
+  for (sql::BatchInsert* b : {&connections, &messages, &log_events, &transcript, &deliveries,
+                              &findings, &ehlo_keywords, &recipients, &unparsed})
+    b->halt_on(&run.failed);
   sqlite3* h = db.get();
   insert_source = sql::Stmt(
       h,
@@ -130,13 +133,16 @@ std::string Store::Statements::prepare_error() const {
 }
 
 void Store::RunState::report(const std::string& message) {
-  if (failed) return;  // later failures usually follow from the first
   failed = true;
+  if (reported) return;  // later failures usually follow from the first
+  reported = true;
+  failure_seen.store(true, std::memory_order_relaxed);
   diag->error(path, -1, "writing the database failed: '" + message + "'" +
                             "; nothing of this run will be kept");
 }
 
 void Store::Statements::execute(sql::Stmt& s) {
+  if (run.failed) return;  // nothing is written after a failure
   if (s.run() != SQLITE_OK) run.report(s.error());
 }
 

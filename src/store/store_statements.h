@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,12 @@ struct Store::RunState {
 
   std::string path;
   Diagnostics* diag;
+  // A write failed: nothing more is written (every BatchInsert shares this flag) and
+  // finish() rolls back. The first failure is reported once (`reported`); the driver
+  // thread reads `failure_seen` to stop reading inputs early.
   bool failed = false;
+  bool reported = false;
+  std::atomic<bool> failure_seen{false};
   bool fresh = false;  // the database was empty: this run writes with a rollback journal
 
   // The (appliance, mid) keys a fresh run may have written twice, so that reconcile looks
