@@ -1,7 +1,9 @@
 #include "verdict/transcript_paste.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -67,6 +69,7 @@ constexpr std::array<Marker, 12> kMarkers = {{
 struct DebugLine {
   bool sent = false;
   std::string_view text;
+  std::string_view id;  // the connection id before the marker ("5165207")
 };
 
 // Finds "<digits> <marker> :" and returns what follows the colon.
@@ -79,7 +82,9 @@ std::optional<DebugLine> match_debug_line(std::string_view line) {
       size_t colon = at + m.word.size();
       while (colon < low.size() && low[colon] == ' ') ++colon;
       if (colon >= low.size() || low[colon] != ':') continue;
-      return DebugLine{m.sent, line.substr(colon + 1)};
+      size_t id = at - 1;
+      while (id > 0 && std::isdigit(static_cast<unsigned char>(low[id - 1]))) --id;
+      return DebugLine{m.sent, line.substr(colon + 1), line.substr(id, at - 1 - id)};
     }
   }
   return std::nullopt;
@@ -346,6 +351,32 @@ std::vector<PastedDialogue> read_tool_run(const std::vector<NumberedLine>& lines
   return out;
 }
 
+// A debug log interleaves its connections, each line naming its own: they are read
+// apart, each in the order of its first line. Lines without an id stay with the last id.
+std::vector<PastedDialogue> read_dialogue_run(const std::vector<NumberedLine>& lines,
+                                              int64_t source_id) {
+  std::vector<std::string_view> order;
+  std::map<std::string_view, std::vector<NumberedLine>> by_id;
+  std::string_view current;
+  for (const NumberedLine& l : lines) {
+    if (auto debug = match_debug_line(l.text)) current = debug->id;
+    auto [it, fresh] = by_id.try_emplace(current);
+    if (fresh) order.push_back(current);
+    it->second.push_back(l);
+  }
+  std::vector<PastedDialogue> out;
+  for (std::string_view id : order) {
+    const std::vector<NumberedLine>& part = by_id[id];
+    PlainReader reader(part, source_id);
+    for (const NumberedLine& l : part) reader.read(l);
+    for (PastedDialogue& d : reader.finish()) out.push_back(std::move(d));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const PastedDialogue& a, const PastedDialogue& b) {
+    return a.first_line < b.first_line;
+  });
+  return out;
+}
+
 std::vector<PastedDialogue> read_run(const std::vector<NumberedLine>& lines, PasteShape shape,
                                      int64_t source_id) {
   switch (shape) {
@@ -357,11 +388,8 @@ std::vector<PastedDialogue> read_run(const std::vector<NumberedLine>& lines, Pas
     case PasteShape::posttls_finger:
     case PasteShape::openssl:
       return read_tool_run(lines, shape, source_id);
-    default: {
-      PlainReader reader(lines, source_id);
-      for (const NumberedLine& l : lines) reader.read(l);
-      return reader.finish();
-    }
+    default:
+      return read_dialogue_run(lines, source_id);
   }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for N seconds, each from a fresh copy of its seed corpus
 # (samples/ logs for the framer; debug logs, pastes and transcripts for the transcript
-# parser; compressed logs and tars made here for the reader and the tar reader). A crash
+# parser, with tests/data/pastes/: real swaks, posttls-finger, openssl, telnet/nc, curl,
+# Exchange and Postfix output; compressed logs and tars made here for the reader and the tar reader). A crash
 # fails.
 set -euo pipefail
 build=${1:-build-fuzz}; seconds=${2:-60}

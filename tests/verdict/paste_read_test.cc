@@ -229,3 +229,20 @@ TEST_CASE("prose around a bare dialogue is not taken for client commands", "[pas
   // Without the prose taken as a command, the client has not yet gone on without TLS.
   CHECK(outcome_name(classify_pasted(std::move(d[0])).outcome) != "tls-not-attempted");
 }
+
+TEST_CASE("a pasted debug log's interleaved connections are each read by their id", "[paste]") {
+  std::ifstream in(fs::path(MAILTLS_SAMPLES_DIR) / "scenarios" / "starttls-refused" / "debug.log");
+  REQUIRE(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto d = read_paste(text.str(), 1);
+  REQUIRE(d.size() == 3);
+  std::vector<std::string> outcomes;
+  for (PastedDialogue& one : d) {
+    CHECK(one.shape == PasteShape::esa_debug);
+    outcomes.emplace_back(outcome_name(classify_pasted(std::move(one)).outcome));
+  }
+  // The scenario's connection of interest (DCID 3106) comes last, among two others.
+  CHECK(outcomes ==
+        std::vector<std::string>{"tls-success", "starttls-not-offered", "starttls-refused"});
+}
