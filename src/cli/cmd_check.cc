@@ -7,6 +7,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "base/terminal_text.h"
 #include "cli/commands.h"
 #include "base/data_dir.h"
 #include "base/diagnostics.h"
@@ -149,8 +150,8 @@ int run_check(const CheckOptions& o, Streams io) {
   ok = check_translations(data_dir / "locales", diag, summary) && ok;
   const Catalogues catalogues = check_catalogues(data_dir, diag, summary);
   ok = check_codes(data_dir, catalogues, diag, summary) && ok;
-  for (const auto& d : diag.all()) io.err << d.format() << "\n";
-  io.out << summary.str();
+  for (const auto& d : diag.all()) io.err << terminal_text(d.format(), true) << "\n";
+  io.out << terminal_text(summary.str(), true);
   return ok && !diag.any_error() ? 0 : 1;  // any_error: the catalogues' problems too
 }
 

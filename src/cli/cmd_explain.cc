@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "verdict/classifier.h"
+#include "base/terminal_text.h"
 #include "cli/commands.h"
 #include "base/data_dir.h"
 #include "render/explainer.h"
@@ -41,7 +42,7 @@ int fail(Streams io, const Texts& t, std::string_view key, const Vars& vars = {}
 }
 
 void print_diagnostics(const Diagnostics& diag, std::ostream& err) {
-  for (const auto& d : diag.all()) err << d.format() << "\n";
+  for (const auto& d : diag.all()) err << terminal_text(d.format(), true) << "\n";
 }
 
 bool load_env(const ExplainOptions& o, Streams io, Env& env) {
@@ -59,7 +60,7 @@ int print(const Connection& c, const Verdict& v, const SourceNames& names,
   if (o.format == "json")
     io.out << render_json(c, v, *env.texts, names, env.references).dump(2) << "\n";
   else
-    io.out << render_text(c, v, *env.texts, names, env.references);
+    io.out << terminal_text(render_text(c, v, *env.texts, names, env.references), true);
   return 0;
 }
 
@@ -67,14 +68,25 @@ std::string id_name(Direction d) { return d == Direction::outbound ? "DCID" : "I
 
 // ---- --transcript ----
 
-bool read_all(const std::string& path, std::string& text) {
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), {});
-    return true;
+// A pasted dialogue is a few kilobytes; reading stops at kMaxTranscriptBytes, so that a
+// wrong path (/dev/zero, a whole log archive) cannot take the machine's memory.
+constexpr size_t kMaxTranscriptBytes = size_t{16} << 20;
+
+// Reads at most kMaxTranscriptBytes; *cut is set when there was more.
+bool read_bounded(const std::string& path, std::string& text, bool* cut) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) return false;
+    in = &file;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  text.assign(std::istreambuf_iterator<char>(in), {});
+  text.resize(kMaxTranscriptBytes + 1);
+  in->read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in->gcount()));
+  if (in->bad()) return false;
+  *cut = text.size() > kMaxTranscriptBytes;
+  if (*cut) text.resize(kMaxTranscriptBytes);
   return true;
 }
 
@@ -131,7 +143,12 @@ Connection pasted_connection(PastedDialogue& d) {
 int explain_transcript(const ExplainOptions& o, const Env& env, Streams io) {
   const Texts& t = *env.texts;
   std::string text;
-  if (!read_all(o.transcript, text)) return fail(io, t, "error.transcript-read", {{"path", o.transcript}});
+  bool cut = false;
+  if (!read_bounded(o.transcript, text, &cut)) return fail(io, t, "error.transcript-read", {{"path", o.transcript}});
+  if (cut)
+    io.err << t.render("error.transcript-too-long", {{"path", o.transcript},
+                                                     {"limit", std::to_string(kMaxTranscriptBytes >> 20) + " MiB"}})
+           << "\n";
   constexpr int64_t kPasteSource = 1;
   std::vector<PastedDialogue> dialogues = read_paste(text, kPasteSource);
   if (dialogues.empty())
@@ -157,8 +174,9 @@ int explain_transcript(const ExplainOptions& o, const Env& env, Streams io) {
       continue;
     }
     if (i > 0) io.out << "\n";
-    io.out << t.render(dialogues.size() > 1 ? "explain.paste-shape-of" : "explain.paste-shape", vars)
-           << "\n" << render_text(c, v, t, names, env.references);
+    io.out << terminal_text(t.render(dialogues.size() > 1 ? "explain.paste-shape-of" : "explain.paste-shape", vars) +
+                                "\n" + render_text(c, v, t, names, env.references),
+                            true);
   }
   // One connection is one object, as before several could be read; several, an array.
   if (o.format == "json") io.out << (all.size() == 1 ? all[0] : all).dump(2) << "\n";

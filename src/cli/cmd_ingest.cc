@@ -15,6 +15,7 @@
 #include <set>
 
 #include "verdict/classifier.h"
+#include "base/terminal_text.h"
 #include "cli/commands.h"
 #include "base/data_dir.h"
 #include "base/fingerprint.h"
@@ -385,12 +386,13 @@ void print_results(const Run& run) {
   out << line;
   for (const auto& input : run.results)
     for (const auto& r : input) {
-      std::string name = r.name.size() > 40 ? "…" + r.name.substr(r.name.size() - 39) : r.name;
+      const std::string safe = terminal_text(r.name);
+      std::string name = safe.size() > 40 ? "…" + safe.substr(safe.size() - 39) : safe;
       std::snprintf(line, sizeof line, "%-40s %10lld %10lld %9lld %11lld %8.2f", name.c_str(),
                     static_cast<long long>(r.lines), static_cast<long long>(r.parsed),
                     static_cast<long long>(r.unparsed), static_cast<long long>(r.connections), r.seconds);
       if (!r.locale.empty()) std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), "  %s", r.locale.c_str());
-      out << line << (r.note.empty() ? "" : "  (" + r.note + ")") << "\n";
+      out << line << (r.note.empty() ? "" : "  (" + terminal_text(r.note) + ")") << "\n";
     }
 }
 
@@ -410,13 +412,13 @@ bool load_data(Run& run) {
 }
 
 int report(const Run& run, int status) {
-  for (const auto& d : run.diag.all()) run.io.err << "mailtls ingest: " << d.format() << "\n";
+  for (const auto& d : run.diag.all()) run.io.err << "mailtls ingest: " << terminal_text(d.format(), true) << "\n";
   return status;
 }
 
 // What stderr says of an interrupted run, and the exit status: 128 + the signal.
 int report_interrupted(const Run& run, int signo, bool kept) {
-  for (const auto& d : run.diag.all()) run.io.err << "mailtls ingest: " << d.format() << "\n";
+  for (const auto& d : run.diag.all()) run.io.err << "mailtls ingest: " << terminal_text(d.format(), true) << "\n";
   run.io.err << "mailtls ingest: interrupted (" << (signo == SIGTERM ? "SIGTERM" : "SIGINT") << "): "
              << (kept ? "the commit had begun, so this run's rows were kept"
                       : "this run's rows were discarded; the database is as it was before the run")

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <ostream>
 #include <set>
 
@@ -21,6 +22,9 @@ namespace mailtls {
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+constexpr int kMaxValueBytes = 16 << 20;
+constexpr sqlite3_int64 kMaxHeapBytes = sqlite3_int64{512} << 20;
 
 constexpr const char* kRefused =
     "mailtls query: refused: only a read-only statement can run (SELECT, WITH, EXPLAIN, "
@@ -119,7 +123,7 @@ std::vector<std::string> column_names(const sql::Stmt& st) {
 bool write_json(sql::Stmt& st, std::ostream& out) {
   const auto names = column_names(st);
   out << "[";
-  for (bool first = true; st.row(); first = false) {
+  for (bool first = true; out && st.row(); first = false) {
     Json row = Json::object();
     for (size_t i = 0; i < names.size(); ++i) row[names[i]] = cell_json(st, static_cast<int>(i));
     out << (first ? "\n  " : ",\n  ") << row.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -131,7 +135,7 @@ bool write_json(sql::Stmt& st, std::ostream& out) {
 bool write_csv(sql::Stmt& st, std::ostream& out) {
   const auto names = column_names(st);
   write_csv_row(out, names);
-  while (st.row()) {
+  while (out && st.row()) {
     std::vector<std::string> fields;
     for (size_t i = 0; i < names.size(); ++i) fields.push_back(cell_text(st, static_cast<int>(i)));
     write_csv_row(out, fields);
@@ -139,37 +143,93 @@ bool write_csv(sql::Stmt& st, std::ostream& out) {
   return st.succeeded();
 }
 
-// Columns whose every value is a number are right-aligned; later columns drop first.
-Table collect_table(sql::Stmt& st) {
+// A table is laid out on its first kTableSampleRows rows; the rows after them are printed
+// one by one in the same layout, so memory stays bounded however many rows come. A cell
+// keeps at most kTableCellBytes (it is cut to the column's width anyway).
+constexpr size_t kTableSampleRows = 1000;
+constexpr size_t kTableCellBytes = 4096;
+
+std::vector<std::string> table_row(const sql::Stmt& st, size_t columns) {
+  std::vector<std::string> row;
+  for (size_t i = 0; i < columns; ++i) {
+    const int col = static_cast<int>(i);
+    if (sqlite3_column_type(st.get(), col) == SQLITE_BLOB && sqlite3_column_bytes(st.get(), col) > 2048) {
+      row.push_back("x'" + std::string(kTableCellBytes, '.'));  // cut below anyway
+      continue;
+    }
+    std::string text = cell_text(st, col);
+    if (text.size() > kTableCellBytes) text.resize(kTableCellBytes);
+    row.push_back(std::move(text));
+  }
+  return row;
+}
+
+// Columns whose every value in the sample is a number are right-aligned; later columns
+// drop first.
+bool write_table(sql::Stmt& st, Streams io) {
   Table t;
   const auto names = column_names(st);
   std::vector<bool> numeric(names.size(), true);
   for (size_t i = 0; i < names.size(); ++i) t.columns.push_back({names[i], false, static_cast<int>(i), 12});
+  bool more = false;
   while (st.row()) {
-    t.rows.emplace_back();
     for (size_t i = 0; i < names.size(); ++i) {
-      int type = sqlite3_column_type(st.get(), static_cast<int>(i));
+      const int type = sqlite3_column_type(st.get(), static_cast<int>(i));
       numeric[i] = numeric[i] && (type == SQLITE_INTEGER || type == SQLITE_FLOAT || type == SQLITE_NULL);
-      t.rows.back().push_back(cell_text(st, static_cast<int>(i)));
+    }
+    t.rows.push_back(table_row(st, names.size()));
+    if (t.rows.size() == kTableSampleRows) {
+      more = true;
+      break;
     }
   }
-  for (size_t i = 0; i < names.size(); ++i) t.columns[i].right_align = numeric[i] && !t.rows.empty();
-  return t;
-}
-
-bool write_table(sql::Stmt& st, Streams io) {
-  Table t = collect_table(st);
   if (!st.succeeded()) return false;
+  for (size_t i = 0; i < names.size(); ++i) t.columns[i].right_align = numeric[i] && !t.rows.empty();
   Diagnostics diag;
   auto texts = Texts::load(resolve_data_dir("") / "locales", "en", diag);
   size_t width = output_width(0);
   if (t.columns.empty()) return true;  // BEGIN, COMMIT: nothing to show
-  io.out << render_table(t, width) << std::flush;  // before the notes on stderr
+  const TableLayout layout = fit_table(t, width);
+  const bool empty = t.rows.empty();
+  io.out << render_table(t, layout);
+  while (more && io.out && st.row()) {
+    t.rows.assign(1, table_row(st, names.size()));
+    io.out << render_table_rows(t, layout);
+  }
+  if (!st.succeeded()) return false;
+  io.out << std::flush;  // before the notes on stderr
   std::string hidden;
-  for (size_t i : fit_table(t, width).dropped) hidden += (hidden.empty() ? "" : ", ") + t.columns[i].label;
-  if (texts && t.rows.empty()) io.err << texts->get("query.no_rows") << "\n";
+  for (size_t i : layout.dropped) hidden += (hidden.empty() ? "" : ", ") + t.columns[i].label;
+  if (texts && empty) io.err << texts->get("query.no_rows") << "\n";
   if (texts && !hidden.empty()) io.err << texts->render("query.hidden_columns", {{"columns", hidden}}) << "\n";
   return true;
+}
+
+// Stops a statement that runs past its deadline (SQLite calls this every few thousand
+// virtual-machine steps; a non-zero answer interrupts the statement).
+int past_deadline(void* deadline) {
+  return std::chrono::steady_clock::now() > *static_cast<std::chrono::steady_clock::time_point*>(deadline);
+}
+
+int run_statement(sql::Db& db, const QueryOptions& o, Streams io) {
+  std::string error;
+  auto st = prepare_one(db.get(), o.sql, error);
+  if (!st) {
+    io.err << error << "\n";
+    return 1;
+  }
+  bool ok = o.format == "json" ? write_json(*st, io.out)
+            : o.format == "csv" ? write_csv(*st, io.out)
+                                : write_table(*st, io);
+  if (!ok) {
+    if ((st->rc() & 0xff) == SQLITE_INTERRUPT)
+      io.err << "mailtls query: stopped after " << o.timeout
+             << " s (--timeout); give a larger --timeout, or 0 for no limit\n";
+    else
+      io.err << "mailtls query: " << st->error() << "\n";
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -181,19 +241,16 @@ int run_query(const QueryOptions& o, Streams io) {
     io.err << "mailtls query: " << error << "\n";
     return 1;
   }
-  auto st = prepare_one(db.get(), o.sql, error);
-  if (!st) {
-    io.err << error << "\n";
-    return 1;
-  }
-  bool ok = o.format == "json" ? write_json(*st, io.out)
-            : o.format == "csv" ? write_csv(*st, io.out)
-                                : write_table(*st, io);
-  if (!ok) {
-    io.err << "mailtls query: " << st->error() << "\n";
-    return 1;
-  }
-  return 0;
+  // Bounds on what one query may take: no value longer than kMaxValueBytes (zeroblob(1e9)
+  // fails instead of allocating a gigabyte), SQLite's heap at most kMaxHeapBytes (restored
+  // after), and --timeout seconds of running.
+  sqlite3_limit(db.get(), SQLITE_LIMIT_LENGTH, kMaxValueBytes);
+  const sqlite3_int64 heap_before = sqlite3_hard_heap_limit64(kMaxHeapBytes);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout);
+  if (o.timeout > 0) sqlite3_progress_handler(db.get(), 10000, past_deadline, &deadline);
+  const int status = run_statement(db, o, io);
+  sqlite3_hard_heap_limit64(heap_before);
+  return status;
 }
 
 }  // namespace mailtls

@@ -123,6 +123,7 @@ void write_csv(const std::vector<SummaryRow>& rows, const std::string& by, std::
     f.push_back(join(r.ciphers, " "));
     f.push_back(r.last_failure_time ? iso_utc(*r.last_failure_time) : "");
     f.push_back(r.last_failure_outcome);
+    for (auto& cell : f) cell = spreadsheet_cell(std::move(cell));  // a key comes from the logs
     write_csv_row(out, f);
   }
 }

@@ -17,6 +17,7 @@
 #include <ostream>
 #include <tuple>
 
+#include "base/output_file.h"
 #include "cli/commands.h"
 #include "store/sqlite_util.h"
 #include "report/summary.h"
@@ -166,29 +167,32 @@ std::string file_name(const TlsrptOptions& o, const std::string& domain, const D
          std::to_string(day.end - 1) + (o.gzip ? ".json.gz" : ".json");
 }
 
-bool write_bytes(const fs::path& path, const std::string& bytes, bool gzip) {
-  if (!gzip) {
-    std::ofstream out(path, std::ios::binary);
-    out << bytes;
-    return static_cast<bool>(out.flush());
-  }
-  gzFile gz = gzopen(path.c_str(), "wb9");
-  if (!gz) return false;
-  bool ok = gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size())) == static_cast<int>(bytes.size());
-  return gzclose(gz) == Z_OK && ok;
+// The bytes as one gzip member (RFC 1952), made in memory so the file is written once.
+bool gzipped(const std::string& bytes, std::string& out) {
+  z_stream z{};
+  if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
+  out.resize(deflateBound(&z, static_cast<uLong>(bytes.size())) + 32);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  z.avail_in = static_cast<uInt>(bytes.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END;
 }
 
-// Writes through a temporary name, so a reader never sees half a report.
+// Through a temporary name (write_output_file), so a reader never sees half a report and
+// a full disk never leaves a truncated one.
 bool write_report(const fs::path& dir, const std::string& name, const std::string& bytes, bool gzip,
                   std::ostream& err) {
-  fs::path path = dir / name, tmp = dir / (name + ".tmp");
-  std::error_code ec;
-  if (name.find('/') != std::string::npos || !write_bytes(tmp, bytes, gzip) || (fs::rename(tmp, path, ec), ec)) {
-    err << "mailtls tlsrpt: cannot write " << path.string() << "\n";
-    fs::remove(tmp, ec);
-    return false;
-  }
-  return true;
+  const fs::path path = dir / name;
+  std::string error = "the file name has a '/'", packed;
+  if (gzip && !gzipped(bytes, packed)) error = "cannot compress the report";
+  else if (name.find('/') == std::string::npos && write_output_file(path.string(), gzip ? packed : bytes, &error))
+    return true;
+  err << "mailtls tlsrpt: cannot write " << path.string() << ": " << error << "\n";
+  return false;
 }
 
 std::optional<Day> parse_day(const std::string& date) {

@@ -84,6 +84,7 @@ struct QueryOptions {
   std::string db;
   std::string sql;
   std::string format = "table";  // table | json | csv
+  int timeout = 30;              // seconds a query may run; 0: no limit
 };
 int run_query(const QueryOptions& o, Streams io);
 

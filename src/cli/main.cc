@@ -2,6 +2,8 @@
 // main() only wires the command line to the subcommands' run_x functions.
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -91,7 +93,12 @@ void add_query(CLI::App& app, QueryOptions& o) {
   auto* c = app.add_subcommand("query", "Run a read-only SQL query on the database");
   c->add_option("--db", o.db, "Database file")->required();
   c->add_option("SQL", o.sql, "The query")->required();
-  c->add_option("--format", o.format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+  c->add_option("--format", o.format,
+                "table, json or csv (csv: RFC 4180, values exactly as stored: no formula"
+                " neutralising, unlike summary --format csv)")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  c->add_option("--timeout", o.timeout, "Stop the query after this many seconds (default 30; 0: no limit)")
+      ->check(CLI::NonNegativeNumber);
 }
 
 void add_tlsrpt(CLI::App& app, TlsrptOptions& o) {
@@ -110,6 +117,20 @@ void add_report(CLI::App& app, ReportOptions& o) {
   c->add_option("--html", o.html, "Output HTML file")->required();
   c->add_option("--lang", o.lang, "Language of the report");
   c->add_option("--data-dir", o.data_dir, "Directory with grammars/ and locales/");
+}
+
+// Output that could not be written (a full disk, `> /dev/full`, a closed pipe) is an
+// error, not a silent exit 0: what the user asked for is not where they asked for it.
+int checked_output(const std::string& name, int status) {
+  std::cout.flush();
+  if (std::cout) return status;
+  // errno is only a hint (other calls ran since the failed write): named when it is a
+  // reason a write fails.
+  const int err = errno;
+  const bool telling = err == ENOSPC || err == EPIPE || err == EIO || err == EFBIG || err == EDQUOT;
+  std::cerr << "mailtls " << name << ": cannot write to standard output"
+            << (telling ? std::string(": ") + std::strerror(err) : std::string()) << "\n";
+  return status ? status : 1;
 }
 
 }  // namespace
@@ -145,14 +166,18 @@ int main(int argc, char** argv) {
 
   Streams io{std::cout, std::cerr};
   const std::string name = app.get_subcommands().front()->get_name();
-  if (name == "ingest") return run_ingest(ingest, io);
-  if (name == "check") return run_check(check, io);
-  if (name == "explain") return run_explain(explain, io);
-  if (name == "summary") return run_summary(summary, io);
-  if (name == "query") return run_query(query, io);
-  if (name == "posture") return run_posture(posture, io);
-  if (name == "notice") return run_notice(notice, io);
-  if (name == "tlsrpt") return run_tlsrpt(tlsrpt, io);
-  if (name == "report") return run_report(report, io);
-  return 2;
+  errno = 0;
+  const int status = [&] {
+    if (name == "ingest") return run_ingest(ingest, io);
+    if (name == "check") return run_check(check, io);
+    if (name == "explain") return run_explain(explain, io);
+    if (name == "summary") return run_summary(summary, io);
+    if (name == "query") return run_query(query, io);
+    if (name == "posture") return run_posture(posture, io);
+    if (name == "notice") return run_notice(notice, io);
+    if (name == "tlsrpt") return run_tlsrpt(tlsrpt, io);
+    if (name == "report") return run_report(report, io);
+    return 2;
+  }();
+  return checked_output(name, status);
 }

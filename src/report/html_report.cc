@@ -125,7 +125,7 @@ dt{font-weight:600;margin-top:.4rem}dd{margin-inline-start:0}
 )";
 
 std::string head(const Texts& texts) {
-  return "<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+  return "<head>\n<meta charset=\"utf-8\">\n" + std::string(kReportGenerator) + "\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
          "<title>" + html_escape(texts.get("report.title")) + "</title>\n<style>" + kStyle + "</style>\n</head>\n";
 }

@@ -53,6 +53,10 @@ inline constexpr size_t kMaxFailing = 20;
 bool load_report_data(sqlite3* db, ReportData& data, std::string& error);
 std::string render_html_report(const ReportData& data, const Texts& texts);
 
+// The line in the head of every report, by which `mailtls report` knows a file it may
+// overwrite: one it wrote itself.
+inline constexpr std::string_view kReportGenerator = "<meta name=\"generator\" content=\"mailtls report\">";
+
 // & < > " ' as entities: safe in element content and in quoted attributes.
 std::string html_escape(std::string_view text);
 

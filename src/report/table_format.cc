@@ -1,5 +1,7 @@
 #include "report/table_format.h"
 
+#include "base/terminal_text.h"
+
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -114,12 +116,7 @@ std::string fit_cell(std::string_view text, size_t width) {
   return std::string(text.substr(0, i)) + "…";
 }
 
-std::string printable(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
-  return out;
-}
+std::string printable(std::string_view text) { return terminal_text(text); }
 
 TableLayout fit_table(const Table& t, size_t width) {
   std::vector<size_t> widths = natural_widths(t), mins(widths.size());
@@ -138,23 +135,34 @@ TableLayout fit_table(const Table& t, size_t width) {
   return layout;
 }
 
-std::string render_table(const Table& t, size_t width) {
-  TableLayout layout = fit_table(t, width);
-  auto line = [&](auto cell_text) {
-    std::string text;
-    for (size_t i = 0; i < t.columns.size(); ++i) {
-      if (!layout.widths[i]) continue;
-      if (!text.empty()) text += std::string(kSeparator, ' ');
-      text += pad(fit_cell(cell_text(i), layout.widths[i]), layout.widths[i], t.columns[i].right_align);
-    }
-    return trim_right(text) + "\n";
-  };
-  std::string out = line([&](size_t i) { return t.columns[i].label; });
-  out += std::string(line_width(layout.widths), '-') + "\n";
-  for (const auto& row : t.rows)
-    out += line([&](size_t i) { return i < row.size() ? printable(row[i]) : std::string(); });
+namespace {
+
+std::string table_line(const Table& t, const TableLayout& layout, const std::vector<std::string>* row) {
+  std::string text;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    if (!layout.widths[i]) continue;
+    if (!text.empty()) text += std::string(kSeparator, ' ');
+    const std::string cell = row ? (i < row->size() ? printable((*row)[i]) : std::string()) : t.columns[i].label;
+    text += pad(fit_cell(cell, layout.widths[i]), layout.widths[i], t.columns[i].right_align);
+  }
+  return trim_right(text) + "\n";
+}
+
+}  // namespace
+
+std::string render_table_rows(const Table& t, const TableLayout& layout) {
+  std::string out;
+  for (const auto& row : t.rows) out += table_line(t, layout, &row);
   return out;
 }
+
+std::string render_table(const Table& t, const TableLayout& layout) {
+  std::string out = table_line(t, layout, nullptr);
+  out += std::string(line_width(layout.widths), '-') + "\n";
+  return out + render_table_rows(t, layout);
+}
+
+std::string render_table(const Table& t, size_t width) { return render_table(t, fit_table(t, width)); }
 
 void write_csv_row(std::ostream& out, const std::vector<std::string>& fields) {
   for (size_t i = 0; i < fields.size(); ++i) {
@@ -168,6 +176,12 @@ void write_csv_row(std::ostream& out, const std::vector<std::string>& fields) {
     out << '"';
   }
   out << '\n';
+}
+
+std::string spreadsheet_cell(std::string cell) {
+  if (!cell.empty() && std::string_view("=+-@\t\r").find(cell.front()) != std::string_view::npos)
+    cell.insert(cell.begin(), '\'');
+  return cell;
 }
 
 size_t output_width(int requested) {

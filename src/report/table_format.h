@@ -3,8 +3,8 @@
 //
 // Widths are display columns, not bytes: UTF-8 is decoded, East Asian wide characters
 // count 2, combining marks 0. Control characters in cells (log content may carry ESC
-// or newlines) are shown as spaces so a cell can neither break a line nor drive the
-// terminal.
+// or newlines) are shown as visible escapes (base/terminal_text.h) so a cell can neither
+// break a line nor drive the terminal.
 #pragma once
 
 #include <cstddef>
@@ -39,15 +39,24 @@ TableLayout fit_table(const Table& table, size_t width);
 
 // The table as text: a header line, a rule, one line per row; every line fits `width`.
 std::string render_table(const Table& table, size_t width);
+// The same in a layout chosen before (fit_table), and its rows alone, so that rows can
+// be printed as they come in the layout of the first ones.
+std::string render_table(const Table& table, const TableLayout& layout);
+std::string render_table_rows(const Table& table, const TableLayout& layout);
 
 size_t display_width(std::string_view utf8);
 // The longest prefix of `text` that fits `width`, ending with "…" when cut.
 std::string fit_cell(std::string_view text, size_t width);
-// Control characters replaced by spaces.
+// Control characters and invalid bytes shown as visible escapes (terminal_text()).
 std::string printable(std::string_view text);
 
 // One CSV record (RFC 4180: quotes when needed, CRLF not used: "\n" ends the record).
 void write_csv_row(std::ostream& out, const std::vector<std::string>& fields);
+// A cell of CSV meant for spreadsheets (summary --format csv), with OWASP's defence
+// against formula injection: a cell that starts with = + - @ TAB or CR (a spreadsheet
+// would run it as a formula) gets a leading ' so that it is shown as text. `query
+// --format csv` does not do this: its values are data for programs, kept as stored.
+std::string spreadsheet_cell(std::string cell);
 
 // Width to use: `requested` when > 0; else $COLUMNS; else the terminal's when stdout
 // is a terminal; else 80.

@@ -201,7 +201,7 @@ TEST_CASE("a cell is cut to its width with an ellipsis, counting wide characters
   CHECK(fit_cell("example.org", 8) == "example…");
   CHECK(fit_cell("例え例え", 5) == "例え…");
   CHECK(fit_cell("short", 8) == "short");
-  CHECK(printable("a\x1b[31mb\nc") == "a [31mb c");
+  CHECK(printable("a\x1b[31mb\nc") == "a\\x1b[31mb\\x0ac");
 }
 
 TEST_CASE("CSV fields with commas, quotes or newlines are quoted", "[summary]") {
