@@ -41,7 +41,7 @@ double timed_pass(const std::string& text, const mailtls::Grammar& g, const mail
   mailtls::Diagnostics diag;
   mailtls::FramerOptions fo;
   fo.year = 2026;
-  mailtls::Framer framer(g, m, fo, "input", diag);
+  mailtls::Framer framer(g, fo, "input", diag);
   const mailtls::Framer::Sink sink = [&](const mailtls::Record& r) { on_record(r); };
   const double start = cpu_seconds();
   const size_t chunk = size_t{1} << 20;

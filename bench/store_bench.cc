@@ -91,7 +91,7 @@ void record_events(const std::string& text, int64_t source_id, const Grammar& gr
   Diagnostics diag;
   FramerOptions fo;
   fo.year = 2026;
-  Framer framer(grammar, matcher, fo, "input", diag);
+  Framer framer(grammar, fo, "input", diag);
   std::string_view serial;
   int64_t utc_offset = 0;
   const Framer::Sink sink = [&](const Record& r) {

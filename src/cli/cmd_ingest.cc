@@ -270,10 +270,9 @@ std::vector<size_t> lane_order(const Run& run, const std::vector<InputItem>& inp
   std::vector<size_t> order(inputs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   if (inputs.size() <= kLanes) return order;
-  const Matcher matcher(*run.grammar);
   std::vector<int64_t> first(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i)
-    first[i] = inputs[i].path == "-" ? 0 : first_record_time(inputs[i], run.lane_setup, matcher);
+    first[i] = inputs[i].path == "-" ? 0 : first_record_time(inputs[i], run.lane_setup);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return first[a] < first[b]; });
   return order;
 }

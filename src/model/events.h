@@ -16,6 +16,8 @@
 
 namespace mailtls {
 
+struct LineKind;  // parse/grammar.h: the grammar's line kinds
+
 enum class EventType : uint8_t {
   other = 0,      // recognised, no state
   comment,        // '#' lines in pasted or annotated logs (set by the framer)
@@ -135,5 +137,14 @@ inline constexpr int serial = 1;
 // log_offset: seconds
 inline constexpr int seconds = 0;
 }  // namespace slot
+
+// One matched line: its kind, its event and the fields in slot order. The fields are
+// views into the matched body (the matcher fills them, parse/matcher.h).
+struct Event {
+  const LineKind* kind = nullptr;  // null when nothing matched
+  EventType type = EventType::other;
+  std::array<std::string_view, kMaxSlots> fields{};
+  std::string_view field(int slot) const { return fields[slot]; }
+};
 
 }  // namespace mailtls

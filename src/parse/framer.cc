@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include "parse/localizer.h"
-#include "parse/matcher.h"
 
 namespace mailtls {
 namespace {
@@ -39,7 +38,7 @@ void civil_from_time(int64_t t, int& year, int& month) {
   month = static_cast<int>(static_cast<unsigned>(ymd.month()));
 }
 
-std::string_view group(const std::array<re2::StringPiece, 10>& g, int index) {
+std::string_view group(const std::array<re2::StringPiece, kMaxFrameGroups + 1>& g, int index) {
   return index > 0 ? std::string_view(g[index].data(), g[index].size()) : std::string_view{};
 }
 
@@ -84,10 +83,9 @@ int month_number(std::string_view name) {
   return n >= 1 && n <= 12 ? n : 0;
 }
 
-Framer::Framer(const Grammar& grammar, const Matcher& matcher, FramerOptions options,
-               std::string stream_name, Diagnostics& diag)
+Framer::Framer(const Grammar& grammar, FramerOptions options, std::string stream_name,
+               Diagnostics& diag)
     : grammar_(grammar),
-      matcher_(matcher),
       options_(options),
       stream_name_(std::move(stream_name)),
       diag_(diag),
@@ -211,7 +209,7 @@ void Framer::on_line(std::string_view line, int64_t offset, const Sink& sink, bo
   rec.offset = offset;
   rec.framed = options_.localizer ? frame_localized(line, rec) : parse_prefix(line, rec);
   if (!rec.framed) {
-    if (has_pending_ && !matcher_.has_token_for(line)) {
+    if (has_pending_ && !grammar_.starts_body(line)) {
       // A continuation of the held record.
       if (pending_in_chunk_) own_pending();
       if (pending_.physical_lines == 1) pending_body_spaced_ = pending_body_;
@@ -320,7 +318,7 @@ bool Framer::cannot_extend(size_t frame, std::string_view prefix) const {
 }
 
 bool Framer::parse_prefix_slow(std::string_view line, Record& out) {
-  std::array<re2::StringPiece, 10> g;
+  std::array<re2::StringPiece, kMaxFrameGroups + 1> g;
   const auto& frames = grammar_.frames();
   for (size_t i = 0; i < frames.size(); ++i) {
     const auto& frame = frames[i];

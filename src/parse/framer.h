@@ -23,7 +23,6 @@
 namespace mailtls {
 
 class Localizer;
-class Matcher;
 
 struct Record {
   int64_t local_time = 0;  // wall-clock time read as if UTC; 0 when the line has none
@@ -64,8 +63,8 @@ class Framer {
  public:
   using Sink = std::function<void(const Record&)>;
 
-  Framer(const Grammar& grammar, const Matcher& matcher, FramerOptions options,
-         std::string stream_name, Diagnostics& diag);
+  Framer(const Grammar& grammar, FramerOptions options, std::string stream_name,
+         Diagnostics& diag);
 
   void feed(std::string_view chunk, const Sink& sink);
   // Flushes the last line, even without a newline; with `hold_unterminated` a last line
@@ -94,7 +93,6 @@ class Framer {
   void own_pending();
 
   const Grammar& grammar_;
-  const Matcher& matcher_;
   FramerOptions options_;
   std::string stream_name_;
   Diagnostics& diag_;

@@ -48,6 +48,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "base/diagnostics.h"
@@ -97,6 +99,23 @@ struct LineKind {
   std::vector<Sample> samples;
 };
 
+// The matcher extracts captures into a fixed array on the stack; the loader refuses an
+// event kind with more capturing groups than this.
+inline constexpr int kMaxEventGroups = 16;
+
+// Trailing blanks are frequent in real logs ("... cipher AES128-SHA "); the matcher drops
+// them from a body (and the self-test from a sample), which keeps every pattern free of a
+// trailing " *".
+std::string_view trim_trailing_blanks(std::string_view s);
+// The first word of a body, up to a blank: what dispatch reads as the token.
+std::string_view first_word(std::string_view text);
+// "text" in double quotes, as the loader's and the self-test's messages quote.
+std::string in_quotes(std::string_view s);
+
+// The framer reads a frame's fields from its first this many capture groups; the loader
+// refuses a frame whose field capture comes later.
+inline constexpr int kMaxFrameGroups = 9;
+
 // RE2 extracts at most this many groups (group 0 aside) with its one-pass engine. A
 // `quick` pattern may read up to twice as many: the matcher then asks in two calls.
 constexpr int kMaxQuickGroups = 4;
@@ -110,12 +129,21 @@ class Grammar {
   const std::vector<std::unique_ptr<FrameKind>>& frames() const { return frames_; }
   const std::vector<std::unique_ptr<LineKind>>& kinds() const { return kinds_; }
 
-  // Runs every sample again (frames and kinds); reports failures; true when all pass.
+  // True when the first word of `text` is the token of some kind ("#": a number), so
+  // `text` can start a record body: the framer tells a record without timestamp from the
+  // continuation of the previous one by it.
+  bool starts_body(std::string_view text) const;
+
+  // Runs every sample again (frames and kinds, the kinds through the matcher's dispatch:
+  // grammar_self_test.cc); reports failures; true when all pass.
   bool self_test(Diagnostics& diag) const;
 
  private:
+  void index_tokens();
   std::vector<std::unique_ptr<FrameKind>> frames_;
   std::vector<std::unique_ptr<LineKind>> kinds_;
+  std::unordered_set<std::string_view> tokens_;  // views into kinds_' tokens, "#" and "*" aside
+  bool numeric_token_ = false;                   // some kind's token is "#"
 };
 
 }  // namespace mailtls

@@ -62,24 +62,9 @@ struct Matcher::Candidates {
 
 namespace {
 
-// The loader refuses event kinds with more capturing groups than this.
-constexpr int kMaxGroups = 16;
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-std::string_view first_word(std::string_view text) {
-  size_t end = 0;
-  while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '\r' && text[end] != '\n') ++end;
-  return text.substr(0, end);
-}
 
-// Trailing blanks are frequent in real logs ("... cipher AES128-SHA "); dropping them
-// here keeps every pattern free of a trailing " *".
-std::string_view trim_trailing_blanks(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
 
 int groups_needed(const std::array<int, kMaxSlots>& slot_group) {
   int n = 0;
@@ -139,7 +124,7 @@ bool Matcher::try_run(const Run& run, std::string_view body, Event& out) {
     out = Event{&k, k.event, {}};
     return true;
   }
-  re2::StringPiece groups[kMaxGroups + 1];
+  re2::StringPiece groups[kMaxEventGroups + 1];
   // The narrower one-pass pattern first: where it matches, `re` would give the same.
   if (run.quick && run.quick->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups,
                                     std::min(run.quick_needed, kMaxQuickGroups) + 1)) {
@@ -424,10 +409,5 @@ bool Matcher::match(std::string_view body, Event& out) const {
   return false;
 }
 
-bool Matcher::has_token_for(std::string_view text) const {
-  if (text.empty()) return false;
-  if (is_digit(text.front())) return !numeric_->kinds.empty();
-  return by_token_.find(first_word(text)) != nullptr;
-}
 
 }  // namespace mailtls

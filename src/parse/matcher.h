@@ -25,13 +25,6 @@
 
 namespace mailtls {
 
-struct Event {
-  const LineKind* kind = nullptr;  // null when nothing matched
-  EventType type = EventType::other;
-  std::array<std::string_view, kMaxSlots> fields{};
-  std::string_view field(int slot) const { return fields[slot]; }
-};
-
 // One matcher serves one thread: it keeps a scratch list between calls, and its own
 // derived patterns. The grammar it reads may be shared by other threads' matchers.
 class Matcher {
@@ -40,9 +33,6 @@ class Matcher {
   ~Matcher();
   // Fills `out` and returns true when a kind matches `body`.
   bool match(std::string_view body, Event& out) const;
-  // True when the first word of `text` is a dispatch token of some kind: used by the
-  // framer to tell a record without timestamp from the continuation of the previous one.
-  bool has_token_for(std::string_view text) const;
 
  private:
   // How this matcher runs one kind, and the kinds one token selects, in grammar order,

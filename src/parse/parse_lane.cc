@@ -215,7 +215,7 @@ void ParseLane::parse_stream(LogStream& stream) {
   fo.first_offset = plan.skip;
   fo.localizer = setup_.localizer;
   fo.locale = locale.lang;
-  Framer framer(*setup_.grammar, matcher_, fo, stream.name(), diag_);
+  Framer framer(*setup_.grammar, fo, stream.name(), diag_);
 
   std::unique_ptr<ParsedBatch> batch = fresh_batch(setup_.batch_bytes);
   DamageSeen binary, invalid_utf8;
@@ -299,7 +299,7 @@ void ParseLane::parse_stream(LogStream& stream) {
   push({LaneItem::Kind::closing, nullptr, nullptr, std::move(closing)});
 }
 
-int64_t first_record_time(const InputItem& input, const LaneSetup& setup, const Matcher& matcher) {
+int64_t first_record_time(const InputItem& input, const LaneSetup& setup) {
   ReaderOptions small;
   small.chunk_bytes = size_t{64} << 10;
   small.queue_chunks = 1;
@@ -312,7 +312,7 @@ int64_t first_record_time(const InputItem& input, const LaneSetup& setup, const 
     fo.mtime = stream.mtime() ? stream.mtime() : input.mtime;
     fo.localizer = setup.localizer;
     fo.locale = setup.locale;
-    Framer framer(*setup.grammar, matcher, fo, stream.name(), ignored);
+    Framer framer(*setup.grammar, fo, stream.name(), ignored);
     const auto sink = [&](const Record& rec) {
       if (found == 0 && !rec.comment && rec.local_time != 0) found = rec.local_time;
     };

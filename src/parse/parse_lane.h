@@ -156,9 +156,8 @@ class ParseLane {
 
 // The time of the first dated record of `input` (local time, as the framer reads it),
 // reading at most its first few kilobytes; 0 when none was found. Used to start the
-// lanes of a large run in the order of their contents. One `matcher` serves every call
-// (the framer only asks it which words start a body).
-int64_t first_record_time(const InputItem& input, const LaneSetup& setup, const Matcher& matcher);
+// lanes of a large run in the order of their contents.
+int64_t first_record_time(const InputItem& input, const LaneSetup& setup);
 
 // What the header of a log file says (`Version: ... SN: <serial>`, `Time offset from UTC:
 // <seconds> seconds`), from the records of its first few kilobytes; empty fields when

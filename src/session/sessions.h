@@ -16,7 +16,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "parse/matcher.h"
 #include "model/model.h"
 
 namespace mailtls {

@@ -39,7 +39,7 @@ bool skipped(const std::string& line) {
 
 // Cuts a corpus file into records the way the framer does: a framed line or a line
 // whose first word is a token starts a record; any other line continues the last one.
-std::vector<CorpusRecord> read_records(const fs::path& path, const Grammar& g, const Matcher& m) {
+std::vector<CorpusRecord> read_records(const fs::path& path, const Grammar& g) {
   std::ifstream in(path);
   std::vector<CorpusRecord> records;
   std::string line;
@@ -48,7 +48,7 @@ std::vector<CorpusRecord> read_records(const fs::path& path, const Grammar& g, c
     if (skipped(line)) continue;
     size_t prefix = prefix_length(g, line);
     if (prefix != std::string_view::npos) records.push_back({no, line.substr(prefix)});
-    else if (m.has_token_for(line) || records.empty()) records.push_back({no, line});
+    else if (g.starts_body(line) || records.empty()) records.push_back({no, line});
     else records.back().body += "\n" + line;
   }
   return records;
@@ -64,7 +64,7 @@ Recognition recognise(const fs::path& path, const Grammar& g) {
   Matcher matcher(g);
   Recognition r;
   Event ev;
-  for (const auto& rec : read_records(path, g, matcher)) {
+  for (const auto& rec : read_records(path, g)) {
     ++r.total;
     if (!matcher.match(rec.body, ev)) r.unmatched.push_back(rec);
   }

@@ -187,7 +187,7 @@ TEST_CASE("a localized line is framed at the same local time as its English orig
     options.localizer = loc.get();
     options.locale = lang;
     std::vector<std::pair<int64_t, std::string>> out;
-    Framer framer(*grammar, matcher, options, file.string(), diag);
+    Framer framer(*grammar, options, file.string(), diag);
     auto sink = [&](const Record& r) {
       if (!r.comment) out.emplace_back(r.local_time, std::string(r.body));
     };

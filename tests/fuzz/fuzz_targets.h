@@ -60,7 +60,7 @@ inline size_t framer_one(const FramerData& d, const uint8_t* data, size_t size) 
   options.max_line_bytes = 4096;
   options.localizer = d.localizer.get();
   options.locale = data[0] & 0x80 ? d.localizer->detect(input.substr(0, 4096)).lang : "auto";
-  Framer framer(*d.grammar, *d.matcher, options, "fuzz", diag);
+  Framer framer(*d.grammar, options, "fuzz", diag);
   size_t fields = 0;
   // Every view of the record is read, byte by byte, as ingest reads them: a view into a
   // freed buffer then shows under ASan (a held record's host once did).

@@ -29,7 +29,7 @@ struct Fixture {
   std::vector<Framed> frame(std::string_view input, FramerOptions options = {}, size_t chunk = 0) {
     REQUIRE(grammar);
     std::vector<Framed> out;
-    Framer framer(*grammar, *matcher, options, "test.log", diag);
+    Framer framer(*grammar, options, "test.log", diag);
     auto sink = [&](const Record& r) {
       if (r.comment) return;
       out.push_back({std::string(r.body), std::string(r.text), std::string(r.host), std::string(r.tag),
@@ -292,7 +292,7 @@ TEST_CASE("a last line without a newline can be held back for a later run", "[fr
   Fixture fx;
   const std::string_view input = "Wed Sep  6 13:13:16 2023 Info: DCID 30 close\nWed Sep  6 13:13:17 2023 Inf";
   std::vector<std::string> bodies;
-  Framer framer(*fx.grammar, *fx.matcher, {}, "test.log", fx.diag);
+  Framer framer(*fx.grammar, {}, "test.log", fx.diag);
   auto sink = [&](const Record& r) { bodies.emplace_back(r.body); };
   framer.feed(input, sink);
   framer.finish(sink, true);

@@ -8,6 +8,7 @@
 
 #include "base/diagnostics.h"
 #include "parse/grammar.h"
+#include "shipped_data.h"
 
 namespace fs = std::filesystem;
 using mailtls::Diagnostics;
@@ -316,4 +317,31 @@ fields = { level = "Warning" }
 )");
   CHECK_THAT(text, Catch::Contains("frame \"level\".sample[0]: body is \"ICID 5 close\""));
   CHECK_THAT(text, Catch::Contains("field level is \"Info\", expected \"Warning\""));
+}
+
+TEST_CASE("the grammar tells a record start from a continuation line by its first word", "[grammar]") {
+  const Grammar& grammar = mailtls::testing::shipped_grammar();
+  CHECK(grammar.starts_body("ICID 5 close"));
+  CHECK(grammar.starts_body("Message done DCID 8 MID 6 to RID [0]"));
+  CHECK(grammar.starts_body("5165207 Rcvd: '250 OK'"));
+  CHECK(grammar.starts_body("Bounced: 1:0"));
+  CHECK_FALSE(grammar.starts_body("(10.10.10.1) address 192.168.1.1 reverse dns host unknown verified no"));
+  CHECK_FALSE(grammar.starts_body("[('X-SBRS', 'None')]"));
+  CHECK_FALSE(grammar.starts_body("From:<campaign1@yourdomain.com> To:<user@sampledomain.com>"));
+  CHECK_FALSE(grammar.starts_body(" retro service is enabled"));
+  CHECK_FALSE(grammar.starts_body(""));
+}
+
+TEST_CASE("a frame field captured after the groups the framer reads is reported", "[grammar]") {
+  std::string text = load_problems(R"(family = "f"
+[[frame]]
+name = "late"
+pattern = '''(a)(b)(c)(d)(e)(f)(g)(h)(i)(?P<level>Info): '''
+[[frame.sample]]
+line = "abcdefghiInfo: ICID 5 close"
+body = "ICID 5 close"
+fields = { level = "Info" }
+)");
+  CHECK_THAT(text, Catch::Contains("frame[0] \"late\".pattern: capture \"level\" is group 10; the framer reads the "
+                                   "first 9: make earlier groups non-capturing (?:...)"));
 }

@@ -164,19 +164,6 @@ TEST_CASE("a body no kind knows is not matched and leaves the event empty", "[ma
   }
 }
 
-TEST_CASE("has_token_for tells a record start from a continuation line", "[matcher]") {
-  Matcher matcher(shipped_grammar());
-  CHECK(matcher.has_token_for("ICID 5 close"));
-  CHECK(matcher.has_token_for("Message done DCID 8 MID 6 to RID [0]"));
-  CHECK(matcher.has_token_for("5165207 Rcvd: '250 OK'"));
-  CHECK(matcher.has_token_for("Bounced: 1:0"));
-  CHECK_FALSE(matcher.has_token_for("(10.10.10.1) address 192.168.1.1 reverse dns host unknown verified no"));
-  CHECK_FALSE(matcher.has_token_for("[('X-SBRS', 'None')]"));
-  CHECK_FALSE(matcher.has_token_for("From:<campaign1@yourdomain.com> To:<user@sampledomain.com>"));
-  CHECK_FALSE(matcher.has_token_for(" retro service is enabled"));
-  CHECK_FALSE(matcher.has_token_for(""));
-}
-
 TEST_CASE("fields are views into the body, not copies", "[matcher]") {
   Matcher matcher(shipped_grammar());
   std::string body = "ICID 42 close";

@@ -137,11 +137,10 @@ TEST_CASE("the first dated record of an input is found in plain, gzip and tar in
   testing::write_file(tmp.path / "undated.log", "no time here\n");
   REQUIRE(std::system(("cd " + tmp.path.string() + " && gzip -k a.log && tar -czf both.tgz b.log a.log").c_str()) == 0);
   const LaneSetup setup = small_lane_setup();
-  const Matcher matcher(*setup.grammar);
   const int64_t seven = utc(2023, 9, 6, 13, 7, 0);
-  CHECK(first_record_time({(tmp.path / "a.log").string(), 0}, setup, matcher) == seven);
-  CHECK(first_record_time({(tmp.path / "a.log.gz").string(), 0}, setup, matcher) == seven);
-  CHECK(first_record_time({(tmp.path / "both.tgz").string(), 0}, setup, matcher) == utc(2023, 9, 6, 13, 20, 0));
-  CHECK(first_record_time({(tmp.path / "undated.log").string(), 0}, setup, matcher) == 0);
-  CHECK(first_record_time({(tmp.path / "missing.log").string(), 0}, setup, matcher) == 0);
+  CHECK(first_record_time({(tmp.path / "a.log").string(), 0}, setup) == seven);
+  CHECK(first_record_time({(tmp.path / "a.log.gz").string(), 0}, setup) == seven);
+  CHECK(first_record_time({(tmp.path / "both.tgz").string(), 0}, setup) == utc(2023, 9, 6, 13, 20, 0));
+  CHECK(first_record_time({(tmp.path / "undated.log").string(), 0}, setup) == 0);
+  CHECK(first_record_time({(tmp.path / "missing.log").string(), 0}, setup) == 0);
 }
