@@ -335,7 +335,7 @@ LogHeader read_log_header(const InputItem& input, const LaneSetup& setup, const 
     fo.mtime = stream.mtime() ? stream.mtime() : input.mtime;
     fo.localizer = setup.localizer;
     fo.locale = setup.locale;
-    Framer framer(*setup.grammar, matcher, fo, stream.name(), ignored);
+    Framer framer(*setup.grammar, fo, stream.name(), ignored);
     const auto sink = [&](const Record& rec) {
       if (rec.comment) return;
       Event ev;
