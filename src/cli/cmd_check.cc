@@ -24,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct GrammarCounts {
-  size_t files = 0, kinds = 0, samples = 0;
+  size_t files = 0, kinds = 0, samples = 0, families = 0;
 };
 
 GrammarCounts count(const Grammar& g) {
@@ -38,9 +38,18 @@ GrammarCounts count(const Grammar& g) {
     c.samples += k->samples.size();
     files.push_back(k->file);
   }
+  for (const auto& f : g.generic().families) {
+    c.samples += f->samples.size();
+    files.push_back(f->file);
+  }
+  for (const auto& t : g.log_types()) {
+    c.samples += t->samples.size();
+    files.push_back(t->file);
+  }
   std::sort(files.begin(), files.end());
   c.files = std::unique(files.begin(), files.end()) - files.begin();
   c.kinds = g.kinds().size();
+  c.families = g.generic().families.size();
   return c;
 }
 
@@ -71,7 +80,9 @@ bool check_grammars(const fs::path& data_dir, Diagnostics& diag, std::ostream& o
   if (grammar) {
     GrammarCounts c = count(*grammar);
     what = std::to_string(c.files) + " files, " + std::to_string(grammar->frames().size()) +
-           " frames, " + std::to_string(c.kinds) + " kinds, " + std::to_string(c.samples) + " samples";
+           " frames, " + std::to_string(c.kinds) + " kinds, " + std::to_string(c.families) +
+           " generic families, " + std::to_string(grammar->log_types().size()) + " log types, " +
+           std::to_string(c.samples) + " samples";
   }
   close_family(out, "grammars", what, problems);
   return problems == 0;

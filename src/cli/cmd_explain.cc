@@ -56,11 +56,11 @@ bool load_env(const ExplainOptions& o, Streams io, Env& env) {
 }
 
 int print(const Connection& c, const Verdict& v, const SourceNames& names,
-          const ExplainOptions& o, const Env& env, Streams io) {
+          const ExplainOptions& o, const Env& env, Streams io, const MessageEvents& events = {}) {
   if (o.format == "json")
-    io.out << render_json(c, v, *env.texts, names, env.references).dump(2) << "\n";
+    io.out << render_json(c, v, *env.texts, names, env.references, events).dump(2) << "\n";
   else
-    io.out << terminal_text(render_text(c, v, *env.texts, names, env.references), true);
+    io.out << terminal_text(render_text(c, v, *env.texts, names, env.references, events), true);
   return 0;
 }
 
@@ -230,8 +230,24 @@ bool later(const Connection& a, const Connection& b) {
   return ta != tb ? ta > tb : a.id > b.id;
 }
 
-SourceNames source_names(Store& store, const Connection& c, const Verdict& v) {
+// The events of the messages the connection carried: received on it (inbound) or
+// delivered on it (outbound), in log order.
+MessageEvents message_events(Store& store, const Connection& c) {
   std::set<int64_t> ids;
+  if (c.direction == Direction::inbound) {
+    for (int64_t id : store.messages_of_icid(c.appliance, c.conn_id)) ids.insert(id);
+  } else {
+    for (const auto& d : c.deliveries) ids.insert(d.message_id);
+  }
+  MessageEvents events;
+  for (int64_t id : ids)
+    for (auto& e : store.message_events(id)) events.push_back(std::move(e));
+  return events;
+}
+
+SourceNames source_names(Store& store, const Connection& c, const Verdict& v, const MessageEvents& events) {
+  std::set<int64_t> ids;
+  for (const auto& e : events) ids.insert(e.ref.source_id);
   for (const auto& e : v.evidence) ids.insert(e.ref.source_id);
   for (const auto& l : c.log) ids.insert(l.ref.source_id);
   for (const auto& l : c.transcript) ids.insert(l.ref.source_id);
@@ -269,7 +285,8 @@ int explain_stored(const ExplainOptions& o, const Env& env, Streams io) {
   }
   const Connection& c = *std::min_element(rows.begin(), rows.end(), later);
   const Verdict v = classify(c);
-  return print(c, v, source_names(*store, c, v), o, env, io);
+  const MessageEvents events = message_events(*store, c);
+  return print(c, v, source_names(*store, c, v, events), o, env, io, events);
 }
 
 }  // namespace

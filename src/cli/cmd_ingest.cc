@@ -3,6 +3,7 @@
 // log time -> sessions -> writer thread (classifier -> store).
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include "cli/commands.h"
 #include "base/data_dir.h"
 #include "base/fingerprint.h"
+#include "parse/cef_fields.h"
 #include "parse/grammar.h"
 #include "parse/localizer.h"
 #include "parse/parse_lane.h"
@@ -51,6 +53,8 @@ class StoreSink : public SessionSink {
 struct StreamResult {
   std::string name;
   int64_t lines = 0, parsed = 0, unparsed = 0, connections = 0;
+  // What the lines are (parse_lane.h): mail_logs lines by tier, other subscriptions' lines.
+  int64_t specific = 0, generic = 0, other_logs = 0, unrecognised = 0;
   double seconds = 0;
   std::string note;  // "already ingested", "read on from line N"
   std::string locale;  // "fr (0.93)"
@@ -65,6 +69,7 @@ struct OpenStream {
   int64_t first_line_no = 1;
   int64_t connections = 0;  // connections its lines opened
   std::string inherited_from;  // the earlier file of its rotation whose header it took
+  std::vector<std::string> serials;  // of the log headers read, each once, in order
 };
 
 // The header a rotated file without one takes from the file before it in its rotation.
@@ -124,10 +129,16 @@ void on_record(Run& run, OpenStream& ss, const ParsedRecord& rec) {
   }
   const Event& ev = rec.event;
   switch (ev.type) {
-    case EventType::log_version:
+    case EventType::log_version: {
+      // Each header keys the lines after it: a file may concatenate two appliances' logs.
       ss.serial = std::string(ev.field(slot::serial));
       if (ss.source.appliance.empty()) ss.source.appliance = ss.serial;
+      if (std::find(ss.serials.begin(), ss.serials.end(), ss.serial) == ss.serials.end())
+        ss.serials.push_back(ss.serial);
+      SourceAppliance header{rec.line_no, ss.serial, std::string(ev.field(slot::version))};
+      run.writes->post([id = ss.source.id, header](Store& store) { store.add_source_appliance(id, header); });
       return;
+    }
     case EventType::log_offset: {
       const std::string_view s = ev.field(slot::seconds);
       ss.utc_offset = std::strtoll(std::string(s).c_str(), nullptr, 10);
@@ -138,6 +149,11 @@ void on_record(Run& run, OpenStream& ss, const ParsedRecord& rec) {
   std::string_view appliance = !rec.host.empty()     ? rec.host
                                : !ss.serial.empty()  ? std::string_view(ss.serial)
                                                      : std::string_view(run.options.appliance);
+  // A consolidated event names its appliance's serial (deviceExternalId), the key its
+  // mail_logs use: the two join on the same connections.
+  if (ev.type == EventType::consolidated && rec.host.empty())
+    if (std::string_view serial = cef_field(ev.field(slot::extension), "deviceExternalId"); !serial.empty())
+      appliance = serial;
   if (ss.source.appliance.empty() && !appliance.empty()) ss.source.appliance = std::string(appliance);
   LineInfo info{appliance, rec.local_time ? rec.local_time - ss.utc_offset : 0,
                 LineRef{ss.source.id, rec.line_no}, rec.text};
@@ -162,6 +178,11 @@ bool open_stream(Run& run, LaneSlot& slot, std::unique_ptr<StreamOpening>& openi
     ss.source = *known;
     ss.skip = known->bytes;
     ss.serial = known->appliance;
+    // Read on after the last header seen: its serial keys the lines that follow.
+    run.writes->call([&](Store& store) {
+      const auto headers = store.source_appliances(known->id);
+      if (!headers.empty()) ss.serial = headers.back().serial;
+    });
     ss.utc_offset = known->utc_offset;
   } else {
     if (const auto& inh = run.inherited[slot.input_index]; inh && opening->name == inh->from_input) {
@@ -188,6 +209,18 @@ bool open_stream(Run& run, LaneSlot& slot, std::unique_ptr<StreamOpening>& openi
   return true;
 }
 
+// The classes of the stream's lines, added to its source's counts (source_lines).
+void post_line_classes(Run& run, int64_t source_id, const StreamClosing& closing) {
+  std::vector<SourceLines> rows{{"specific", "mail_logs", closing.specific},
+                                {"generic", "mail_logs", closing.generic},
+                                {"unrecognised", "mail_logs", closing.unrecognised},
+                                {"comment", "mail_logs", closing.comments}};
+  for (const auto& [type, n] : closing.other_logs) rows.push_back({"other", type, n});
+  run.writes->post([source_id, rows = std::move(rows)](Store& store) {
+    for (const auto& r : rows) store.add_source_lines(source_id, r.line_class, r.log_type, r.lines);
+  });
+}
+
 void close_stream(Run& run, LaneSlot& slot, const StreamClosing& closing) {
   StreamResult result{closing.name};
   result.locale = closing.locale;
@@ -199,10 +232,20 @@ void close_stream(Run& run, LaneSlot& slot, const StreamClosing& closing) {
     result.unparsed = closing.unparsed;
     result.parsed = result.lines - result.unparsed;
     result.connections = ss.connections;
+    result.specific = closing.specific;
+    result.generic = closing.generic;
+    result.unrecognised = closing.unrecognised;
+    for (const auto& [type, n] : closing.other_logs) result.other_logs += n;
+    post_line_classes(run, ss.source.id, closing);
     if (result.note.empty() && ss.skip > 0) result.note = "read on from line " + std::to_string(ss.first_line_no);
     if (!ss.inherited_from.empty())
       result.note += (result.note.empty() ? "" : "; ") + std::string("no header: appliance and time offset of ") +
                      std::filesystem::path(ss.inherited_from).filename().string();
+    if (ss.serials.size() > 1) {
+      std::string list;
+      for (const auto& serial : ss.serials) list += (list.empty() ? "" : ", ") + serial;
+      result.note += (result.note.empty() ? "" : "; ") + std::to_string(ss.serials.size()) + " appliances: " + list;
+    }
     ss.source.bytes = std::max<int64_t>(ss.skip, closing.complete_bytes);
     ss.source.lines += result.lines;
     ss.source.lines_parsed += result.parsed;
@@ -380,16 +423,17 @@ uint64_t total_size(const std::vector<InputItem>& inputs) {
 void print_results(const Run& run) {
   auto& out = run.io.out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-40s %10s %10s %9s %11s %8s  %s\n", "input", "lines", "recognised",
-                "unparsed", "connections", "seconds", "locale");
+  std::snprintf(line, sizeof line, "%-40s %9s %9s %8s %10s %12s %11s %8s  %s\n", "input", "lines", "specific",
+                "generic", "other-logs", "unrecognised", "connections", "seconds", "locale");
   out << line;
   for (const auto& input : run.results)
     for (const auto& r : input) {
       const std::string safe = terminal_text(r.name);
       std::string name = safe.size() > 40 ? "…" + safe.substr(safe.size() - 39) : safe;
-      std::snprintf(line, sizeof line, "%-40s %10lld %10lld %9lld %11lld %8.2f", name.c_str(),
-                    static_cast<long long>(r.lines), static_cast<long long>(r.parsed),
-                    static_cast<long long>(r.unparsed), static_cast<long long>(r.connections), r.seconds);
+      std::snprintf(line, sizeof line, "%-40s %9lld %9lld %8lld %10lld %12lld %11lld %8.2f", name.c_str(),
+                    static_cast<long long>(r.lines), static_cast<long long>(r.specific),
+                    static_cast<long long>(r.generic), static_cast<long long>(r.other_logs),
+                    static_cast<long long>(r.unrecognised), static_cast<long long>(r.connections), r.seconds);
       if (!r.locale.empty()) std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), "  %s", r.locale.c_str());
       out << line << (r.note.empty() ? "" : "  (" + terminal_text(r.note) + ")") << "\n";
     }

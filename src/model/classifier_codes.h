@@ -40,9 +40,10 @@ inline constexpr std::string_view kRfc5321Sec4_1_1_1 = "RFC 5321 §4.1.1.1";
 inline constexpr std::string_view kRfc5321Sec3_2 = "RFC 5321 §3.2";
 inline constexpr std::string_view kRfc1869Sec4_3 = "RFC 1869 §4.3";
 inline constexpr std::string_view kRfc8460Sec4_3_1 = "RFC 8460 §4.3.1";
+inline constexpr std::string_view kRfc7672Sec3 = "RFC 7672 §3";
 
-inline constexpr std::array<std::string_view, 8> kReferences = {
-    kRfc3207Sec4,       kRfc3207Sec4_1, kRfc3207Sec4_2, kRfc3207Sec6,
-    kRfc5321Sec4_1_1_1, kRfc5321Sec3_2, kRfc1869Sec4_3, kRfc8460Sec4_3_1};
+inline constexpr std::array<std::string_view, 9> kReferences = {
+    kRfc3207Sec4,       kRfc3207Sec4_1, kRfc3207Sec4_2,   kRfc3207Sec6, kRfc5321Sec4_1_1_1,
+    kRfc5321Sec3_2,     kRfc1869Sec4_3, kRfc8460Sec4_3_1, kRfc7672Sec3};
 
 }  // namespace mailtls::codes

@@ -44,6 +44,10 @@ constexpr EventSpec kSpecs[] = {
     {E::dcid_close, "dcid_close", {"id"}},
     {E::debug_sent, "debug_sent", {"id", "text"}},
     {E::debug_rcvd, "debug_rcvd", {"id", "text"}},
+    {E::note, "note", {"id", "ref", "family"}},
+    {E::consolidated, "consolidated", {"extension"}},
+    {E::consolidated_tls, "consolidated_tls", {"id", "status", "protocol", "cipher"}},
+    {E::dane, "dane", {"id", "status", "host"}},
 };
 
 constexpr bool specs_aligned() {

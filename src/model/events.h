@@ -54,6 +54,18 @@ enum class EventType : uint8_t {
   dcid_close,
   debug_sent,     // <id> Sent: '...'
   debug_rcvd,     // <id> Rcvd: '...'
+  // A line that names a connection or a message and carries no TLS state of its own
+  // (killed connections, quarantine, scanning verdicts...): kept for the timeline. Given by
+  // the kinds that set `note = "<family>"`, and by the generic tier (grammars/generic.toml)
+  // for bodies no kind matches.
+  note,
+  consolidated,   // CEF consolidated event (one per message): the extension's key=value text
+  // The TLS result a consolidated event reports for a connection it names: a line of that
+  // connection read as the TLS line it stands for (detail "success", or empty for a
+  // failure, whose cause the event does not give). Logged when the message is done, so
+  // often after the connection's close: the store joins it like Delayed/Bounced lines.
+  consolidated_tls,
+  dane,           // the outcome of DANE (RFC 7672) for an outbound connection
   count_
 };
 
@@ -131,6 +143,16 @@ inline constexpr int error_ip = 2;
 inline constexpr int error_reason = 3;
 // debug_sent / debug_rcvd: id, text
 inline constexpr int text = 1;
+// note: id (the number), ref (the word before it: MID, ICID, DCID, RCID or RID), family
+inline constexpr int ref = 1;
+inline constexpr int family = 2;
+// consolidated: extension (no id: the extension names ESAICID, ESADCID, ESAMID)
+inline constexpr int extension = 0;
+// consolidated_tls: id, status, protocol, cipher
+inline constexpr int tls_status = 1;
+// dane: id(dcid), status ("success", "failure"...), host
+inline constexpr int dane_status = 1;
+inline constexpr int dane_host = 2;
 // log_version: version, serial (no id)
 inline constexpr int version = 0;
 inline constexpr int serial = 1;

@@ -87,6 +87,10 @@ struct Message {
   std::string mail_from, subject, message_id;
   int64_t bytes = -1;
   std::vector<Recipient> recipients;
+  // Lines about the message that change none of the above (quarantine, scanning verdicts,
+  // filters...: `note` events naming its MID), in log order, for the timeline. Each line's
+  // detail is its generic family.
+  std::vector<LogLine> events;
 };
 
 struct Finding {

@@ -111,6 +111,7 @@ enum class FindingCode : uint8_t {
   cleartext_fallback,
   delivery_deferred,
   delivery_bounced,
+  dane_failed,  // DANE (RFC 7672) could not authenticate the server (consolidated events)
   count_
 };
 
@@ -123,6 +124,7 @@ inline constexpr NameTable<FindingCode> kFindingNames = {{
     {FindingCode::cleartext_fallback, "cleartext-fallback"},
     {FindingCode::delivery_deferred, "delivery-deferred"},
     {FindingCode::delivery_bounced, "delivery-bounced"},
+    {FindingCode::dane_failed, "dane-failed"},
 }};
 static_assert(names_complete(kFindingNames), "kFindingNames must name every FindingCode in order");
 
@@ -154,7 +156,8 @@ constexpr std::optional<DeliveryResult> delivery_result_by_name(std::string_view
 // ---- evidence role (Evidence::role; the explainer's evidence.<role> labels) -----------
 //   Log lines:        open-line, close-line, tls-line (TLS success / failed / STARTTLS
 //                     not supported), tls-required-line, lost-line, error-line,
-//                     delivered-line, delayed-line, bounced-line
+//                     delivered-line, delayed-line, bounced-line, dane-line (the DANE
+//                     result of a consolidated event)
 //   Transcript lines: banner, masked-banner, ehlo-command, helo-command, ehlo-reply,
 //                     domain-line, misplaced-starttls, masked-keyword, masked-command,
 //                     starttls-command, starttls-reply, command-without-starttls,
@@ -170,6 +173,7 @@ enum class EvidenceRole : uint8_t {
   delivered_line,
   delayed_line,
   bounced_line,
+  dane_line,
   banner,
   masked_banner,
   ehlo_command,
@@ -198,6 +202,7 @@ inline constexpr NameTable<EvidenceRole> kEvidenceRoleNames = {{
     {EvidenceRole::delivered_line, "delivered-line"},
     {EvidenceRole::delayed_line, "delayed-line"},
     {EvidenceRole::bounced_line, "bounced-line"},
+    {EvidenceRole::dane_line, "dane-line"},
     {EvidenceRole::banner, "banner"},
     {EvidenceRole::masked_banner, "masked-banner"},
     {EvidenceRole::ehlo_command, "ehlo-command"},

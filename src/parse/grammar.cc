@@ -111,12 +111,13 @@ int* frame_field(FrameKind& f, std::string_view name) {
   return nullptr;
 }
 
-void check_sample_field_names(const std::vector<Sample>& samples, const RE2& re,
+// A note kind's family comes from its `note`, not from a capture: samples may list it.
+void check_sample_field_names(const std::vector<Sample>& samples, const RE2& re, bool note,
                               FileContext& ctx, const std::string& key) {
   const auto& groups = re.NamedCapturingGroups();
   for (size_t i = 0; i < samples.size(); ++i)
     for (const auto& [name, value] : samples[i].fields)
-      if (!groups.count(name))
+      if (!groups.count(name) && !(note && name == "family"))
         ctx.error(key + ".sample[" + std::to_string(i) + "]", "field " + in_quotes(name) +
                                                                   " is not a capture of the pattern");
 }
@@ -153,7 +154,7 @@ std::unique_ptr<FrameKind> load_frame(const toml::table& t, size_t index, FileCo
                                       "; the framer reads the first " + std::to_string(kMaxFrameGroups) +
                                       ": make earlier groups non-capturing (?:...)");
   }
-  check_sample_field_names(f->samples, *f->re, ctx, key);
+  check_sample_field_names(f->samples, *f->re, false, ctx, key);
   read_extension(*f);
   return f;
 }
@@ -251,7 +252,9 @@ std::unique_ptr<LineKind> load_kind(const toml::table& t, size_t index, const st
   auto k = std::make_unique<LineKind>();
   k->name = t["name"].value_or(std::string());
   std::string key = item_key("kind", index, k->name);
-  check_keys(t, {"name", "event", "token", "pattern", "unquote", "drop_blank", "quick", "sample"}, ctx, key);
+  check_keys(t, {"name", "event", "token", "pattern", "unquote", "drop_blank", "quick", "sample", "note",
+                 "log_type"},
+             ctx, key);
   if (k->name.empty()) ctx.error(key, "missing or empty string \"name\"");
   k->family = family;
   k->file = ctx.file;
@@ -263,15 +266,99 @@ std::unique_ptr<LineKind> load_kind(const toml::table& t, size_t index, const st
       ctx.error(key + ".event", "unknown event " + in_quotes(*event));
     else k->event = *type;
   }
+  k->note = t["note"].value_or(std::string());
+  k->log_type = t["log_type"].value_or(std::string());
+  if ((k->event == EventType::note) != !k->note.empty())
+    ctx.error(key + ".note", "a kind of event \"note\" names its family with note = \"...\", and only such a kind");
   k->re = compile(required_string(t, "pattern", ctx, key), true, ctx, key + ".pattern");
   k->samples = read_samples(t, false, ctx, key);
   if (!k->re) return k;
   k->groups = k->re->NumberOfCapturingGroups();
   map_slots(*k, ctx, key);
+  if (k->event == EventType::note && k->slot_group[slot::ref] == 0)
+    ctx.error(key + ".pattern", "a note kind captures the word naming what it is about as \"ref\"");
   read_slot_lists(t, *k, ctx, key);
   read_quick(t, *k, ctx, key);
-  check_sample_field_names(k->samples, *k->re, ctx, key);
+  check_sample_field_names(k->samples, *k->re, k->event == EventType::note, ctx, key);
   return k;
+}
+
+template <typename Item, typename Loader>
+void load_array(const toml::table& root, std::string_view name, FileContext& ctx,
+                std::vector<std::unique_ptr<Item>>& out, Loader load_one);
+
+std::vector<std::string> string_list(const toml::table& t, std::string_view name, FileContext& ctx,
+                                     const std::string& key) {
+  std::vector<std::string> out;
+  const toml::node* node = t.get(name);
+  if (!node) return out;
+  const auto* array = node->as_array();
+  if (!array) {
+    ctx.error(key + "." + std::string(name), "must be an array of strings");
+    return out;
+  }
+  for (const auto& item : *array) {
+    if (auto text = item.value<std::string>()) out.push_back(*text);
+    else ctx.error(key + "." + std::string(name), "must be an array of strings");
+  }
+  return out;
+}
+
+// [[generic.family]]: a name, an optional pattern (searched, not anchored) and, with a
+// pattern, real lines that fall into the family.
+std::unique_ptr<GenericFamily> load_family(const toml::table& t, size_t index, FileContext& ctx) {
+  auto f = std::make_unique<GenericFamily>();
+  f->name = t["name"].value_or(std::string());
+  f->file = ctx.file;
+  const std::string key = item_key("generic.family", index, f->name);
+  check_keys(t, {"name", "pattern", "samples"}, ctx, key);
+  if (f->name.empty()) ctx.error(key, "missing or empty string \"name\"");
+  f->samples = string_list(t, "samples", ctx, key);
+  if (auto pattern = t["pattern"].value<std::string>()) {
+    f->re = compile(*pattern, true, ctx, key + ".pattern");
+    if (f->samples.empty()) ctx.error(key, "a family with a pattern needs samples = [...]");
+  } else if (!f->samples.empty()) {
+    ctx.error(key + ".samples", "only a family with a pattern is found by the generic tier");
+  }
+  f->kind.name = "generic:" + f->name;
+  f->kind.family = "generic";
+  f->kind.file = ctx.file;
+  f->kind.event = EventType::note;
+  f->kind.note = f->name;
+  f->kind.generic = true;
+  return f;
+}
+
+void load_generic(const toml::table& root, FileContext& ctx, GenericTier& tier, std::string& fallback) {
+  const toml::node* node = root.get("generic");
+  if (!node) return;
+  const auto* t = node->as_table();
+  if (!t) return ctx.error("generic", "must be a table ([generic])");
+  if (tier.reference) return ctx.error("generic", "defined in more than one grammar file");
+  check_keys(*t, {"reference", "fallback", "family"}, ctx, "generic");
+  tier.reference = compile(required_string(*t, "reference", ctx, "generic"), true, ctx, "generic.reference");
+  if (tier.reference) {
+    const auto& named = tier.reference->NamedCapturingGroups();
+    auto ref = named.find("ref"), id = named.find("id");
+    if (ref == named.end() || id == named.end())
+      ctx.error("generic.reference", "must capture \"ref\" (MID, ICID...) and \"id\" (the number)");
+    else tier.ref_group = ref->second, tier.id_group = id->second;
+  }
+  fallback = required_string(*t, "fallback", ctx, "generic");
+  load_array(*t, "family", ctx, tier.families, [&](const toml::table& f, size_t i) { return load_family(f, i, ctx); });
+}
+
+std::unique_ptr<LogType> load_log_type(const toml::table& t, size_t index, FileContext& ctx) {
+  auto lt = std::make_unique<LogType>();
+  lt->name = t["name"].value_or(std::string());
+  lt->file = ctx.file;
+  const std::string key = item_key("log_type", index, lt->name);
+  check_keys(t, {"name", "tag", "samples"}, ctx, key);
+  if (lt->name.empty()) ctx.error(key, "missing or empty string \"name\"");
+  lt->tag = compile(required_string(t, "tag", ctx, key), false, ctx, key + ".tag");
+  lt->samples = string_list(t, "samples", ctx, key);
+  if (lt->samples.empty()) ctx.error(key, "needs samples = [...] (tags it must claim)");
+  return lt;
 }
 
 template <typename Item, typename Loader>
@@ -287,8 +374,17 @@ void load_array(const toml::table& root, std::string_view name, FileContext& ctx
   }
 }
 
-bool load_file(const fs::path& path, std::vector<std::unique_ptr<FrameKind>>& frames,
-               std::vector<std::unique_ptr<LineKind>>& kinds, Diagnostics& diag) {
+// What the files of a grammar directory hold, gathered file by file.
+struct Loaded {
+  std::vector<std::unique_ptr<FrameKind>>& frames;
+  std::vector<std::unique_ptr<LineKind>>& kinds;
+  GenericTier& generic;
+  std::vector<std::unique_ptr<LogType>>& log_types;
+  std::string fallback;  // the generic tier's fallback family, resolved once all are read
+  std::string fallback_file;
+};
+
+bool load_file(const fs::path& path, Loaded& into, Diagnostics& diag) {
   FileContext ctx{path.string(), diag};
   toml::table root;
   try {
@@ -297,11 +393,16 @@ bool load_file(const fs::path& path, std::vector<std::unique_ptr<FrameKind>>& fr
     ctx.error("line " + std::to_string(e.source().begin.line), std::string(e.description()));
     return false;
   }
-  check_keys(root, {"family", "frame", "kind"}, ctx, "top level");
+  check_keys(root, {"family", "frame", "kind", "generic", "log_type"}, ctx, "top level");
   std::string family = required_string(root, "family", ctx, "top level");
-  load_array(root, "frame", ctx, frames, [&](const toml::table& t, size_t i) { return load_frame(t, i, ctx); });
-  load_array(root, "kind", ctx, kinds,
+  load_array(root, "frame", ctx, into.frames, [&](const toml::table& t, size_t i) { return load_frame(t, i, ctx); });
+  load_array(root, "kind", ctx, into.kinds,
              [&](const toml::table& t, size_t i) { return load_kind(t, i, family, ctx); });
+  const bool had_generic = into.generic.reference != nullptr;
+  load_generic(root, ctx, into.generic, into.fallback);
+  if (!had_generic && into.generic.reference) into.fallback_file = ctx.file;
+  load_array(root, "log_type", ctx, into.log_types,
+             [&](const toml::table& t, size_t i) { return load_log_type(t, i, ctx); });
   return ctx.ok;
 }
 
@@ -333,19 +434,118 @@ std::vector<fs::path> grammar_files(const fs::path& dir, Diagnostics& diag) {
 
 }  // namespace
 
+std::optional<GenericTier::Found> GenericTier::find(std::string_view body, size_t span) const {
+  if (!reference) return std::nullopt;
+  re2::StringPiece groups[8];
+  const int n = std::min(reference->NumberOfCapturingGroups() + 1, 8);
+  const std::string_view first_line = body.substr(0, span);
+  if (!reference->Match(re2::StringPiece(first_line.data(), first_line.size()), 0, first_line.size(),
+                        RE2::UNANCHORED, groups, n))
+    return std::nullopt;
+  Found found;
+  found.ref = std::string_view(groups[ref_group].data(), groups[ref_group].size());
+  found.id = std::string_view(groups[id_group].data(), groups[id_group].size());
+  found.family = fallback;
+  const re2::StringPiece text(body.data(), body.size());
+  for (const auto& f : families)
+    if (f->re && RE2::PartialMatch(text, *f->re)) {
+      found.family = f.get();
+      break;
+    }
+  if (!found.family) return std::nullopt;
+  return found;
+}
+
+const GenericFamily* GenericTier::family(std::string_view name) const {
+  for (const auto& f : families)
+    if (f->name == name) return f.get();
+  return nullptr;
+}
+
+const LogType* Grammar::log_type_of_tag(std::string_view tag) const {
+  if (tag.empty()) return nullptr;
+  const re2::StringPiece text(tag.data(), tag.size());
+  for (const auto& t : log_types_)
+    if (t->tag && RE2::FullMatch(text, *t->tag)) return t.get();
+  return nullptr;
+}
+
+const LogType* Grammar::log_type(std::string_view name) const {
+  for (const auto& t : log_types_)
+    if (t->name == name) return t.get();
+  return nullptr;
+}
+
+namespace {
+
+// What only the whole directory can tell: the fallback family exists and has no pattern,
+// every kind's `note` and `log_type` names a family or type some file lists.
+bool check_references(const Grammar& g, const Loaded& loaded, Diagnostics& diag) {
+  bool ok = true;
+  auto error = [&](const std::string& file, const std::string& message) {
+    diag.error(file, -1, message, false);
+    ok = false;
+  };
+  const GenericTier& tier = g.generic();
+  if (tier.reference) {
+    const GenericFamily* f = tier.family(loaded.fallback);
+    if (!f) error(loaded.fallback_file, "generic.fallback: no family " + in_quotes(loaded.fallback));
+    else if (f->re) error(loaded.fallback_file, "generic.fallback: family " + in_quotes(loaded.fallback) + " has a pattern");
+  }
+  for (const auto& k : g.kinds()) {
+    if (!k->note.empty() && !tier.family(k->note))
+      error(k->file, "kind " + in_quotes(k->name) + ".note: no generic family " + in_quotes(k->note));
+    if (!k->log_type.empty() && !g.log_type(k->log_type))
+      error(k->file, "kind " + in_quotes(k->name) + ".log_type: no log type " + in_quotes(k->log_type));
+  }
+  return ok;
+}
+
+// Every family sample has a reference and falls into its own family; every log type
+// sample is a tag its own type claims.
+bool test_generic_samples(const Grammar& g, Diagnostics& diag) {
+  bool ok = true;
+  for (const auto& f : g.generic().families)
+    for (size_t i = 0; i < f->samples.size(); ++i) {
+      SampleContext ctx{f->file, "generic.family " + in_quotes(f->name) + ".samples[" + std::to_string(i) + "]", diag};
+      const auto found = g.generic().find(f->samples[i]);
+      if (!found) ctx.error("names no message or connection (generic.reference finds nothing)");
+      else if (found->family != f.get())
+        ctx.error("falls into family " + in_quotes(found->family->name) + ", listed earlier");
+      ok = ctx.ok && ok;
+    }
+  for (const auto& t : g.log_types())
+    for (size_t i = 0; i < t->samples.size(); ++i) {
+      SampleContext ctx{t->file, "log_type " + in_quotes(t->name) + ".samples[" + std::to_string(i) + "]", diag};
+      const LogType* got = g.log_type_of_tag(t->samples[i]);
+      if (got != t.get())
+        ctx.error(got ? "claimed first by log type " + in_quotes(got->name) : std::string("not matched by the tag pattern"));
+      ok = ctx.ok && ok;
+    }
+  return ok;
+}
+
+}  // namespace
+
 std::unique_ptr<Grammar> Grammar::load(const fs::path& dir, Diagnostics& diag) {
   auto g = std::make_unique<Grammar>();
   bool ok = true;
   auto files = grammar_files(dir, diag);
   if (files.empty()) return nullptr;
-  for (const auto& path : files) ok = load_file(path, g->frames_, g->kinds_, diag) && ok;
+  Loaded loaded{g->frames_, g->kinds_, g->generic_, g->log_types_, {}, {}};
+  for (const auto& path : files) ok = load_file(path, loaded, diag) && ok;
   ok = check_unique_names(g->frames_, "frame", diag) && ok;
   ok = check_unique_names(g->kinds_, "kind", diag) && ok;
+  ok = check_unique_names(g->generic_.families, "generic family", diag) && ok;
+  ok = check_unique_names(g->log_types_, "log type", diag) && ok;
+  if (!loaded.fallback.empty()) g->generic_.fallback = g->generic_.family(loaded.fallback);
+  ok = check_references(*g, loaded, diag) && ok;
   // Samples still run on the kinds that compiled, so one pass reports every problem.
   std::erase_if(g->frames_, [](const auto& f) { return !f->re; });
   std::erase_if(g->kinds_, [](const auto& k) { return !k->re; });
   g->index_tokens();
   ok = g->self_test(diag) && ok;
+  ok = test_generic_samples(*g, diag) && ok;
   return ok ? std::move(g) : nullptr;
 }
 

@@ -47,6 +47,7 @@
 #include <array>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -97,6 +98,48 @@ struct LineKind {
   std::unique_ptr<RE2> quick;
   std::array<int, kMaxSlots> quick_slot_group{};  // `quick`'s group per event slot
   std::vector<Sample> samples;
+  // `note = "<family>"` on a kind of event `note`: the generic family its lines belong to
+  // (the matcher puts it in the event's family slot).
+  std::string note;
+  // `log_type = "<type>"`: the kind is the shape of another log subscription's lines
+  // (status, gui...), counted as that type rather than as mail_logs.
+  std::string log_type;
+  bool generic = false;  // made by the generic tier (one per family), not read from a file
+};
+
+// A family of the generic tier (grammars/generic.toml): a mail_logs body no kind matches
+// but that names a message or connection is a `note` of the first family whose `re` is
+// found in it. A family without `re` is given only by kinds (`note = ...`) or is the
+// fallback.
+struct GenericFamily {
+  std::string name, file;
+  std::unique_ptr<RE2> re;
+  std::vector<std::string> samples;
+  LineKind kind;  // what Event::kind points to for this family's generic lines
+};
+
+// Another log subscription, told by its syslog tag (grammars/log_types.toml).
+struct LogType {
+  std::string name, file;
+  std::unique_ptr<RE2> tag;  // matches the whole tag
+  std::vector<std::string> samples;
+};
+
+// The generic tier: where a body names what it is about, and its families in order.
+struct GenericTier {
+  std::unique_ptr<RE2> reference;  // finds "MID 5", "ICID: 7"...: captures ref and id
+  int ref_group = 0, id_group = 0;
+  std::vector<std::unique_ptr<GenericFamily>> families;  // in file order
+  const GenericFamily* fallback = nullptr;
+
+  struct Found {
+    std::string_view ref, id;  // views into the body
+    const GenericFamily* family = nullptr;
+  };
+  // The first reference in the first `span` bytes of `body` and the family the whole body
+  // falls into; nullopt when that part names nothing (or no grammar file defines the tier).
+  std::optional<Found> find(std::string_view body, size_t span = std::string_view::npos) const;
+  const GenericFamily* family(std::string_view name) const;
 };
 
 // The matcher extracts captures into a fixed array on the stack; the loader refuses an
@@ -128,6 +171,13 @@ class Grammar {
 
   const std::vector<std::unique_ptr<FrameKind>>& frames() const { return frames_; }
   const std::vector<std::unique_ptr<LineKind>>& kinds() const { return kinds_; }
+  // Null reference when no file defines a [generic] table.
+  const GenericTier& generic() const { return generic_; }
+  const std::vector<std::unique_ptr<LogType>>& log_types() const { return log_types_; }
+  // The log type a syslog tag names, or null for a mail_logs subscription (any tag no
+  // type claims, and no tag at all).
+  const LogType* log_type_of_tag(std::string_view tag) const;
+  const LogType* log_type(std::string_view name) const;
 
   // True when the first word of `text` is the token of some kind ("#": a number), so
   // `text` can start a record body: the framer tells a record without timestamp from the
@@ -144,6 +194,8 @@ class Grammar {
   std::vector<std::unique_ptr<LineKind>> kinds_;
   std::unordered_set<std::string_view> tokens_;  // views into kinds_' tokens, "#" and "*" aside
   bool numeric_token_ = false;                   // some kind's token is "#"
+  GenericTier generic_;
+  std::vector<std::unique_ptr<LogType>> log_types_;
 };
 
 }  // namespace mailtls

@@ -395,19 +395,43 @@ bool Matcher::match_in(const Candidates& root, std::string_view body, Event& out
 
 // A kind that matches sets all of `out`; a try that fails leaves it alone, so it is
 // cleared once, when nothing matched.
-bool Matcher::match(std::string_view body, Event& out) const {
+namespace {
+
+// A note kind names its family in the grammar, not in the line: the event carries it.
+bool note_family(Event& out) {
+  if (!out.kind->note.empty()) out.fields[slot::family] = out.kind->note;
+  return true;
+}
+
+}  // namespace
+
+bool Matcher::match(std::string_view body, Event& out, size_t generic_span) const {
   body = trim_trailing_blanks(body);
   if (!body.empty()) {
     if (is_digit(body.front())) {
-      if (match_in(*numeric_, body, out)) return true;
+      if (match_in(*numeric_, body, out)) return note_family(out);
     } else if (const Candidates* c = by_token_.find(first_word(body))) {
-      if (match_in(*c, body, out)) return true;
+      if (match_in(*c, body, out)) return note_family(out);
     }
-    if (match_in(*any_, body, out)) return true;
+    if (match_in(*any_, body, out)) return note_family(out);
+    if (generic_span > 0 && match_generic(body, generic_span, out)) return true;
   }
   out = Event{};
   return false;
 }
 
+// The generic tier, for a body no kind matches: a `note` of the family the grammar's
+// generic tier finds, when the body names a message or a connection.
+bool Matcher::match_generic(std::string_view body, size_t span, Event& out) const {
+  const auto found = grammar_.generic().find(body, span);
+  if (!found) return false;
+  out = Event{};
+  out.kind = &found->family->kind;
+  out.type = EventType::note;
+  out.fields[slot::id] = found->id;
+  out.fields[slot::ref] = found->ref;
+  out.fields[slot::family] = found->family->name;
+  return true;
+}
 
 }  // namespace mailtls

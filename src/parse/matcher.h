@@ -31,8 +31,11 @@ class Matcher {
  public:
   explicit Matcher(const Grammar& grammar);
   ~Matcher();
-  // Fills `out` and returns true when a kind matches `body`.
-  bool match(std::string_view body, Event& out) const;
+  // Fills `out` and returns true when a kind matches `body`, or else when the grammar's
+  // generic tier recognises it (a `note` of a family) by a reference within its first
+  // `generic_span` bytes: the first physical line of a record joined from several (a
+  // continuation never decides what a record is about); 0 turns the tier off.
+  bool match(std::string_view body, Event& out, size_t generic_span = std::string_view::npos) const;
 
  private:
   // How this matcher runs one kind, and the kinds one token selects, in grammar order,
@@ -42,6 +45,7 @@ class Matcher {
   static std::unique_ptr<Candidates> build(std::vector<const Run*> runs, int depth);
   static bool try_run(const Run& run, std::string_view body, Event& out);
   bool match_in(const Candidates& c, std::string_view body, Event& out) const;
+  bool match_generic(std::string_view body, size_t span, Event& out) const;
 
   const Grammar& grammar_;
   std::vector<Run> runs_;  // one per kind, in grammar order

@@ -93,6 +93,54 @@ bool inside(std::string_view part, std::string_view whole) {
   return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
 }
 
+// How many bytes of a record's body its first physical line holds: the body starts with
+// the first line's text after its prefix. 0 when the body does not (a localized line,
+// restored to English).
+size_t first_line_in_body(const Record& rec) {
+  if (rec.physical_lines <= 1) return rec.body.size();
+  const std::string_view first = rec.text.substr(0, rec.text.find('\n'));
+  for (size_t k = 0; k < first.size(); ++k) {
+    const std::string_view tail = first.substr(k);
+    if (rec.body.substr(0, tail.size()) == tail) return tail.size();
+  }
+  return 0;
+}
+
+// Sorts each record into specific / generic / other log type / unrecognised, for the
+// stream's closing. A run of records shares its tag, so the tag's type is looked up once
+// per change of tag, not once per line.
+class LineCounter {
+ public:
+  LineCounter(const Grammar& grammar, StreamClosing& closing) : grammar_(grammar), closing_(closing) {}
+
+  void count(std::string_view tag, const ParsedRecord& r) {
+    const LogType* type = tag_type(tag);
+    if (!type && r.matched && !r.event.kind->log_type.empty()) type = grammar_.log_type(r.event.kind->log_type);
+    const int64_t n = r.physical_lines;
+    if (type) closing_.other_logs[type->name] += n;
+    else if (!r.matched) closing_.unrecognised += n;
+    else if (r.event.kind->generic) closing_.generic += n;
+    else closing_.specific += n;
+  }
+
+ private:
+  const LogType* tag_type(std::string_view tag) {
+    if (tag.empty()) return nullptr;
+    if (!has_tag_ || tag != tag_) {
+      tag_.assign(tag);
+      type_ = grammar_.log_type_of_tag(tag);
+      has_tag_ = true;
+    }
+    return type_;
+  }
+
+  const Grammar& grammar_;
+  StreamClosing& closing_;
+  std::string tag_;
+  const LogType* type_ = nullptr;
+  bool has_tag_ = false;
+};
+
 }  // namespace
 
 ParseLane::ParseLane(InputItem input, const LaneSetup& setup)
@@ -228,8 +276,12 @@ void ParseLane::parse_stream(LogStream& stream) {
       batch = fresh_batch(at_least);
     }
   };
+  LineCounter counter(*setup_.grammar, *closing);
   const auto sink = [&](const Record& rec) {
-    if (rec.comment) return;
+    if (rec.comment) {
+      closing->comments += rec.physical_lines;
+      return;
+    }
     const bool body_in_text = inside(rec.body, rec.text);
     // A one-line record's two bodies are the same view: no need to compare the bytes.
     const bool same_view =
@@ -248,10 +300,20 @@ void ParseLane::parse_stream(LogStream& stream) {
     const std::string_view body =
         body_in_text ? r.text.substr(static_cast<size_t>(rec.body.data() - rec.text.data()), rec.body.size())
                      : batch->keep(rec.body);
-    r.matched = matcher_.match(body, r.event) || (try_spaced && matcher_.match(batch->keep(rec.body_spaced), r.event));
+    // Both guesses at the body go to the kinds first; only then the generic tier, which
+    // looks for a reference in the record's first line (a wrapped value never decides
+    // what a record is about, and a run of lines that merely look like continuations
+    // must not become one note), and never takes a damaged record (binary bytes, invalid
+    // UTF-8): that stays unparsed and named, as damage must be.
+    r.matched = matcher_.match(body, r.event, 0) ||
+                (try_spaced && matcher_.match(batch->keep(rec.body_spaced), r.event, 0));
+    const TextDamage damage = r.matched ? TextDamage::none : inspect_text(rec.text);
+    if (!r.matched && damage == TextDamage::none)
+      r.matched = matcher_.match(body, r.event, first_line_in_body(rec));
+    counter.count(rec.tag, r);
     if (!r.matched) {
       unparsed += rec.physical_lines;
-      switch (inspect_text(rec.text)) {
+      switch (damage) {
         case TextDamage::binary: binary.add(rec); break;
         case TextDamage::invalid_utf8: invalid_utf8.add(rec); break;
         case TextDamage::none: break;

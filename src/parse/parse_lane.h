@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -86,6 +87,13 @@ struct StreamClosing {
   bool opened = false;    // false: the stream was empty, there was no opening
   int64_t lines = 0;      // physical lines framed in this run
   int64_t unparsed = 0;   // physical lines of records that matched no kind
+  // The same lines by what they are (physical lines; they add up to `lines`): mail_logs
+  // lines a kind matched, lines only the generic tier recognised, mail_logs lines nothing
+  // recognised, comment lines, and lines of other log subscriptions by type (told by the syslog tag or
+  // the kind's log_type; recognised or not, they are never unrecognised mail_logs lines).
+  int64_t specific = 0, generic = 0, unrecognised = 0;
+  int64_t comments = 0;   // '#' lines of annotated or pasted logs
+  std::map<std::string, int64_t> other_logs;
   int64_t complete_bytes = 0;  // offset just past the last complete line
   double seconds = 0;
 };

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <ctime>
 #include <sstream>
+#include <tuple>
 
 namespace mailtls {
 namespace {
@@ -19,6 +20,7 @@ struct Ctx {
   const Texts& t;
   const SourceNames& sources;
   const ReferenceTitles& refs;
+  const MessageEvents& events;
 };
 
 std::string utc_time(int64_t t) {
@@ -214,15 +216,64 @@ void write_candidates(std::ostream& out, const Ctx& x) {
   out << "  " << x.t.render(key, {{"domain", domain_label(x)}, {"peer", peer_label(x)}}) << "\n";
 }
 
+nlohmann::json optional_time(int64_t t) {
+  return t > 0 ? nlohmann::json(utc_time(t)) : nlohmann::json(nullptr);
+}
+
+// The connection's lines and its messages' events in time order (lines of one time in
+// file order).
+std::vector<const LogLine*> timeline(const Ctx& x) {
+  std::vector<const LogLine*> lines;
+  for (const auto& l : x.c.log) lines.push_back(&l);
+  for (const auto& l : x.events) lines.push_back(&l);
+  std::stable_sort(lines.begin(), lines.end(), [](const LogLine* a, const LogLine* b) {
+    return std::tuple(a->time, a->ref.source_id, a->ref.line_no) < std::tuple(b->time, b->ref.source_id, b->ref.line_no);
+  });
+  return lines;
+}
+
+bool has_notes(const Ctx& x) {
+  return !x.events.empty() || std::any_of(x.c.log.begin(), x.c.log.end(), [](const LogLine& l) {
+           return l.type == EventType::note || l.type == EventType::dane;
+         });
+}
+
+// A note is labelled by its family, any other line by its kind of event.
+std::string timeline_label(const Ctx& x, const LogLine& l) {
+  const std::string key = l.type == EventType::note ? "family." + l.detail
+                                                    : "event." + std::string(event_name(l.type));
+  if (x.t.has(key)) return x.t.get(key);
+  return l.type == EventType::note ? l.detail : std::string(event_name(l.type));
+}
+
+void write_timeline(std::ostream& out, const Ctx& x) {
+  if (!has_notes(x)) return;
+  out << "\n" << x.t.get("explain.timeline") << ":\n";
+  for (const LogLine* l : timeline(x)) {
+    const std::string when = l->time > 0 ? utc_time(l->time) : x.t.get("explain.time-unknown");
+    out << "  " << when << "  [" << timeline_label(x, *l) << "] " << location(x, l->ref) << "\n"
+        << "    " << l->text << "\n";
+  }
+}
+
+nlohmann::json timeline_json(const Ctx& x) {
+  auto list = nlohmann::json::array();
+  for (const LogLine* l : timeline(x)) {
+    nlohmann::json source = nullptr;
+    if (l->ref.line_no > 0) source = source_name(x, l->ref.source_id);
+    list.push_back({{"time", optional_time(l->time)}, {"source", source}, {"line_no", l->ref.line_no},
+                    {"kind", std::string(event_name(l->type))},
+                    {"family", l->type == EventType::note ? nlohmann::json(l->detail) : nlohmann::json(nullptr)},
+                    {"label", timeline_label(x, *l)}, {"text", l->text}});
+  }
+  return list;
+}
+
 nlohmann::json keywords_json(const Texts& t, const std::vector<EhloKeyword>& keywords) {
   auto list = nlohmann::json::array();
   for (const auto& k : keywords)
     list.push_back({{"keyword", k.keyword}, {"params", k.params}, {"meaning", keyword_meaning(t, k.keyword)}});
   return list;
-}
-
-nlohmann::json optional_time(int64_t t) {
-  return t > 0 ? nlohmann::json(utc_time(t)) : nlohmann::json(nullptr);
 }
 
 nlohmann::json connection_json(const Connection& c) {
@@ -280,8 +331,9 @@ nlohmann::json references_json(const Ctx& x) {
 }  // namespace
 
 std::string render_text(const Connection& c, const Verdict& v, const Texts& texts,
-                        const SourceNames& sources, const ReferenceTitles& references) {
-  const Ctx x{c, v, texts, sources, references};
+                        const SourceNames& sources, const ReferenceTitles& references,
+                        const MessageEvents& message_events) {
+  const Ctx x{c, v, texts, sources, references, message_events};
   std::ostringstream out;
   write_header(out, x);
   write_evidence(out, x);
@@ -292,12 +344,14 @@ std::string render_text(const Connection& c, const Verdict& v, const Texts& text
   write_references(out, x);
   write_keywords(out, x);
   write_candidates(out, x);
+  write_timeline(out, x);
   return out.str();
 }
 
 nlohmann::json render_json(const Connection& c, const Verdict& v, const Texts& texts,
-                           const SourceNames& sources, const ReferenceTitles& references) {
-  const Ctx x{c, v, texts, sources, references};
+                           const SourceNames& sources, const ReferenceTitles& references,
+                           const MessageEvents& message_events) {
+  const Ctx x{c, v, texts, sources, references, message_events};
   const auto refs = references_json(x);
   const std::string outcome(outcome_name(v.outcome));
   return {{"tls_outcome", outcome},
@@ -316,7 +370,8 @@ nlohmann::json render_json(const Connection& c, const Verdict& v, const Texts& t
           {"actor", outcome_text(x, "actor")},
           {"action", outcome_text(x, "action")},
           {"connection", connection_json(c)},
-          {"explanation", render_text(c, v, texts, sources, references)}};
+          {"timeline", timeline_json(x)},
+          {"explanation", render_text(c, v, texts, sources, references, message_events)}};
 }
 
 }  // namespace mailtls

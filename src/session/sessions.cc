@@ -1,5 +1,7 @@
 #include "session/sessions.h"
 
+#include "parse/cef_fields.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -235,6 +237,13 @@ class Handler {
   void bounce(DeliveryResult result);
   void connection_error();
   void debug_line(bool sent_by_appliance);
+  void note();
+  void consolidated_event();
+  void consolidated_peers(std::string_view ext);
+  void consolidated_tls(Direction dir, std::string_view conn_id, std::string_view status,
+                        std::string_view protocol, std::string_view cipher);
+  void dane_line(std::string_view dcid, std::string_view status, std::string_view host);
+  void add_log_as(Connection& c, EventType type, std::string_view detail);
   void attach_debug(Direction dir, int64_t conn_id, bool sent_by_appliance, TranscriptLine line);
 
   Sessions::State& st_;
@@ -276,6 +285,9 @@ void Handler::run() {
     case EventType::mid_link:
     case EventType::mid_response:
     case EventType::mid_finished: return message_event();
+    case EventType::note: return note();
+    case EventType::consolidated: return consolidated_event();
+    case EventType::dane: return dane_line(f(slot::id), f(slot::dane_status), f(slot::dane_host));
     default: return;
   }
 }
@@ -448,6 +460,110 @@ void Handler::connection_error() {
   if (!f(slot::error_domain).empty()) c.domain = std::string(f(slot::error_domain));
   if (c.peer_ip.empty()) c.peer_ip = std::string(f(slot::error_ip));
   add_log(c, f(slot::error_reason));
+}
+
+// A line about a connection or a message with no state of its own: kept in the timeline
+// of what it names. ICID 0 / DCID 0 name no connection (the appliance's own doing) and an
+// RCID (a connection to the spam quarantine) or a bare RID names none that is tracked:
+// such lines stay recognised, attached to nothing.
+void Handler::note() {
+  const int64_t number = id();
+  const std::string_view ref = f(slot::ref);
+  if (number <= 0 && ref != "MID") return;
+  if (ref == "ICID" || ref == "DCID") {
+    Connection& c = connection(ref == "ICID" ? Direction::inbound : Direction::outbound, number);
+    add_log(c, f(slot::family));
+    return;
+  }
+  if (ref != "MID" || number < 0) return;
+  Message& m = message(number).message;
+  m.events.push_back(LogLine{ev_.type, std::string(line_.text), std::string(f(slot::family)), line_.ref, line_.time});
+}
+
+void Handler::add_log_as(Connection& c, EventType type, std::string_view detail) {
+  if (c.log.empty()) c.log.reserve(kLogLinesReserved);
+  c.log.push_back(LogLine{type, std::string(line_.text), std::string(detail), line_.ref, line_.time});
+}
+
+// A consolidated event (CEF) reports, per message, the TLS of the connection that brought
+// it in (ESAICID, ESATLSIn*) and of the one that delivered it (ESADCID, ESATLSOut*), and
+// the DANE outcome of the delivery. Each becomes a line of that connection, read as the
+// mail_logs TLS line it stands for, so an appliance that sends only consolidated events
+// still gets a verdict per connection, from one log line as any other.
+void Handler::consolidated_event() {
+  const std::string_view ext = f(slot::extension);
+  consolidated_tls(Direction::inbound, cef_field(ext, "ESAICID"), cef_field(ext, "ESATLSInConnStatus"),
+                   cef_field(ext, "ESATLSInProtocol"), cef_field(ext, "ESATLSInCipher"));
+  const std::string_view dcid = cef_field(ext, "ESADCID");
+  consolidated_tls(Direction::outbound, dcid, cef_field(ext, "ESATLSOutConnStatus"),
+                   cef_field(ext, "ESATLSOutProtocol"), cef_field(ext, "ESATLSOutCipher"));
+  const std::string_view dane = cef_field(ext, "ESADaneStatus");
+  if (!dane.empty()) dane_line(dcid, dane, cef_field(ext, "ESADaneHost"));
+  consolidated_peers(ext);
+}
+
+// What the event says of the peers: the sending host of the inbound connection, and the
+// recipient's domain as the destination of the outbound one (as a delivery line gives it).
+void Handler::consolidated_peers(std::string_view ext) {
+  if (const int64_t icid = to_int64(cef_field(ext, "ESAICID")); icid > 0) {
+    auto it = st_.open.find(ConnKey{app_, Direction::inbound, icid});
+    if (it != st_.open.end()) {
+      Connection& c = it->second;
+      // AsyncOS 14 writes sourceAddress / sourceHostName, 15 the CEF names src / shost.
+      std::string_view ip = cef_field(ext, "sourceAddress");
+      if (ip.empty()) ip = cef_field(ext, "src");
+      if (c.peer_ip.empty()) c.peer_ip = std::string(ip);
+      std::string_view host = cef_field(ext, "sourceHostName");
+      if (host.empty()) host = cef_field(ext, "shost");
+      if (c.peer_host.empty() && host != "unknown") c.peer_host = std::string(host);
+    }
+  }
+  if (const int64_t dcid = to_int64(cef_field(ext, "ESADCID")); dcid > 0) {
+    auto it = st_.open.find(ConnKey{app_, Direction::outbound, dcid});
+    if (it != st_.open.end() && it->second.domain.empty()) {
+      const std::string_view to = cef_field(ext, "duser");
+      it->second.domain = domain_of(to.substr(0, to.find_first_of(" ,;")));
+    }
+  }
+}
+
+bool same_word(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+void Handler::consolidated_tls(Direction dir, std::string_view conn_id, std::string_view status,
+                               std::string_view protocol, std::string_view cipher) {
+  const int64_t number = to_int64(conn_id);
+  if (number <= 0) return;
+  Connection& c = connection(dir, number);
+  if (status.empty()) {
+    add_log_as(c, EventType::note, "consolidated-event");  // no TLS field: says nothing of TLS
+  } else if (same_word(status, "success")) {
+    if (!protocol.empty()) c.tls_protocol = std::string(protocol);
+    if (!cipher.empty()) c.tls_cipher = std::string(cipher);
+    add_log_as(c, EventType::consolidated_tls, "success");
+  } else {
+    // The event gives no reason, only that the handshake did not succeed.
+    add_log_as(c, EventType::consolidated_tls, {});
+  }
+}
+
+// DANE (RFC 7672) for an outbound connection; its detail is "<status> <host>".
+void Handler::dane_line(std::string_view dcid, std::string_view status, std::string_view host) {
+  const int64_t number = to_int64(dcid);
+  if (number <= 0) return;
+  Connection& c = connection(Direction::outbound, number);
+  std::string detail(status);
+  for (char& ch : detail) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (!host.empty()) {
+    detail += ' ';
+    detail += host;
+  }
+  add_log_as(c, EventType::dane, detail);
 }
 
 // Who is the client follows from who sends commands and who sends reply codes: on an

@@ -1,4 +1,4 @@
--- mailtls store, schema version 2 (PRAGMA user_version = 2).
+-- mailtls store, schema version 3 (PRAGMA user_version = 3).
 -- Public: scripts, `query`, `summary`, `tlsrpt` and `report` rely on these tables and
 -- columns. docs/schema.md documents every column. Times are UTC seconds since the epoch.
 
@@ -18,6 +18,29 @@ CREATE TABLE IF NOT EXISTS sources (
   ingested_at INTEGER NOT NULL,
   utc_offset INTEGER NOT NULL DEFAULT 0  -- from the header: UTC = local time - utc_offset
 );
+
+-- What each source's lines are: per class (a kind matched it, only the generic tier
+-- recognised it, it belongs to another log subscription, nothing recognised it, or it is
+-- a '#' comment), and for the lines of other subscriptions per log type. A source read on
+-- by a later run adds to its rows.
+CREATE TABLE IF NOT EXISTS source_lines (
+  source_id INTEGER NOT NULL,
+  class TEXT NOT NULL CHECK (class IN ('specific', 'generic', 'other', 'unrecognised', 'comment')),
+  log_type TEXT NOT NULL,         -- 'mail_logs', or the other subscription's type
+  lines INTEGER NOT NULL,
+  PRIMARY KEY (source_id, class, log_type)
+) WITHOUT ROWID;
+
+-- The appliances whose log header ("Version: ... SN: ...") a source holds, in order: a
+-- file that concatenates two appliances' logs has two rows, and the lines after each
+-- header are keyed by that header's serial.
+CREATE TABLE IF NOT EXISTS source_appliances (
+  source_id INTEGER NOT NULL,
+  line_no INTEGER NOT NULL,       -- the line of the Version header
+  serial TEXT NOT NULL,
+  version TEXT NOT NULL,
+  PRIMARY KEY (source_id, line_no)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS connections (
   id INTEGER PRIMARY KEY,
@@ -82,6 +105,20 @@ CREATE TABLE IF NOT EXISTS messages (
   message_id TEXT,
   bytes INTEGER
 );
+
+-- Lines about a message that change none of its fields (quarantine, scanning verdicts,
+-- filters, LDAP...: the `note` events naming its MID), keyed like log_events, for the
+-- timeline of `explain`.
+CREATE TABLE IF NOT EXISTS message_events (
+  message_id INTEGER NOT NULL,    -- messages.id
+  seq INTEGER NOT NULL,
+  family TEXT NOT NULL,           -- the generic family (grammars/generic.toml)
+  time INTEGER,
+  source_id INTEGER,
+  line_no INTEGER,
+  line TEXT NOT NULL,
+  PRIMARY KEY (message_id, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS recipients (
   message_id INTEGER NOT NULL,    -- messages.id

@@ -55,6 +55,19 @@ struct SourceRecord {
   int64_t utc_offset = 0;  // seconds, from the log's header (UTC = local - offset)
 };
 
+// A count of one class of a source's lines (source_lines).
+struct SourceLines {
+  std::string line_class;  // specific, generic, other, unrecognised, comment
+  std::string log_type;    // "mail_logs" or another subscription's type
+  int64_t lines = 0;
+};
+
+// A log header of a source (source_appliances).
+struct SourceAppliance {
+  int64_t line_no = 0;
+  std::string serial, version;
+};
+
 using Classify = std::function<Verdict(const Connection&)>;
 
 class Store {
@@ -72,6 +85,13 @@ class Store {
   int64_t add_source(const SourceRecord& s);  // returns the new id
   void update_source(const SourceRecord& s);  // by id
   std::optional<SourceRecord> source(int64_t id);
+  // Adds `lines` to the count of one class of the source's lines (store_sources.cc).
+  void add_source_lines(int64_t source_id, std::string_view line_class, std::string_view log_type,
+                        int64_t lines);
+  std::vector<SourceLines> source_lines(int64_t source_id);
+  // Records a log header (a later run reading on records only the headers it reads).
+  void add_source_appliance(int64_t source_id, const SourceAppliance& header);
+  std::vector<SourceAppliance> source_appliances(int64_t source_id);  // by line
 
   int64_t new_connection_id();
   int64_t new_message_id();
@@ -108,6 +128,10 @@ class Store {
   std::vector<int64_t> find_connections(std::string_view appliance, Direction dir,
                                         int64_t conn_id);  // appliance "" = any; by id
   std::optional<Message> load_message(int64_t id);
+  // The message_events of a message, in log order (store_sources.cc).
+  std::vector<LogLine> message_events(int64_t message_id);
+  // The ids of the messages an inbound connection received (appliance, ICID).
+  std::vector<int64_t> messages_of_icid(std::string_view appliance, int64_t icid);
 
   sqlite3* handle() const { return db_; }
 
@@ -129,7 +153,9 @@ class Store {
   };
   void repoint_late_lines(const std::vector<LateMove>& moves);
   void delete_connection(int64_t id);  // the row and all of its child rows
-  void delete_message(int64_t id);     // the row and its recipients
+  void delete_message(int64_t id);     // the row, its recipients and its events
+  void write_message_events(const Message& m);
+  void delete_message_events(int64_t id);
   sqlite3* db_ = nullptr;
   Mode mode_ = Mode::read_only;
   bool finished_ = false;

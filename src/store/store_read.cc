@@ -108,6 +108,7 @@ std::optional<Message> Store::load_message(int64_t id) {
   while (s.get_recipients.row())
     m.recipients.push_back({static_cast<int>(s.get_recipients.int64(0)),
                             s.get_recipients.str(1)});
+  m.events = message_events(id);
   return m;
 }
 

@@ -107,12 +107,14 @@ struct Piece {
   size_t log_lines_before = 0, deliveries_before = 0;  // its rows before it adopted them
 };
 
-// A piece made only of Delayed:/Bounced: lines: the appliance logs those after the
-// connection that carried the message has closed, so they belong to it all the same.
+// A piece made only of Delayed:/Bounced: lines, of the TLS and DANE results of consolidated
+// events, or of notes: the appliance logs those after the connection that carried the
+// message has closed, so they belong to it all the same.
 bool only_late_lines(const Connection& c) {
   if (c.log.empty() || !c.transcript.empty()) return false;
   return std::all_of(c.log.begin(), c.log.end(), [](const LogLine& l) {
-    return l.type == EventType::delayed || l.type == EventType::bounced;
+    return l.type == EventType::delayed || l.type == EventType::bounced ||
+           l.type == EventType::consolidated_tls || l.type == EventType::dane || l.type == EventType::note;
   });
 }
 
@@ -193,8 +195,13 @@ int64_t merge_pieces(std::vector<Piece>& pieces, int64_t window) {
   return merged;
 }
 
-// Fills in what `into` lacks from `from`, and unites the recipients.
+// Fills in what `into` lacks from `from`, unites the recipients and the events (in log
+// order: pieces of one message come from several files or runs).
 void absorb_message(Message& into, const Message& from) {
+  into.events.insert(into.events.end(), from.events.begin(), from.events.end());
+  std::stable_sort(into.events.begin(), into.events.end(), [](const LogLine& a, const LogLine& b) {
+    return std::tuple(a.time, a.ref.source_id, a.ref.line_no) < std::tuple(b.time, b.ref.source_id, b.ref.line_no);
+  });
   if (into.icid < 0) into.icid = from.icid;
   if (into.bytes < 0) into.bytes = from.bytes;
   coalesce(into.mail_from, from.mail_from);

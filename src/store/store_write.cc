@@ -120,6 +120,7 @@ void Store::put_message(const Message& m) {
   for (const Recipient& r : m.recipients)
     s.recipients.add_int(m.id).add_int(r.rid).add_text(r.address);
   s.check_batches();
+  write_message_events(m);
 }
 
 void Store::put_unparsed(int64_t source_id, int64_t line_no, std::string_view text) {
@@ -141,6 +142,7 @@ void Store::delete_message(int64_t id) {
   s.flush_all();
   s.delete_recipients.bind_int(1, id);
   s.execute(s.delete_recipients);
+  delete_message_events(id);
   s.delete_message_row.bind_int(1, id);
   s.execute(s.delete_message_row);
 }

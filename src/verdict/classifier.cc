@@ -265,12 +265,27 @@ void add_delivery_outcome(Context& x, const std::vector<const LogLine*>& lines,
     if (d.result == result) add_finding(x.v, code, d.response);
 }
 
+// DANE (RFC 7672) could not authenticate the destination's server through its TLSA
+// records: the detail names the host. Only a failure is a finding; success is what DANE
+// is for, and other states say nothing of the server.
+void add_dane(Context& x) {
+  for (const LogLine* l : x.logs.dane) {
+    const std::string_view detail = l->detail;
+    if (detail.substr(0, 4) != "fail") continue;
+    const size_t space = detail.find(' ');
+    add_finding(x.v, FindingCode::dane_failed,
+                space == std::string_view::npos ? "" : std::string(detail.substr(space + 1)));
+    cite(x, l, EvidenceRole::dane_line);
+  }
+}
+
 void add_findings(Context& x) {
   for (const Finding& f : x.tx.findings) add_finding(x.v, f.code, f.detail);
   if (x.logs.required_not_initiated || x.logs.required_failed) add_finding(x.v, FindingCode::tls_required);
   add_fallback(x);
   add_delivery_outcome(x, x.logs.delayed, DeliveryResult::delayed, FindingCode::delivery_deferred);
   add_delivery_outcome(x, x.logs.bounced, DeliveryResult::bounced, FindingCode::delivery_bounced);
+  add_dane(x);
 }
 
 std::vector<std::string_view> outcome_references(Outcome outcome) {
@@ -297,8 +312,10 @@ bool is_after_tls_finding(FindingCode code) {
 
 void add_references(Verdict& v) {
   std::vector<std::string_view> refs = outcome_references(v.outcome);
-  for (const Finding& f : v.findings)
+  for (const Finding& f : v.findings) {
     if (is_after_tls_finding(f.code)) refs.push_back(codes::kRfc3207Sec4_2);
+    if (f.code == FindingCode::dane_failed) refs.push_back(codes::kRfc7672Sec3);
+  }
   for (std::string_view r : refs)
     if (std::find(v.references.begin(), v.references.end(), r) == v.references.end())
       v.references.emplace_back(r);

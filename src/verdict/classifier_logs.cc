@@ -90,6 +90,12 @@ void sort_line(LogFacts& f, const LogLine& l) {
     case EventType::bounced:
       f.bounced.push_back(&l);
       break;
+    case EventType::dane:
+      f.dane.push_back(&l);
+      break;
+    case EventType::consolidated_tls:  // a consolidated event's TLS result (events.h)
+      keep_first(l.detail == "success" ? f.tls_success : f.tls_failed, l);
+      break;
     default:
       break;
   }

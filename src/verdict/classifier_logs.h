@@ -23,6 +23,7 @@ struct LogFacts {
   const LogLine* lost = nullptr;
   const LogLine* error = nullptr;
   std::vector<const LogLine*> delivered, delayed, bounced;
+  std::vector<const LogLine*> dane;  // DANE outcomes (detail "<status> <host>")
 
   bool any_tls_line() const {
     return tls_success || tls_failed || starttls_unsupported || required_not_initiated ||

@@ -237,7 +237,7 @@ TEST_CASE("a line no grammar knows is kept in unparsed with its file and line nu
   CHECK(rows(db, "SELECT line_no || ':' || text FROM unparsed") ==
         "4:Wed Sep  6 13:13:16 2023 Info: frobnicated the widget 42");
   CHECK(rows(db, "SELECT lines || ' ' || lines_parsed || ' ' || lines_unparsed FROM sources") == "9 8 1");
-  CHECK(r.out.find("unparsed") != std::string::npos);
+  CHECK(r.out.find("unrecognised") != std::string::npos);
 }
 
 TEST_CASE("logs read from stdin are ingested like a file", "[ingest]") {
@@ -249,7 +249,7 @@ TEST_CASE("logs read from stdin are ingested like a file", "[ingest]") {
   CHECK(rows(s.dir / "x.db", "SELECT tls_outcome FROM connections") == "tls-success");
 }
 
-TEST_CASE("the per-input report gives lines, recognised, unparsed, connections and time", "[ingest]") {
+TEST_CASE("the per-input report gives lines, specific, generic, other-logs, unrecognised, connections and time", "[ingest]") {
   Scratch s;
   auto log = s.write("mail.current", kHeader + kDelivery);
   auto r = ingest(s.dir / "x.db", log.string());
@@ -258,15 +258,17 @@ TEST_CASE("the per-input report gives lines, recognised, unparsed, connections a
   std::string header, row;
   std::getline(lines, header);
   std::getline(lines, row);
-  for (const char* column : {"lines", "recognised", "unparsed", "connections", "seconds"})
+  for (const char* column : {"lines", "specific", "generic", "other-logs", "unrecognised", "connections", "seconds"})
     CHECK(header.find(column) != std::string::npos);
   std::istringstream fields(row);
   std::string name;
-  long total = -1, parsed = -1, unparsed = -1, connections = -1;
-  fields >> name >> total >> parsed >> unparsed >> connections;
+  long total = -1, specific = -1, generic = -1, other = -1, unrecognised = -1, connections = -1;
+  fields >> name >> total >> specific >> generic >> other >> unrecognised >> connections;
   CHECK(total == 8);
-  CHECK(parsed == 8);
-  CHECK(unparsed == 0);
+  CHECK(specific == 8);
+  CHECK(generic == 0);
+  CHECK(other == 0);
+  CHECK(unrecognised == 0);
   CHECK(connections == 1);
 }
 

@@ -93,7 +93,7 @@ TEST_CASE("the matcher picks the kind plain grammar-order matching picks", "[mat
   size_t matched = 0;
   for (const auto& line : lines) {
     Event ev;
-    const bool ok = matcher.match(line, ev);
+    const bool ok = matcher.match(line, ev, 0);  // the kinds' dispatch, without the generic tier
     const LineKind* want = plain_grammar_order(g, line);
     INFO(line);
     CHECK(ev.kind == want);
@@ -112,7 +112,7 @@ TEST_CASE("fields are the captures of the kind's whole pattern", "[matcher][disp
   const Matcher matcher(g);
   for (const auto& line : sample_table(g)) {
     Event ev;
-    if (!matcher.match(line, ev) || ev.kind->event == EventType::other) continue;
+    if (!matcher.match(line, ev, 0) || ev.kind->event == EventType::other) continue;
     const std::string_view body = trimmed(line);
     const LineKind& k = *ev.kind;
     std::vector<re2::StringPiece> groups(static_cast<size_t>(k.groups) + 1);
@@ -305,7 +305,7 @@ TEST_CASE("the reshaped kinds yield the fields of their patterns before", "[matc
       const bool old_ok = old.Match(re2::StringPiece(body.data(), body.size()), 0, body.size(), RE2::ANCHOR_BOTH,
                                     groups.data(), static_cast<int>(groups.size()));
       Event ev;
-      matcher.match(line, ev);
+      matcher.match(line, ev, 0);
       INFO(name << ": " << line);
       // The kind matches where its old pattern did (unless an earlier kind takes the line).
       if (ev.kind != kind) {
