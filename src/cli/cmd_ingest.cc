@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <csignal>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
