@@ -505,22 +505,24 @@ bool check_references(const Grammar& g, const Loaded& loaded, Diagnostics& diag)
 // sample is a tag its own type claims.
 bool test_generic_samples(const Grammar& g, Diagnostics& diag) {
   bool ok = true;
+  auto error = [&](const std::string& file, const std::string& key, const std::string& message) {
+    diag.error(file, -1, key + ": " + message, false);
+    ok = false;
+  };
   for (const auto& f : g.generic().families)
     for (size_t i = 0; i < f->samples.size(); ++i) {
-      SampleContext ctx{f->file, "generic.family " + in_quotes(f->name) + ".samples[" + std::to_string(i) + "]", diag};
+      const std::string key = "generic.family " + in_quotes(f->name) + ".samples[" + std::to_string(i) + "]";
       const auto found = g.generic().find(f->samples[i]);
-      if (!found) ctx.error("names no message or connection (generic.reference finds nothing)");
+      if (!found) error(f->file, key, "names no message or connection (generic.reference finds nothing)");
       else if (found->family != f.get())
-        ctx.error("falls into family " + in_quotes(found->family->name) + ", listed earlier");
-      ok = ctx.ok && ok;
+        error(f->file, key, "falls into family " + in_quotes(found->family->name) + ", listed earlier");
     }
   for (const auto& t : g.log_types())
     for (size_t i = 0; i < t->samples.size(); ++i) {
-      SampleContext ctx{t->file, "log_type " + in_quotes(t->name) + ".samples[" + std::to_string(i) + "]", diag};
+      const std::string key = "log_type " + in_quotes(t->name) + ".samples[" + std::to_string(i) + "]";
       const LogType* got = g.log_type_of_tag(t->samples[i]);
       if (got != t.get())
-        ctx.error(got ? "claimed first by log type " + in_quotes(got->name) : std::string("not matched by the tag pattern"));
-      ok = ctx.ok && ok;
+        error(t->file, key, got ? "claimed first by log type " + in_quotes(got->name) : std::string("not matched by the tag pattern"));
     }
   return ok;
 }
