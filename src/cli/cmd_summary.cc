@@ -44,17 +44,21 @@ Table summary_table(const std::vector<SummaryRow>& rows, const Texts& texts, con
   Table t;
   // Minimum widths: a domain stays readable (30); a cut cipher list says nothing, so
   // ciphers drop rather than shrink below 22; a last failure keeps its date and time.
+  // Connections where TLS never came into question (refused by policy, failed to
+  // connect) have columns of their own, outside the TLS rate and the failures.
   t.columns = {{label(by), false, 0, 30},           {label("connections"), true, 0, 0},
                {label("messages"), true, 1, 0},     {label("tls_success"), true, 0, 0},
                {label("cleartext"), true, 0, 0},    {label("after_failure"), true, 2, 0},
+               {label("rejected"), true, 2, 0},     {label("connect_failed"), true, 2, 0},
                {label("failures"), false, 3, 20},   {label("last_failure"), false, 4, 16},
                {label("protocols"), false, 5, 7},   {label("ciphers"), false, 6, 22}};
   for (const auto& r : rows)
     t.rows.push_back({r.key.empty() ? texts.get("summary.unknown_key") : r.key,
                       std::to_string(r.connections), std::to_string(r.messages),
                       format_rate(r.tls_success_rate()), std::to_string(r.cleartext_messages),
-                      std::to_string(r.cleartext_after_failure), failures_text(r),
-                      last_failure_text(r), join(r.protocols, " "), join(r.ciphers, " ")});
+                      std::to_string(r.cleartext_after_failure), std::to_string(r.policy_rejected),
+                      std::to_string(r.connect_failed), failures_text(r), last_failure_text(r),
+                      join(r.protocols, " "), join(r.ciphers, " ")});
   return t;
 }
 
@@ -81,6 +85,9 @@ Json row_json(const SummaryRow& r, const std::string& by) {
   j["tls_success"] = rate ? Json(rounded(*rate)) : Json(nullptr);
   j["tls_success_count"] = r.tls_success;
   j["known_outcome_count"] = r.known;
+  j["eligible"] = r.eligible;
+  j["policy_rejected"] = r.policy_rejected;
+  j["connect_failed"] = r.connect_failed;
   j["cleartext"] = r.cleartext_messages;
   j["cleartext_after_failure"] = r.cleartext_after_failure;
   j["outcomes"] = Json::object();
@@ -106,7 +113,7 @@ std::vector<std::string> csv_outcomes(const std::vector<SummaryRow>& rows) {
 void write_csv(const std::vector<SummaryRow>& rows, const std::string& by, std::ostream& out) {
   std::vector<std::string> ids = csv_outcomes(rows);
   std::vector<std::string> header = {by, "connections", "messages", "tls_success", "tls_success_count",
-                                     "cleartext", "cleartext_after_failure"};
+                                     "eligible", "cleartext", "cleartext_after_failure"};
   header.insert(header.end(), ids.begin(), ids.end());
   for (const char* name : {"protocols", "ciphers", "last_failure_time", "last_failure_outcome"})
     header.push_back(name);
@@ -116,7 +123,8 @@ void write_csv(const std::vector<SummaryRow>& rows, const std::string& by, std::
     char buf[16] = "";
     if (rate) std::snprintf(buf, sizeof buf, "%.4f", *rate);
     std::vector<std::string> f = {r.key, std::to_string(r.connections), std::to_string(r.messages), buf,
-                                  std::to_string(r.tls_success), std::to_string(r.cleartext_messages),
+                                  std::to_string(r.tls_success), std::to_string(r.eligible),
+                                  std::to_string(r.cleartext_messages),
                                   std::to_string(r.cleartext_after_failure)};
     for (const auto& id : ids) f.push_back(std::to_string(r.outcomes.count(id) ? r.outcomes.at(id) : 0));
     f.push_back(join(r.protocols, " "));

@@ -73,6 +73,8 @@ enum class Outcome : uint8_t {
   tls_required_not_initiated,
   tls_failed,
   cleartext,
+  policy_rejected,
+  connect_failed,
   unknown,
   count_
 };
@@ -91,6 +93,8 @@ inline constexpr NameTable<Outcome> kOutcomeNames = {{
     {Outcome::tls_required_not_initiated, "tls-required-not-initiated"},
     {Outcome::tls_failed, "tls-failed"},
     {Outcome::cleartext, "cleartext"},
+    {Outcome::policy_rejected, "policy-rejected"},
+    {Outcome::connect_failed, "connect-failed"},
     {Outcome::unknown, "unknown"},
 }};
 static_assert(names_complete(kOutcomeNames), "kOutcomeNames must name every Outcome in order");
@@ -109,6 +113,8 @@ enum class FindingCode : uint8_t {
   extensions_changed_after_tls,
   tls_required,
   cleartext_fallback,
+  deprecated_protocol,
+  weak_cipher,
   delivery_deferred,
   delivery_bounced,
   dane_failed,  // DANE (RFC 7672) could not authenticate the server (consolidated events)
@@ -122,6 +128,8 @@ inline constexpr NameTable<FindingCode> kFindingNames = {{
     {FindingCode::extensions_changed_after_tls, "extensions-changed-after-tls"},
     {FindingCode::tls_required, "tls-required"},
     {FindingCode::cleartext_fallback, "cleartext-fallback"},
+    {FindingCode::deprecated_protocol, "deprecated-protocol"},
+    {FindingCode::weak_cipher, "weak-cipher"},
     {FindingCode::delivery_deferred, "delivery-deferred"},
     {FindingCode::delivery_bounced, "delivery-bounced"},
     {FindingCode::dane_failed, "dane-failed"},
@@ -155,7 +163,8 @@ constexpr std::optional<DeliveryResult> delivery_result_by_name(std::string_view
 
 // ---- evidence role (Evidence::role; the explainer's evidence.<role> labels) -----------
 //   Log lines:        open-line, close-line, tls-line (TLS success / failed / STARTTLS
-//                     not supported), tls-required-line, lost-line, error-line,
+//                     not supported), tls-required-line, policy-line (the host access
+//                     table turned the client away), lost-line, error-line,
 //                     delivered-line, delayed-line, bounced-line, dane-line (the DANE
 //                     result of a consolidated event)
 //   Transcript lines: banner, masked-banner, ehlo-command, helo-command, ehlo-reply,
@@ -168,6 +177,7 @@ enum class EvidenceRole : uint8_t {
   close_line,
   tls_line,
   tls_required_line,
+  policy_line,
   lost_line,
   error_line,
   delivered_line,
@@ -197,6 +207,7 @@ inline constexpr NameTable<EvidenceRole> kEvidenceRoleNames = {{
     {EvidenceRole::close_line, "close-line"},
     {EvidenceRole::tls_line, "tls-line"},
     {EvidenceRole::tls_required_line, "tls-required-line"},
+    {EvidenceRole::policy_line, "policy-line"},
     {EvidenceRole::lost_line, "lost-line"},
     {EvidenceRole::error_line, "error-line"},
     {EvidenceRole::delivered_line, "delivered-line"},

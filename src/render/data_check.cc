@@ -20,6 +20,7 @@ void add_keys(std::vector<std::string>& keys, const char* prefix, const Codes& c
 std::vector<std::string> required_english_keys(const KeywordCatalogue* keywords) {
   std::vector<std::string> keys;
   add_keys(keys, "outcome", codes::kOutcomes, {"title", "cause", "actor", "action"});
+  add_keys(keys, "outcome.cleartext", codes::kCleartextKinds, {"cause", "actor", "action"});
   add_keys(keys, "finding", codes::kFindings, {"title", "text"});
   add_keys(keys, "candidate", codes::kCandidates, {"text"});
   add_keys(keys, "tls-detail", codes::kCertificateKinds, {""});

@@ -61,12 +61,16 @@ Vars outcome_vars(const Ctx& x) {
   return {{"peer", peer_label(x)}, {"domain", domain_label(x)}, {"detail", detail_label(x)}};
 }
 
-// outcome.<id>.<direction>.<field> lets a direction say it differently (who acts on an
-// inbound masked STARTTLS is not who acts on an outbound one); outcome.<id>.low.<field>
-// lets a verdict that rests on one log line say so instead of asserting one cause.
-// outcome.<id>.pasted.<field> speaks of a pasted dialogue, which has no logs to blame.
+// outcome.<id>.pasted.<field> speaks of a pasted dialogue, which has no logs to blame;
+// outcome.<id>.<detail>.<field> speaks to what the evidence showed when the detail is a
+// kind with words of its own (the appliance's EHLO reply without STARTTLS is the
+// listener's doing); outcome.<id>.<direction>.<field> lets a direction say it differently
+// (who acts on an inbound masked STARTTLS is not who acts on an outbound one);
+// outcome.<id>.low.<field> lets a verdict that rests on one log line say so instead of
+// asserting one cause.
 std::string outcome_text(const Ctx& x, std::string_view field) {
   const std::string base = "outcome." + std::string(outcome_name(x.v.outcome)) + ".";
+  const std::string kind = x.v.detail.empty() ? "" : base + x.v.detail + "." + std::string(field);
   const std::string directed = base + std::string(direction_name(x.c.direction)) + "." + std::string(field);
   const std::string hedged = base + "low." + std::string(field);
   const std::string pasted = base + "pasted." + std::string(field);
@@ -76,6 +80,7 @@ std::string outcome_text(const Ctx& x, std::string_view field) {
   std::string key = base + std::string(field);
   if (is_paste && low && x.t.has(pasted_low)) key = pasted_low;
   else if (is_paste && x.t.has(pasted)) key = pasted;
+  else if (!kind.empty() && x.t.has(kind)) key = kind;
   else if (x.t.has(directed)) key = directed;
   else if (x.v.confidence == Confidence::low && x.t.has(hedged)) key = hedged;
   return x.t.render(key, outcome_vars(x));

@@ -144,7 +144,8 @@ std::string domain_row(const SummaryRow& r, const Texts& texts) {
   return "<tr>" + cell("td", key) + cell("td", std::to_string(r.connections), "num") +
          cell("td", std::to_string(r.messages), "num") + cell("td", format_rate(r.tls_success_rate()), "num") +
          cell("td", std::to_string(r.cleartext_messages), "num") +
-         cell("td", std::to_string(r.cleartext_after_failure), "num") + cell("td", failures_text(r)) +
+         cell("td", std::to_string(r.cleartext_after_failure), "num") +
+         cell("td", std::to_string(r.connect_failed), "num") + cell("td", failures_text(r)) +
          cell("td", last_failure_text(r)) + cell("td", join(r.protocols, " ")) + cell("td", join(r.ciphers, " ")) +
          "</tr>\n";
 }
@@ -153,7 +154,7 @@ std::string domains_section(const ReportData& data, const Texts& texts) {
   std::string out = "<section id=\"domains\">\n" + cell("h2", texts.get("report.domains_heading")) + "\n" +
                     cell("p", texts.get("report.domains_note"), "note") + "\n<table id=\"domain-table\">\n<thead><tr>";
   for (const char* col : {"domain", "connections", "messages", "tls_success", "cleartext", "after_failure",
-                          "failures", "last_failure", "protocols", "ciphers"})
+                          "connect_failed", "failures", "last_failure", "protocols", "ciphers"})
     out += cell("th", texts.get(std::string("summary.col.") + col));
   out += "</tr></thead>\n<tbody>\n";
   for (const auto& r : data.domains) out += domain_row(r, texts);

@@ -244,6 +244,8 @@ bool is_eligible(Outcome o) {
     case Outcome::tls_failed:
     case Outcome::cleartext:
       return true;
+    case Outcome::policy_rejected:  // TLS never came into question
+    case Outcome::connect_failed:
     case Outcome::unknown:
     case Outcome::count_:
       return false;

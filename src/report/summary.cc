@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "model/classifier_codes.h"
 #include "report/posture.h"
 #include "store/sqlite_util.h"
 
@@ -136,6 +137,9 @@ SummaryRow to_row(const std::string& key, GroupTally& g) {
     row.connections += o.connections;
     row.outcomes[o.outcome] += o.connections;
     if (o.value != Outcome::unknown) row.known += o.connections;
+    if (!o.value || is_eligible_outcome(*o.value)) row.eligible += o.connections;
+    if (o.value == Outcome::policy_rejected) row.policy_rejected += o.connections;
+    if (o.value == Outcome::connect_failed) row.connect_failed += o.connections;
     if (o.value == Outcome::tls_success) row.tls_success += o.connections;
     // On equal times the first outcome in name order stays, as it always has.
     if (is_failure(o) &&
@@ -185,8 +189,8 @@ int digits(std::string_view s, size_t pos, size_t n) {
 }  // namespace
 
 std::optional<double> SummaryRow::tls_success_rate() const {
-  if (known == 0) return std::nullopt;
-  return static_cast<double>(tls_success) / static_cast<double>(known);
+  if (eligible == 0) return std::nullopt;
+  return static_cast<double>(tls_success) / static_cast<double>(eligible);
 }
 
 const std::vector<std::string>& outcome_ids() {
@@ -198,8 +202,14 @@ const std::vector<std::string>& outcome_ids() {
   return ids;
 }
 
+bool is_eligible_outcome(Outcome outcome) {
+  const auto& not_eligible = codes::kNotEligibleOutcomes;
+  return outcome != Outcome::unknown &&
+         std::find(not_eligible.begin(), not_eligible.end(), outcome) == not_eligible.end();
+}
+
 bool is_failure_outcome(Outcome outcome) {
-  return outcome != Outcome::tls_success && outcome != Outcome::unknown;
+  return is_eligible_outcome(outcome) && outcome != Outcome::tls_success;
 }
 
 bool is_failure_outcome(std::string_view outcome) {

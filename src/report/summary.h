@@ -2,7 +2,11 @@
 //
 // Definitions (docs/reports.md repeats them for users):
 // - a connection's outcome is *known* unless it is `unknown`;
-// - a *failure* is a connection with a known outcome other than `tls-success`;
+// - a connection is *eligible* when TLS could have happened on it: its outcome is known
+//   and is neither `policy-rejected` (the appliance's own host access table turned the
+//   client away) nor `connect-failed` (no SMTP session to speak of); the TLS rate is
+//   tls-success / eligible;
+// - a *failure* is an eligible connection whose outcome is not `tls-success`;
 // - a connection's *messages* (connections.messages, written at ingest) are the distinct
 //   messages delivered on it (outbound: deliveries.result = 'delivered') or started on it
 //   (inbound: `Start MID ... ICID`); a group's messages are the sum over its connections,
@@ -38,6 +42,9 @@ struct SummaryRow {
   std::string key;  // the domain, appliance, day (YYYY-MM-DD) or peer IP; "" if unknown
   int64_t connections = 0;
   int64_t known = 0;        // connections with an outcome other than `unknown`
+  int64_t eligible = 0;     // known, and neither policy-rejected nor connect-failed
+  int64_t policy_rejected = 0;  // connections with `policy-rejected`
+  int64_t connect_failed = 0;   // connections with `connect-failed`
   int64_t tls_success = 0;  // connections with `tls-success`
   int64_t messages = 0;
   int64_t cleartext_messages = 0;
@@ -51,7 +58,7 @@ struct SummaryRow {
   // TLS connection. Lets `summary` confirm downgrades on these groups alone.
   bool downgrade_candidate = false;
 
-  // tls_success / known; nullopt when no outcome is known.
+  // tls_success / eligible; nullopt when no connection is eligible.
   std::optional<double> tls_success_rate() const;
 };
 
@@ -62,9 +69,11 @@ bool load_summary(sqlite3* db, const SummaryQuery& q, std::vector<SummaryRow>& r
 
 // The outcome ids of docs (TLS-OUTCOMES.md), in the specification's order.
 const std::vector<std::string>& outcome_ids();
-bool is_failure_outcome(Outcome outcome);
+bool is_failure_outcome(Outcome outcome);  // eligible and not tls-success
 // The same for a stored name; a name this version does not know counts as a failure.
 bool is_failure_outcome(std::string_view outcome);
+// Known, and TLS could have happened: not unknown, policy-rejected or connect-failed.
+bool is_eligible_outcome(Outcome outcome);
 
 // Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS" (an optional trailing "Z"), UTC. As an
 // upper bound the value is inclusive: a date covers its whole day, a time its second;

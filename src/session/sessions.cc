@@ -181,6 +181,13 @@ class Handler {
  private:
   std::string_view f(int slot) const { return ev_.field(slot); }
   int64_t id() const { return to_int64(f(slot::id)); }
+  // The ICID or DCID of the line when it names a connection; -1 otherwise. The appliance
+  // numbers connections from 1: `ICID 0` marks mail it generated itself (and TCPREFUSE,
+  // refused before a connection existed), `DCID 0` a delivery that never connected.
+  int64_t connection_id() const {
+    const int64_t n = id();
+    return n > 0 ? n : -1;
+  }
 
   Connection& connection(Direction dir, int64_t conn_id) {
     ConnKey key{app_, dir, conn_id};
@@ -293,7 +300,7 @@ void Handler::run() {
 }
 
 void Handler::open_connection(Direction dir) {
-  const int64_t conn_id = id();
+  const int64_t conn_id = connection_id();
   if (conn_id < 0) return;
   auto it = st_.open.find(ConnKey{app_, dir, conn_id});
   // The same number opened again (appliance restart, or a lost close): the old one ends.
@@ -313,7 +320,7 @@ void Handler::open_connection(Direction dir) {
 }
 
 void Handler::close_connection(Direction dir) {
-  const int64_t conn_id = id();
+  const int64_t conn_id = connection_id();
   if (conn_id < 0) return;
   Connection& c = connection(dir, conn_id);
   c.has_close = true;
@@ -323,15 +330,17 @@ void Handler::close_connection(Direction dir) {
 }
 
 void Handler::tls_line(Direction dir) {
-  const int64_t conn_id = id();
+  const int64_t conn_id = connection_id();
   if (conn_id < 0) return;
   Connection& c = connection(dir, conn_id);
   std::string_view detail;
   switch (ev_.type) {
     case EventType::icid_tls_success:
     case EventType::dcid_tls_success:
-      c.tls_protocol = std::string(f(slot::protocol));
-      c.tls_cipher = std::string(f(slot::cipher));
+      // Old releases log a bare "TLS success"; one after a full line adds nothing and
+      // must not erase the protocol and cipher already known.
+      if (!f(slot::protocol).empty()) c.tls_protocol = std::string(f(slot::protocol));
+      if (!f(slot::cipher).empty()) c.tls_cipher = std::string(f(slot::cipher));
       if (dir == Direction::outbound && c.domain.empty()) c.domain = std::string(f(slot::tls_domain));
       break;
     case EventType::icid_tls_failed:
@@ -405,7 +414,7 @@ void Handler::message_event() {
 }
 
 void Handler::delivery(bool done) {
-  const int64_t dcid = id();
+  const int64_t dcid = connection_id();
   const int64_t mid = to_int64(f(slot::mid));
   if (dcid < 0 || mid < 0) return;
   MessageState& ms = message(mid);
@@ -454,7 +463,7 @@ void Handler::bounce(DeliveryResult result) {
 }
 
 void Handler::connection_error() {
-  const int64_t dcid = id();
+  const int64_t dcid = connection_id();
   if (dcid < 0) return;
   Connection& c = connection(Direction::outbound, dcid);
   if (!f(slot::error_domain).empty()) c.domain = std::string(f(slot::error_domain));
@@ -569,7 +578,7 @@ void Handler::dane_line(std::string_view dcid, std::string_view status, std::str
 // Who is the client follows from who sends commands and who sends reply codes: on an
 // outbound connection the appliance sends EHLO and receives the 3-digit replies.
 void Handler::debug_line(bool sent_by_appliance) {
-  const int64_t conn_id = id();
+  const int64_t conn_id = connection_id();
   if (conn_id < 0) return;
   std::string_view text = f(slot::text);
   TranscriptLine tl{Sender::client, std::string(text), line_.ref, line_.time};

@@ -11,16 +11,22 @@
 //     result line, or the end of the connection (lost, error, close) before any result.
 //  3. Otherwise the mail_logs lines decide alone: a TLS failure reason (read into
 //     refused / certificate / handshake / bare failure), then TLS success, both medium;
-//     "STARTTLS command not supported" is low, with the four candidate causes, since the
-//     line cannot say which of them happened; "TLS was required but the remote host did
-//     not initiate it" is medium with its two candidates; "TLS was required but could not
-//     be negotiated" alone is a bare tls-failed.
-//  4. With no TLS line at all: a loss or connection error gives connection-lost (low: we
-//     cannot see whether STARTTLS was sent); an opening and an ending in the logs give
-//     cleartext (medium); without the opening nothing can be said: unknown (low).
+//     "STARTTLS unexpected response" and "STARTTLS command not supported" are low, with
+//     their candidate causes, since the line cannot say which of them happened; "TLS was
+//     required but the remote host did not initiate it" is medium with its two
+//     candidates; "TLS was required but could not be negotiated" alone is a bare
+//     tls-failed.
+//  4. With no TLS line: the host access table's refusal gives policy-rejected; mail that
+//     crossed a connection whose opening is logged gives cleartext; a connection error
+//     gives connect-failed and an inbound loss connection-lost (both low: nothing shows
+//     whether STARTTLS was sent); an opening and an ending give cleartext; without the
+//     opening nothing else can be said: unknown (low). The rule for a missing opening:
+//     a TLS line or a policy refusal still decides, since nothing the missing part held
+//     could change them; anything else is unknown, since a TLS line may be in that part.
 //  5. Findings are added whatever decided: what happened after TLS (from the walker),
-//     TLS required by policy, mail that still left in clear after a failure, deferrals
-//     and bounces. References follow from the outcome and the findings.
+//     TLS required by policy, mail that still left in clear after a failed TLS attempt,
+//     a retired protocol or cipher on a successful session, deferrals and bounces.
+//     References follow from the outcome and the findings.
 #include "verdict/classifier.h"
 
 #include <algorithm>
@@ -29,6 +35,7 @@
 #include "model/classifier_codes.h"
 #include "verdict/classifier_logs.h"
 #include "verdict/classifier_transcript.h"
+#include "verdict/tls_quality.h"
 
 namespace mailtls {
 namespace {
@@ -101,14 +108,33 @@ bool decide_after_accept(Context& x) {
   return true;
 }
 
+void decide_policy_refusal(Context& x, Confidence confidence) {
+  set(x.v, Outcome::policy_rejected, confidence, x.logs.policy_refusal->detail);
+  cite(x, x.logs.open, EvidenceRole::open_line);
+  cite(x, x.logs.policy_refusal, EvidenceRole::policy_line);
+  cite_end(x, x.logs);
+}
+
+// What the dialogue says of an inbound session without TLS: the appliance's own EHLO
+// reply left STARTTLS out (its listener offers no TLS to this client), or offered it and
+// the client went on without it.
+std::string_view inbound_cleartext_kind(TxStage stage) {
+  if (stage == TxStage::not_offered) return "listener-no-starttls";
+  if (stage == TxStage::offered_unused) return "client-no-starttls";
+  return "";
+}
+
 // Inbound, the appliance is the server: a client that never started TLS is cleartext,
-// or a policy breach when the listener required TLS.
+// or a policy breach when the listener required TLS; a client the host access table
+// refused never had the chance.
 void decide_inbound_no_tls(Context& x) {
   if (x.logs.required_not_initiated) {
     set(x.v, Outcome::tls_required_not_initiated, Confidence::high);
     x.v.candidates = {"client-no-starttls"};
+  } else if (x.logs.policy_refusal) {
+    decide_policy_refusal(x, Confidence::high);
   } else {
-    set(x.v, Outcome::cleartext, Confidence::high);
+    set(x.v, Outcome::cleartext, Confidence::high, std::string(inbound_cleartext_kind(x.tx.stage)));
   }
 }
 
@@ -180,11 +206,23 @@ bool decide_by_transcript(Context& x) {
   return true;
 }
 
+// "STARTTLS unexpected response" says only that the reply was not 220: the server may
+// have refused, or an SMTP-inspecting firewall may have answered 500 in its place (seed
+// 004); the domain debug log tells them apart (then starttls-refused or starttls-masked).
+void decide_tls_failure_line(Context& x) {
+  FailureReading r = read_tls_failure(x.logs.tls_failed->detail);
+  if (r.outcome == Outcome::starttls_refused) {
+    set(x.v, r.outcome, Confidence::low, r.detail);
+    x.v.candidates = {"server-refused-starttls", "middlebox-answered-starttls"};
+  } else {
+    set(x.v, r.outcome, Confidence::medium, r.detail);
+  }
+}
+
 bool decide_by_tls_lines(Context& x) {
   const LogFacts& logs = x.logs;
   if (logs.tls_failed) {
-    FailureReading r = read_tls_failure(logs.tls_failed->detail);
-    set(x.v, r.outcome, Confidence::medium, r.detail);
+    decide_tls_failure_line(x);
   } else if (logs.tls_success) {
     set(x.v, Outcome::tls_success, Confidence::medium);
   } else if (logs.starttls_unsupported) {
@@ -201,29 +239,71 @@ bool decide_by_tls_lines(Context& x) {
   return true;
 }
 
+bool mail_crossed(const Context& x) {
+  if (x.c.direction == Direction::inbound) return x.c.messages_received > 0;
+  return !x.logs.delivered.empty() ||
+         std::any_of(x.c.deliveries.begin(), x.c.deliveries.end(),
+                     [](const Delivery& d) { return d.result == DeliveryResult::delivered; });
+}
+
+// No TLS line and the session ran: outbound, the appliance logs a TLS result whenever
+// TLS is preferred or required, so none means it did not try (medium); inbound, the
+// logs cannot tell a listener that offered no TLS from a client that ignored the offer
+// (low, both listed, unless the dialogue showed which).
+void decide_cleartext(Context& x) {
+  const bool inbound = x.c.direction == Direction::inbound;
+  set(x.v, Outcome::cleartext, inbound ? Confidence::low : Confidence::medium);
+  if (inbound) x.v.candidates = {"listener-no-starttls", "client-no-starttls"};
+  cite(x, x.logs.open, EvidenceRole::open_line);
+  if (!x.logs.delivered.empty()) cite(x, x.logs.delivered.front(), EvidenceRole::delivered_line);
+  cite_end(x, x.logs);
+}
+
+// A connection error and nothing to show STARTTLS was sent: most often the TCP connection
+// or the greeting failed. A dialogue that stops before EHLO proves it; without one the
+// session may also have broken later, so the candidates say so.
+void decide_connect_failed(Context& x) {
+  const bool before_ehlo = !x.c.transcript.empty() && x.tx.stage == TxStage::none;
+  set(x.v, Outcome::connect_failed, before_ehlo ? Confidence::high : Confidence::low,
+      error_reason(x.logs));
+  if (!before_ehlo) x.v.candidates = {"tcp-connect-failed", "no-greeting", "dropped-later"};
+  cite(x, x.logs.open, EvidenceRole::open_line);
+  cite_end(x, x.logs);
+}
+
+// An inbound connection lost with no TLS line and no mail: many clients just leave after
+// the greeting; only the dialogue would show a STARTTLS in flight.
+void decide_lost_before_tls(Context& x) {
+  set(x.v, Outcome::connection_lost, Confidence::low, error_reason(x.logs));
+  x.v.candidates = {"client-left-early", "lost-during-starttls"};
+  cite(x, x.logs.open, EvidenceRole::open_line);
+  cite_end(x, x.logs);
+}
+
 void decide_by_logs(Context& x) {
   if (decide_by_tls_lines(x)) return;
   const LogFacts& logs = x.logs;
-  bool opened = x.c.has_open || logs.open;
-  if (logs.lost || logs.error) {
-    set(x.v, Outcome::connection_lost, Confidence::low, error_reason(logs));
-    cite_end(x, logs);
-  } else if (opened && (x.c.has_close || logs.close)) {
-    set(x.v, Outcome::cleartext, Confidence::medium);
-    cite(x, logs.open, EvidenceRole::open_line);
-    cite(x, logs.close, EvidenceRole::close_line);
-  } else {
+  const bool opened = x.c.has_open || logs.open;
+  if (logs.policy_refusal) return decide_policy_refusal(x, Confidence::medium);
+  if (!opened) {
     set(x.v, Outcome::unknown, Confidence::low);
-    cite(x, logs.open, EvidenceRole::open_line);
+    return;
   }
+  if (mail_crossed(x)) return decide_cleartext(x);
+  if (logs.error) return decide_connect_failed(x);
+  if (logs.lost) return decide_lost_before_tls(x);
+  if (x.c.has_close || logs.close) return decide_cleartext(x);
+  set(x.v, Outcome::unknown, Confidence::low);
+  cite(x, logs.open, EvidenceRole::open_line);
 }
 
-bool is_tls_failure(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::starttls_not_offered:
-    case Outcome::ehlo_misordered:
+// Whether the appliance asked for TLS (sent STARTTLS) and TLS did not follow. A masked
+// STARTTLS counts only when the command was sent and answered in the firewall's place;
+// not-offered, misordered and rejected-EHLO sessions never tried.
+bool tls_attempt_failed(const Context& x) {
+  switch (x.v.outcome) {
     case Outcome::starttls_masked:
-    case Outcome::ehlo_rejected:
+      return x.tx.starttls_sent;
     case Outcome::starttls_refused:
     case Outcome::handshake_failed:
     case Outcome::certificate_invalid:
@@ -242,7 +322,7 @@ void add_finding(Verdict& v, FindingCode code, std::string detail = "") {
 
 // Mail that still left on this connection after TLS failed went out in clear.
 void add_fallback(Context& x) {
-  if (!is_tls_failure(x.v.outcome)) return;
+  if (!tls_attempt_failed(x)) return;
   bool delivered = !x.logs.delivered.empty() ||
                    std::any_of(x.c.deliveries.begin(), x.c.deliveries.end(),
                                [](const Delivery& d) { return d.result == DeliveryResult::delivered; });
@@ -279,10 +359,20 @@ void add_dane(Context& x) {
   }
 }
 
+// A session that succeeded with a retired protocol version or cipher suite (RFC 8996,
+// RFC 7465, RFC 9325), named in the finding's detail.
+void add_tls_quality(Context& x) {
+  if (x.v.outcome != Outcome::tls_success) return;
+  if (is_deprecated_protocol(x.c.tls_protocol))
+    add_finding(x.v, FindingCode::deprecated_protocol, x.c.tls_protocol);
+  if (is_weak_cipher(x.c.tls_cipher)) add_finding(x.v, FindingCode::weak_cipher, x.c.tls_cipher);
+}
+
 void add_findings(Context& x) {
   for (const Finding& f : x.tx.findings) add_finding(x.v, f.code, f.detail);
   if (x.logs.required_not_initiated || x.logs.required_failed) add_finding(x.v, FindingCode::tls_required);
   add_fallback(x);
+  add_tls_quality(x);
   add_delivery_outcome(x, x.logs.delayed, DeliveryResult::delayed, FindingCode::delivery_deferred);
   add_delivery_outcome(x, x.logs.bounced, DeliveryResult::bounced, FindingCode::delivery_bounced);
   add_dane(x);
@@ -310,10 +400,17 @@ bool is_after_tls_finding(FindingCode code) {
          code == FindingCode::extensions_changed_after_tls;
 }
 
+std::vector<std::string_view> finding_references(const Finding& f) {
+  if (is_after_tls_finding(f.code)) return {codes::kRfc3207Sec4_2};
+  if (f.code == FindingCode::deprecated_protocol) return protocol_references(f.detail);
+  if (f.code == FindingCode::weak_cipher) return cipher_references(f.detail);
+  return {};
+}
+
 void add_references(Verdict& v) {
   std::vector<std::string_view> refs = outcome_references(v.outcome);
   for (const Finding& f : v.findings) {
-    if (is_after_tls_finding(f.code)) refs.push_back(codes::kRfc3207Sec4_2);
+    for (std::string_view r : finding_references(f)) refs.push_back(r);
     if (f.code == FindingCode::dane_failed) refs.push_back(codes::kRfc7672Sec3);
   }
   for (std::string_view r : refs)

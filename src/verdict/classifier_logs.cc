@@ -48,8 +48,19 @@ std::string certificate_kind(const std::string& low) {
   return "";
 }
 
+// A host access table decision that turned the client away: REJECT, TCPREFUSE, a delayed
+// REJECT or a connection limit (the grammar puts the action in the detail). ACCEPT, RELAY
+// and CONTINUE let it in; old releases log the reputation score alone (no action).
+bool refuses(const LogLine& policy) {
+  const std::string_view action = policy.detail;
+  return !action.empty() && action != "ACCEPT" && action != "RELAY" && action != "CONTINUE";
+}
+
 void sort_line(LogFacts& f, const LogLine& l) {
   switch (l.type) {
+    case EventType::icid_policy:
+      if (refuses(l)) keep_first(f.policy_refusal, l);
+      break;
     case EventType::icid_new:
     case EventType::dcid_new:
       keep_first(f.open, l);

@@ -20,6 +20,7 @@ struct LogFacts {
   const LogLine* starttls_unsupported = nullptr;
   const LogLine* required_not_initiated = nullptr;  // inbound: client did not start TLS
   const LogLine* required_failed = nullptr;         // outbound: TLS required, not negotiated
+  const LogLine* policy_refusal = nullptr;          // inbound: the host access table refused it
   const LogLine* lost = nullptr;
   const LogLine* error = nullptr;
   std::vector<const LogLine*> delivered, delayed, bounced;

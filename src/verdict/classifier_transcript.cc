@@ -168,6 +168,7 @@ void Walker::run() {
 }
 
 void Walker::read_starttls(size_t e) {
+  f_.starttls_sent = true;
   cite(ex_[e].command, EvidenceRole::starttls_command);
   cite_reply(e, EvidenceRole::starttls_reply);
   int code = reply_code(e);

@@ -35,6 +35,7 @@ struct TranscriptFacts {
   std::vector<Finding> findings;   // what happened after TLS (findings codes)
   EhloReply before, after;         // the EHLO replies before and after TLS
   bool has_after = false;          // a second EHLO was answered inside TLS
+  bool starttls_sent = false;      // the client sent STARTTLS (whatever the answer)
 };
 
 // `evidence`: fill TranscriptFacts::evidence (the rest is the same either way).

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <string>
 
+#include "model/classifier_codes.h"
+
 namespace mailtls {
 namespace {
 
@@ -87,6 +89,25 @@ std::string_view weakness_id(CipherWeakness w) {
     case CipherWeakness::md5: return "md5";
   }
   return "";
+}
+
+std::vector<std::string_view> protocol_references(std::string_view protocol) {
+  std::vector<std::string_view> refs;
+  if (!is_deprecated_protocol(protocol)) return refs;
+  const bool tls10 = iequal(protocol, "TLSv1") || iequal(protocol, "TLSv1.0") || iequal(protocol, "TLSv1/SSLv3");
+  if (tls10) refs.push_back(codes::kRfc8996Sec4);
+  if (iequal(protocol, "TLSv1.1")) refs.push_back(codes::kRfc8996Sec5);
+  refs.push_back(codes::kRfc9325Sec3_1_1);
+  return refs;
+}
+
+std::vector<std::string_view> cipher_references(std::string_view cipher) {
+  const std::vector<CipherWeakness> weak = cipher_weaknesses(cipher);
+  std::vector<std::string_view> refs;
+  if (std::find(weak.begin(), weak.end(), CipherWeakness::rc4) != weak.end())
+    refs.push_back(codes::kRfc7465Sec2);
+  if (!weak.empty()) refs.push_back(codes::kRfc9325Sec4_1);
+  return refs;
 }
 
 }  // namespace mailtls

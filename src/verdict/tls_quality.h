@@ -29,4 +29,10 @@ inline bool is_weak_cipher(std::string_view cipher) { return !cipher_weaknesses(
 // "rc4", "3des", "des", "null", "export", "anonymous", "md5": stable ids for JSON and texts.
 std::string_view weakness_id(CipherWeakness w);
 
+// The RFC sections that retire this protocol (RFC 8996 §4 for TLS 1.0, §5 for TLS 1.1,
+// RFC 9325 §3.1.1 for all) or this suite (RFC 7465 §2 for RC4, RFC 9325 §4.1 for all);
+// empty when it is not retired. The verdict cites them beside its quality findings.
+std::vector<std::string_view> protocol_references(std::string_view protocol);
+std::vector<std::string_view> cipher_references(std::string_view cipher);
+
 }  // namespace mailtls

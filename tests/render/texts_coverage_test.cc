@@ -23,11 +23,11 @@ const std::vector<std::string> kSpecOutcomes = {
     "tls-success", "starttls-not-offered", "ehlo-misordered", "starttls-masked",
     "ehlo-rejected", "starttls-refused", "handshake-failed", "certificate-invalid",
     "connection-lost", "tls-not-attempted", "tls-required-not-initiated", "tls-failed",
-    "cleartext", "unknown"};
+    "cleartext", "policy-rejected", "connect-failed", "unknown"};
 const std::vector<std::string> kSpecFindings = {
     "ehlo-repeated-after-tls", "no-ehlo-after-tls", "starttls-offered-after-tls",
     "extensions-changed-after-tls", "tls-required", "cleartext-fallback",
-    "delivery-deferred", "delivery-bounced"};
+    "deprecated-protocol", "weak-cipher", "delivery-deferred", "delivery-bounced"};
 const std::vector<std::string> kSpecCandidates = {
     "peer-no-starttls", "middlebox-masked", "ehlo-misordered", "receiver-policy"};
 

@@ -190,9 +190,9 @@ TEST_CASE("summary CSV has a header and one column per outcome id", "[summary]")
   std::string header, first;
   std::getline(lines, header);
   std::getline(lines, first);
-  CHECK(header.rfind("domain,connections,messages,tls_success,tls_success_count,cleartext,", 0) == 0);
+  CHECK(header.rfind("domain,connections,messages,tls_success,tls_success_count,eligible,cleartext,", 0) == 0);
   for (const auto& id : outcome_ids()) CHECK(header.find("," + id + ",") != std::string::npos);
-  CHECK(first.rfind("example.org,3,3,0.3333,1,2,2,1,2,", 0) == 0);
+  CHECK(first.rfind("example.org,3,3,0.3333,1,3,2,2,1,2,", 0) == 0);
 }
 
 TEST_CASE("a cell is cut to its width with an ellipsis, counting wide characters twice", "[summary]") {

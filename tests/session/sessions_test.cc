@@ -182,7 +182,7 @@ TEST_CASE("the number of connections held in memory is bounded", "[sessions]") {
   Sessions sessions({.idle_timeout = 1 << 30, .max_open = 100}, sink);
   Feeder feed{sessions};
   std::vector<std::string> ids;
-  for (int i = 0; i < 10000; ++i) ids.push_back(std::to_string(i));
+  for (int i = 0; i < 10000; ++i) ids.push_back(std::to_string(i + 1));  // ESA ids start at 1
   for (int i = 0; i < 10000; ++i) {
     ++feed.time;
     feed(EventType::dcid_new, {ids[i], "192.0.2.1", "25", "", ""});

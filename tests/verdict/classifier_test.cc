@@ -224,13 +224,27 @@ TEST_CASE("STARTTLS answered 454 is classified starttls-refused", "[classifier]"
   CHECK(v.detail == "454 4.7.0 TLS not available due to temporary reason");
 }
 
-TEST_CASE("STARTTLS unexpected response alone is starttls-refused with medium confidence",
+TEST_CASE("STARTTLS unexpected response alone is starttls-refused with low confidence and its candidates",
           "[classifier]") {
   Verdict v = run(outbound(
-      {log(EventType::dcid_tls_failed, "DCID 5165207 TLS failed: STARTTLS unexpected response",
+      {log(EventType::dcid_tls_failed, "DCID 80167 TLS failed: STARTTLS unexpected response",
            "STARTTLS unexpected response")}));
   CHECK(v.outcome == Outcome::starttls_refused);
-  CHECK(v.confidence == Confidence::medium);
+  CHECK(v.confidence == Confidence::low);
+  CHECK(v.candidates == std::vector<std::string>{"server-refused-starttls", "middlebox-answered-starttls"});
+}
+
+TEST_CASE("STARTTLS unexpected response with a 500 to an offered STARTTLS in the dialogue is starttls-masked",
+          "[classifier]") {
+  // Seed 004: the firewall answers 500 in the server's place although STARTTLS was offered.
+  Verdict v = run(outbound(
+      {log(EventType::dcid_tls_failed, "DCID 88232 TLS failed: STARTTLS unexpected response",
+           "STARTTLS unexpected response")},
+      dialogue({"C: EHLO esa.example.com", "S: 250-mx.example.net", "S: 250-8BITMIME",
+                "S: 250 STARTTLS", "C: STARTTLS", "S: 500 #5.5.1 command not recognized"})));
+  CHECK(v.outcome == Outcome::starttls_masked);
+  CHECK(v.confidence == Confidence::high);
+  CHECK(v.candidates.empty());
 }
 
 TEST_CASE("an SSL routines failure is handshake-failed with the reason as detail", "[classifier]") {
@@ -368,7 +382,8 @@ TEST_CASE("TLS success in the logs alone is tls-success with medium confidence",
   CHECK(v.confidence == Confidence::medium);
 }
 
-TEST_CASE("an opening and a close with no TLS line is cleartext", "[classifier]") {
+TEST_CASE("an inbound opening and close with no TLS line is cleartext, listener or client undecided",
+          "[classifier]") {
   Connection c = inbound(
       {log(EventType::icid_new,
            "New SMTP ICID 5 interface Management (10.1.1.1) address 10.1.1.209 reverse dns host "
@@ -378,9 +393,84 @@ TEST_CASE("an opening and a close with no TLS line is cleartext", "[classifier]"
   c.has_close = true;
   Verdict v = run(c);
   CHECK(v.outcome == Outcome::cleartext);
-  CHECK(v.confidence == Confidence::medium);
+  CHECK(v.confidence == Confidence::low);
+  CHECK(v.candidates == std::vector<std::string>{"listener-no-starttls", "client-no-starttls"});
   CHECK(has_role(v, "open-line"));
   CHECK(has_role(v, "close-line"));
+}
+
+TEST_CASE("an outbound opening and close with no TLS line is cleartext with medium confidence",
+          "[classifier]") {
+  Connection c = outbound(
+      {log(EventType::dcid_new, "New SMTP DCID 8 interface 192.168.42.42 address 10.5.3.25", "", 7),
+       log(EventType::delivery_done, "Message done DCID 8 MID 6 to RID [0]", "", 9),
+       log(EventType::dcid_close, "DCID 8 close", "", 10)});
+  c.has_close = true;
+  Verdict v = run(c);
+  CHECK(v.outcome == Outcome::cleartext);
+  CHECK(v.confidence == Confidence::medium);
+  CHECK(v.candidates.empty());
+  CHECK(has_role(v, "delivered-line"));
+}
+
+TEST_CASE("the appliance's own EHLO reply without STARTTLS makes inbound cleartext the listener's doing",
+          "[classifier]") {
+  Connection c = inbound({}, dialogue({"S: 220 esa1.example.com ESMTP", "C: EHLO mail.smallshop.example",
+                                       "S: 250-esa1.example.com", "S: 250-8BITMIME",
+                                       "S: 250 SIZE 10485760", "C: MAIL FROM:<shop@smallshop.example>",
+                                       "S: 250 sender <shop@smallshop.example> ok"}));
+  Verdict v = run(c);
+  CHECK(v.outcome == Outcome::cleartext);
+  CHECK(v.confidence == Confidence::high);
+  CHECK(v.detail == "listener-no-starttls");
+  CHECK(has_role(v, "ehlo-reply"));
+}
+
+TEST_CASE("an inbound client that ignores the appliance's STARTTLS offer is cleartext of the client's doing",
+          "[classifier]") {
+  Connection c = inbound({}, dialogue({"S: 220 esa1.example.com ESMTP", "C: EHLO mail.smallshop.example",
+                                       "S: 250-esa1.example.com", "S: 250 STARTTLS",
+                                       "C: MAIL FROM:<shop@smallshop.example>", "S: 250 ok"}));
+  Verdict v = run(c);
+  CHECK(v.outcome == Outcome::cleartext);
+  CHECK(v.detail == "client-no-starttls");
+}
+
+TEST_CASE("a HAT REJECT with no TLS line is policy-rejected, quoting the policy line", "[classifier]") {
+  Connection c = inbound(
+      {log(EventType::icid_new,
+           "New SMTP ICID 60140291 interface Data 1 (68.232.141.109) address 176.227.203.114 reverse "
+           "dns host h176-227-203-114.host.redstation.co.uk verified no",
+           "", 5),
+       log(EventType::icid_policy, "ICID 60140291 REJECT SG BLACKLIST match sbrs[-10.0:-2.5] SBRS -9.5",
+           "REJECT", 6),
+       log(EventType::icid_close, "ICID 60140291 close", "", 7)});
+  c.has_close = true;
+  Verdict v = run(c);
+  CHECK(v.outcome == Outcome::policy_rejected);
+  CHECK(v.confidence == Confidence::medium);
+  CHECK(v.detail == "REJECT");
+  CHECK(has_role(v, "policy-line"));
+}
+
+TEST_CASE("an ACCEPT, RELAY or reputation-only policy line is no refusal", "[classifier]") {
+  for (const char* action : {"ACCEPT", "RELAY", "CONTINUE", ""}) {
+    Connection c = inbound({log(EventType::icid_new, "New SMTP ICID 5 ...", "", 1),
+                            log(EventType::icid_policy, "ICID 5 ...", action, 2),
+                            log(EventType::icid_close, "ICID 5 close", "", 3)});
+    c.has_close = true;
+    INFO(action);
+    CHECK(run(c).outcome == Outcome::cleartext);
+  }
+}
+
+TEST_CASE("a TLS line decides over a delayed HAT REJECT", "[classifier]") {
+  Verdict v = run(inbound(
+      {log(EventType::icid_policy,
+           "ICID 824107 Delayed HAT REJECT continuing session for recipient logging (10.8.236.135)",
+           "REJECT", 2),
+       log(EventType::icid_tls_success, "ICID 824107 TLS success protocol TLSv1.2 cipher AES128-SHA", "", 3)}));
+  CHECK(v.outcome == Outcome::tls_success);
 }
 
 TEST_CASE("a connection whose opening is not in the logs is unknown", "[classifier]") {
@@ -392,12 +482,75 @@ TEST_CASE("a connection whose opening is not in the logs is unknown", "[classifi
   CHECK(v.confidence == Confidence::low);
 }
 
-TEST_CASE("a connection error with no TLS line is connection-lost with low confidence",
+TEST_CASE("a connection error with no sign of STARTTLS is connect-failed, low, with its candidates",
           "[classifier]") {
   Verdict v = run(outbound(
       {log(EventType::connection_error, "Connection Error: DCID 63 ...", "network error")}));
+  CHECK(v.outcome == Outcome::connect_failed);
+  CHECK(v.confidence == Confidence::low);
+  CHECK(v.detail == "network error");
+  CHECK(v.candidates == std::vector<std::string>{"tcp-connect-failed", "no-greeting", "dropped-later"});
+  CHECK(has_role(v, "error-line"));
+}
+
+TEST_CASE("a connection error after a dialogue that never reached EHLO is connect-failed, high",
+          "[classifier]") {
+  Verdict v = run(outbound(
+      {log(EventType::connection_error, "Connection Error: DCID 63 ...", "network error")},
+      dialogue({"S: 421 4.3.2 Service not available, closing transmission channel"})));
+  CHECK(v.outcome == Outcome::connect_failed);
+  CHECK(v.confidence == Confidence::high);
+}
+
+TEST_CASE("a connection error after STARTTLS was sent stays connection-lost", "[classifier]") {
+  Verdict v = run(outbound(
+      {log(EventType::connection_error, "Connection Error: DCID 3109 ...", "network error")},
+      dialogue({"C: EHLO esa1.example.com", "S: 250-mx.wingtip.example", "S: 250 STARTTLS",
+                "C: STARTTLS"})));
+  CHECK(v.outcome == Outcome::connection_lost);
+  CHECK(v.confidence == Confidence::high);
+}
+
+TEST_CASE("a connection error after mail was delivered without a TLS line is cleartext",
+          "[classifier]") {
+  Verdict v = run(outbound(
+      {log(EventType::dcid_new, "New SMTP DCID 63 ...", "", 1),
+       log(EventType::delivery_done, "Message done DCID 63 MID 6 to RID [0]", "", 2),
+       log(EventType::connection_error, "Connection Error: DCID 63 ...", "network error", 3)}));
+  CHECK(v.outcome == Outcome::cleartext);
+}
+
+TEST_CASE("an inbound connection lost before any TLS line or mail is connection-lost, low, with candidates",
+          "[classifier]") {
+  Verdict v = run(inbound({log(EventType::icid_new, "New SMTP ICID 4 ...", "", 1),
+                           log(EventType::icid_lost, "ICID 4 lost", "", 2)}));
   CHECK(v.outcome == Outcome::connection_lost);
   CHECK(v.confidence == Confidence::low);
+  CHECK(v.candidates == std::vector<std::string>{"client-left-early", "lost-during-starttls"});
+}
+
+TEST_CASE("an inbound connection lost after mail was received in clear is cleartext", "[classifier]") {
+  Connection c = inbound({log(EventType::icid_new, "New SMTP ICID 12819440 ...", "", 1),
+                          log(EventType::icid_lost, "ICID 12819440 lost", "", 2)});
+  c.messages_received = 4;
+  CHECK(run(c).outcome == Outcome::cleartext);
+}
+
+TEST_CASE("without the opening, only a TLS line or a policy refusal decides", "[classifier]") {
+  auto headless = [](std::vector<LogLine> lines) {
+    Connection c = outbound(std::move(lines));
+    c.has_open = false;
+    return run(c);
+  };
+  CHECK(headless({kTlsSuccess}).outcome == Outcome::tls_success);
+  CHECK(headless({log(EventType::connection_error, "Connection Error: DCID 63 ...", "network error")})
+            .outcome == Outcome::unknown);
+  Connection lost = inbound({log(EventType::icid_lost, "ICID 4 lost")});
+  lost.has_open = false;
+  CHECK(run(lost).outcome == Outcome::unknown);
+  Connection refused = inbound({log(EventType::icid_policy, "ICID 824107 Delayed HAT REJECT ...", "REJECT")});
+  refused.has_open = false;
+  CHECK(run(refused).outcome == Outcome::policy_rejected);
 }
 
 TEST_CASE("a command other than EHLO first after TLS is reported as no-ehlo-after-tls",
@@ -446,17 +599,88 @@ TEST_CASE("250 STARTTLS as the last line and lower-case keywords are valid offer
   CHECK(has_finding(v, "ehlo-repeated-after-tls"));
 }
 
-TEST_CASE("mail delivered after STARTTLS was not offered is reported as cleartext-fallback",
+TEST_CASE("mail delivered after STARTTLS was not offered is no cleartext-fallback: TLS was never tried",
           "[classifier]") {
   Connection c =
       outbound({kNotSupported, log(EventType::delivery_done,
                                    "Message done DCID 5165207 MID 6 to RID [0]", "", 5)});
+  CHECK_FALSE(has_finding(run(c), "cleartext-fallback"));
+  Connection d = outbound({kNotSupported});
+  d.deliveries.push_back({1, 6, 0, DeliveryResult::delivered, "250 ok"});
+  CHECK_FALSE(has_finding(run(d), "cleartext-fallback"));
+}
+
+TEST_CASE("mail delivered after a misordered or rejected EHLO or a hidden STARTTLS is no fallback",
+          "[classifier]") {
+  const LogLine done = log(EventType::delivery_done, "Message done DCID 5165207 MID 6 to RID [0]", "", 9);
+  for (auto lines : {std::vector<std::string_view>{"C: EHLO a", "S: 250-STARTTLS", "S: 250-mx.example.net",
+                                                   "S: 250 SIZE 1000", "C: MAIL FROM:<a@b>"},
+                     std::vector<std::string_view>{"C: EHLO a", "S: 502 5.5.1 Command not implemented",
+                                                   "C: HELO a", "S: 250 ok", "C: MAIL FROM:<a@b>"},
+                     std::vector<std::string_view>{"S: 220 ******", "C: EHLO a", "S: 250-mx.example.net",
+                                                   "S: 250 XXXXXXXA", "C: MAIL FROM:<a@b>"}}) {
+    Verdict v = run(outbound({kNotSupported, done}, dialogue(lines)));
+    INFO(outcome_name(v.outcome));
+    CHECK_FALSE(has_finding(v, "cleartext-fallback"));
+  }
+}
+
+TEST_CASE("mail delivered after STARTTLS failed is cleartext-fallback, quoting the delivery",
+          "[classifier]") {
+  Connection c = outbound(
+      {log(EventType::dcid_tls_failed, "DCID 3206 TLS failed: STARTTLS unexpected response",
+           "STARTTLS unexpected response", 4),
+       log(EventType::delivery_done, "Message done DCID 3206 MID 6 to RID [0]", "", 5)});
   Verdict v = run(c);
   CHECK(has_finding(v, "cleartext-fallback"));
   CHECK(has_role(v, "delivered-line"));
-  Connection d = outbound({kNotSupported});
-  d.deliveries.push_back({1, 6, 0, DeliveryResult::delivered, "250 ok"});
-  CHECK(has_finding(run(d), "cleartext-fallback"));
+  Verdict masked = run(outbound(
+      {log(EventType::delivery_done, "Message done DCID 88232 MID 6 to RID [0]", "", 9)},
+      dialogue({"C: EHLO a", "S: 250-mx.example.net", "S: 250 STARTTLS", "C: STARTTLS",
+                "S: 500 #5.5.1 command not recognized", "C: MAIL FROM:<a@b>"})));
+  CHECK(masked.outcome == Outcome::starttls_masked);
+  CHECK(has_finding(masked, "cleartext-fallback"));
+}
+
+TEST_CASE("a successful session with TLS 1.0 and an RC4 suite gets deprecated-protocol and weak-cipher",
+          "[classifier]") {
+  Connection c = inbound({log(EventType::icid_tls_success,
+                              "ICID 60140325 TLS success protocol TLSv1 cipher RC4-MD5", "", 3)});
+  c.tls_protocol = "TLSv1";
+  c.tls_cipher = "RC4-MD5";
+  Verdict v = run(c);
+  REQUIRE(v.outcome == Outcome::tls_success);
+  auto detail = [&](std::string_view code) {
+    for (const auto& f : v.findings) if (finding_name(f.code) == code) return f.detail;
+    return std::string("(none)");
+  };
+  CHECK(detail("deprecated-protocol") == "TLSv1");
+  CHECK(detail("weak-cipher") == "RC4-MD5");
+  CHECK(cites(v, "RFC 8996 §4"));
+  CHECK(cites(v, "RFC 7465 §2"));
+  CHECK(cites(v, "RFC 9325 §4.1"));
+}
+
+TEST_CASE("TLS 1.2 and 1.3 with AEAD suites get no quality finding", "[classifier]") {
+  for (auto [protocol, cipher] : {std::pair{"TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384"},
+                                  std::pair{"TLSv1.3", "TLS_AES_256_GCM_SHA384"},
+                                  std::pair{"TLSv1.2", "ECDHE-RSA-CHACHA20-POLY1305"}}) {
+    Connection c = outbound({kTlsSuccess});
+    c.tls_protocol = protocol;
+    c.tls_cipher = cipher;
+    Verdict v = run(c);
+    CHECK_FALSE(has_finding(v, "deprecated-protocol"));
+    CHECK_FALSE(has_finding(v, "weak-cipher"));
+  }
+}
+
+TEST_CASE("a failed session gets no quality finding whatever its cipher", "[classifier]") {
+  Connection c = outbound({log(EventType::dcid_tls_failed, "DCID 5 TLS failed", "", 2)});
+  c.tls_protocol = "SSLv3";
+  c.tls_cipher = "RC4-SHA";
+  Verdict v = run(c);
+  CHECK_FALSE(has_finding(v, "deprecated-protocol"));
+  CHECK_FALSE(has_finding(v, "weak-cipher"));
 }
 
 TEST_CASE("delivery after TLS success is not a fallback", "[classifier]") {

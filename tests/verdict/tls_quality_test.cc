@@ -52,3 +52,15 @@ TEST_CASE("current suites are not weak, whatever letters they share with weak on
     CHECK_FALSE(is_weak_cipher(c));
   }
 }
+
+TEST_CASE("each retired protocol or suite cites the RFC section that retires it", "[tls-quality]") {
+  using V = std::vector<std::string_view>;
+  CHECK(protocol_references("TLSv1") == V{"RFC 8996 §4", "RFC 9325 §3.1.1"});
+  CHECK(protocol_references("TLSv1/SSLv3") == V{"RFC 8996 §4", "RFC 9325 §3.1.1"});
+  CHECK(protocol_references("TLSv1.1") == V{"RFC 8996 §5", "RFC 9325 §3.1.1"});
+  CHECK(protocol_references("SSLv3") == V{"RFC 9325 §3.1.1"});
+  CHECK(protocol_references("TLSv1.2").empty());
+  CHECK(cipher_references("RC4-SHA") == V{"RFC 7465 §2", "RFC 9325 §4.1"});
+  CHECK(cipher_references("DES-CBC3-SHA") == V{"RFC 9325 §4.1"});
+  CHECK(cipher_references("AES128-SHA").empty());
+}
