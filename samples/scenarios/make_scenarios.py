@@ -55,8 +55,8 @@ def inbound_injection(icid, sec, mids, sender_ip="198.51.100.7", host="relay.fou
     return out
 
 
-def inbound_cleartext(icid, sec):
-    """An unrelated inbound connection that never mentions TLS."""
+def inbound_rejected(icid, sec):
+    """An unrelated inbound connection the host access table turns away (policy-rejected)."""
     return [(sec, f"Info: New SMTP ICID {icid} interface Data 1 ({ESA_IP}) address 203.0.113.200 reverse dns host unknown verified no"),
             (sec, f"Info: ICID {icid} REJECT SG BLOCKLIST match sbrs[-10.0:-3.0] SBRS -7.4 country Netherlands"),
             (sec + 1, f"Info: ICID {icid} close")]
@@ -162,7 +162,7 @@ def out_scenario(dcid, ip, host, rcpt, log_tail, steps, extra_mail=None):
     mid = dcid * 10
     mail = (inbound_injection(dcid + 5000, 0, [(mid, rcpt), (mid + 1, "ops@litware.example")]) +
             outbound_ok(dcid + 1, 30, mid + 1) + dcid_open(dcid, 60, ip) + log_tail(mid) +
-            inbound_cleartext(dcid + 5001, 63) + (extra_mail or []))
+            inbound_rejected(dcid + 5001, 63) + (extra_mail or []))
     debug = (noise_dialogue(dcid + 1, 30) + plain_noise_dialogue(dcid + 2, 45) +
              client_dialogue(dcid, 60, steps))
     return mail, debug
@@ -271,7 +271,8 @@ def s_refused(dcid=3106, name="starttls-refused", required=False, fallback=False
 
 def s_starttls_refused():
     name, d, cid, mail, debug, _ = s_refused()
-    exp = {"mail_logs": ok("starttls-refused", ["medium"], [], [], "TLS failed: STARTTLS unexpected response"),
+    exp = {"mail_logs": ok("starttls-refused", ["low"], [], [],
+                           "STARTTLS unexpected response alone: the server refused, or a firewall answered in its place; the domain debug log decides"),
            "debug": ok("starttls-refused", ["high"], [], [], "STARTTLS answered 454"),
            "both": ok("starttls-refused", ["high"])}
     return name, d, cid, mail, debug, exp
@@ -310,8 +311,8 @@ def s_lost():
     tail = lambda mid: [(90, f"Info: Connection Error: DCID {dcid} domain: wingtip.example IP: 198.51.100.110 port: 25 details: timeout interface: {ESA_IP} reason: network error")]
     steps = ([("R", f"220 {host} ESMTP"), ("S", f"EHLO {ESA_HOST}")] + ehlo_reply(host, KW) + [("S", "STARTTLS")])
     mail, debug = out_scenario(dcid, "198.51.100.110", host, "team@wingtip.example", tail, steps)
-    exp = {"mail_logs": undecided("connection-lost", ["medium", "low"], ["connection-lost", "tls-failed", "cleartext", "unknown"],
-                                  note="cannot decide: a Connection Error without a TLS line does not show that STARTTLS was sent"),
+    exp = {"mail_logs": undecided("connect-failed", ["low"], ["connect-failed", "connection-lost", "unknown"],
+                                  note="cannot decide: a Connection Error without a TLS line does not show that STARTTLS was sent (connect-failed, low, with its candidates)"),
            "debug": undecided("connection-lost", ["high", "medium", "low"], ["connection-lost", "unknown"],
                               note="cannot decide alone: the dialogue stops after STARTTLS, but a debug log that stops does not prove the connection ended"),
            "both": ok("connection-lost", ["high"])}
@@ -334,7 +335,7 @@ def in_scenario(icid, ip, host, lines, steps):
     """An inbound connection of interest at t=60 with neighbours."""
     mail = (inbound_injection(icid + 1, 0, [(icid * 10, "ops@example.com")]) +
             [(60, f"Info: New SMTP ICID {icid} interface Data 1 ({ESA_IP}) address {ip} reverse dns host {host} verified yes")] +
-            lines + outbound_ok(icid + 2000, 40, icid * 10) + inbound_cleartext(icid + 3, 62))
+            lines + outbound_ok(icid + 2000, 40, icid * 10) + inbound_rejected(icid + 3, 62))
     debug = (inbound_noise_dialogue(icid + 1, 0) + inbound_noise_dialogue(icid + 4, 45) +
              server_dialogue(icid, 60, steps))
     return mail, debug
@@ -386,9 +387,9 @@ def s_cleartext():
               ("C", "QUIT"), ("A", f"221 {ESA_HOST} closing connection")])
     mail, debug = in_scenario(icid, "198.51.100.150", host, lines, steps)
     exp = {"mail_logs": ok("cleartext", ["medium", "low"], [], [], "opened and closed, no TLS line"),
-           "debug": undecided("cleartext", ["high", "medium"], ["cleartext", "starttls-not-offered"],
-                              note="the appliance's own EHLO reply has no STARTTLS (this sender group gets no TLS)"),
-           "both": undecided("cleartext", ["high", "medium"], ["cleartext", "starttls-not-offered"])}
+           "debug": ok("cleartext", ["high"], [], [],
+                       "the appliance's own EHLO reply has no STARTTLS: the listener's mail flow policy offers no TLS (tls_detail listener-no-starttls)"),
+           "both": ok("cleartext", ["high"])}
     return "cleartext", "inbound", icid, mail, debug, exp
 
 
@@ -398,7 +399,7 @@ def s_unknown():
     # The opening of DCID 3114 was in the previous, rotated file: only its end is here.
     mail = (inbound_injection(dcid + 5000, 0, [(mid + 1, "ops@litware.example")]) +
             delivered(dcid, 10, mid) + closed("DCID", dcid, 14) + outbound_ok(dcid + 1, 30, mid + 1) +
-            inbound_cleartext(dcid + 5001, 63))
+            inbound_rejected(dcid + 5001, 63))
     debug = noise_dialogue(dcid + 1, 30) + client_dialogue(dcid, 10, mail_steps("lab@graphicdesign.example"))
     exp = {"mail_logs": ok("unknown", ["low"], [], [], "the opening is not in this file"),
            "debug": ok("unknown", ["low"], [], [], "the dialogue starts after EHLO: it proves nothing"),
@@ -455,7 +456,7 @@ def s_f_changed():
 
 def s_f_required():
     name, d, cid, mail, debug, _ = s_refused(3205, "tls-required", required=True)
-    exp = {"mail_logs": ok("starttls-refused", ["medium"], ["tls-required", "delivery-deferred"], [],
+    exp = {"mail_logs": ok("starttls-refused", ["low"], ["tls-required", "delivery-deferred"], [],
                            "STARTTLS unexpected response, TLS required: the message waits"),
            "debug": ok("starttls-refused", ["high"], [], ["tls-required"],
                        "cannot show the finding: the policy is only in mail_logs"),
@@ -465,7 +466,7 @@ def s_f_required():
 
 def s_f_fallback():
     name, d, cid, mail, debug, _ = s_refused(3206, "cleartext-fallback", fallback=True)
-    exp = {"mail_logs": ok("starttls-refused", ["medium"], ["cleartext-fallback"], ["tls-required"],
+    exp = {"mail_logs": ok("starttls-refused", ["low"], ["cleartext-fallback"], ["tls-required"],
                            "TLS failed, then Message done on the same DCID"),
            "debug": ok("starttls-refused", ["high"], [], [],
                        "the dialogue shows MAIL FROM after the 454; whether that counts as the finding without mail_logs is the classifier's call"),
@@ -496,11 +497,60 @@ def s_f_delivery(dcid, name, kind):
     return name, "outbound", dcid, mail, debug, exp
 
 
+
+# ---- connections where TLS never came into question, and TLS quality -------------------
+
+def s_policy_rejected():
+    icid, host = 5115, "unknown"
+    lines = [(60, f"Info: ICID {icid} REJECT SG BLOCKLIST match sbrs[-10.0:-3.0] SBRS -8.1 country Russian Federation"),
+             (60, f"Info: ICID {icid} close")]
+    steps = [("A", f"554 {ESA_HOST} Access denied")]
+    mail, debug = in_scenario(icid, "198.51.100.170", host, lines, steps)
+    exp = {"mail_logs": ok("policy-rejected", ["medium"], [], [], "the host access table refused the client: TLS never came into question"),
+           "debug": ok("unknown", ["low"], [], [], "the appliance's 554 alone: the policy decision is only in mail_logs"),
+           "both": ok("policy-rejected", ["medium", "high"])}
+    return "policy-rejected", "inbound", icid, mail, debug, exp
+
+
+def s_connect_failed():
+    dcid, host = 3115, "mx.fabrikam-old.example"
+    tail = lambda mid: [(61, f"Info: Connection Error: DCID {dcid} domain: fabrikam-old.example IP: 198.51.100.180 port: 25 details: [Errno 111] Connection refused interface: {ESA_IP} reason: network error"),
+                        (62, f"Info: Delayed: DCID {dcid} MID {mid} From: <billing@example.com> To: <ap@fabrikam-old.example> RID 0 - 4.4.1 - Connection refused ('000', ['[Errno 111] Connection refused'])")]
+    steps = [("R", "421 4.3.2 Service not available, closing transmission channel")]
+    mail, debug = out_scenario(dcid, "198.51.100.180", host, "ap@fabrikam-old.example", tail, steps)
+    exp = {"mail_logs": ok("connect-failed", ["low"], ["delivery-deferred"], [],
+                           "Connection Error, no TLS line: low, with its candidates and the domain debug log that would decide"),
+           "debug": ok("unknown", ["low"], [], [], "a 421 greeting alone, no end of the connection in the logs"),
+           "both": ok("connect-failed", ["high"], ["delivery-deferred"], [], "the dialogue stops at the greeting: STARTTLS never came")}
+    return "connect-failed", "outbound", dcid, mail, debug, exp
+
+
+def quality_scenario(dcid, name, protocol, cipher, findings):
+    host, rcpt = "mx.oldbank.example", "statements@oldbank.example"
+    tail = lambda mid: [(60, f"Info: DCID {dcid} TLS success protocol {protocol} cipher {cipher}")] + delivered(dcid, 61, mid) + closed("DCID", dcid, 64)
+    mail, debug = out_scenario(dcid, "198.51.100.190", host, rcpt, tail, tls_steps(host, KW, KW_AFTER, rcpt))
+    absent = [f for f in ("deprecated-protocol", "weak-cipher") if f not in findings]
+    exp = {"mail_logs": ok("tls-success", ["medium"], findings, absent, f"TLS succeeded with {protocol} and {cipher}"),
+           "debug": ok("tls-success", ["high"], [], ["deprecated-protocol", "weak-cipher"],
+                       "cannot show the finding: protocol and cipher are only in mail_logs"),
+           "both": ok("tls-success", ["high"], findings + ["ehlo-repeated-after-tls"], absent)}
+    return name, "outbound", dcid, mail, debug, exp
+
+
+def s_f_deprecated():
+    return quality_scenario(3209, "deprecated-protocol", "TLSv1", "AES128-SHA", ["deprecated-protocol"])
+
+
+def s_f_weak():
+    return quality_scenario(3213, "weak-cipher", "TLSv1.2", "ECDHE-RSA-DES-CBC3-SHA", ["weak-cipher"])
+
 SCENARIOS = [s_tls_success, s_not_offered, s_misordered, s_masked, s_ehlo_rejected, s_starttls_refused,
              s_handshake, s_certificate, s_lost, s_not_attempted, s_required_not_initiated, s_tls_failed,
              s_cleartext, s_unknown, s_f_repeated, s_f_no_ehlo, s_f_offered_again, s_f_changed, s_f_required,
              s_f_fallback, lambda: s_f_delivery(3207, "delivery-deferred", "delayed"),
-             lambda: s_f_delivery(3208, "delivery-bounced", "bounced")]
+             lambda: s_f_delivery(3208, "delivery-bounced", "bounced"),
+             # appended, so the scenarios above keep their appliance serials
+             s_policy_rejected, s_connect_failed, s_f_deprecated, s_f_weak]
 
 VARIANT_FILES = {"mail_logs": ["mail_logs.log"], "debug": ["debug.log"], "both": ["mail_logs.log", "debug.log"]}
 

@@ -45,11 +45,12 @@ Table summary_table(const std::vector<SummaryRow>& rows, const Texts& texts, con
   // Minimum widths: a domain stays readable (30); a cut cipher list says nothing, so
   // ciphers drop rather than shrink below 22; a last failure keeps its date and time.
   // Connections where TLS never came into question (refused by policy, failed to
-  // connect) have columns of their own, outside the TLS rate and the failures.
+  // connect) have columns of their own, outside the TLS rate and the failures; they
+  // give way first when the terminal is narrow (JSON and CSV always carry them).
   t.columns = {{label(by), false, 0, 30},           {label("connections"), true, 0, 0},
                {label("messages"), true, 1, 0},     {label("tls_success"), true, 0, 0},
                {label("cleartext"), true, 0, 0},    {label("after_failure"), true, 2, 0},
-               {label("rejected"), true, 2, 0},     {label("connect_failed"), true, 2, 0},
+               {label("rejected"), true, 7, 0},     {label("connect_failed"), true, 7, 0},
                {label("failures"), false, 3, 20},   {label("last_failure"), false, 4, 16},
                {label("protocols"), false, 5, 7},   {label("ciphers"), false, 6, 22}};
   for (const auto& r : rows)

@@ -73,6 +73,8 @@ constexpr NameTable<Outcome> kOutcomeColours = {{
     {Outcome::tls_required_not_initiated, "#283593"},
     {Outcome::tls_failed, "#b71c1c"},
     {Outcome::cleartext, "#d84315"},
+    {Outcome::policy_rejected, "#546e7a"},
+    {Outcome::connect_failed, "#78909c"},
     {Outcome::unknown, "#9e9e9e"},
 }};
 static_assert(names_complete(kOutcomeColours), "every Outcome needs its own colour, in order");
