@@ -228,12 +228,21 @@ class Handler {
     c.log.push_back(LogLine{ev_.type, std::string(line_.text), std::string(detail), line_.ref, line_.time});
   }
 
-  // The summary's inbound message count: one per MID started on an ICID that is held
-  // here. A start line is always inside its session, so the ICID is open unless the
-  // time-out or the memory bound handed it on early; the message is then not counted.
+  // The summary's inbound message count: one per MID started on an ICID. A start line is
+  // inside its session; when the ICID is not held here (its opening was in a file read
+  // by an earlier run, or the time-out handed it on), the line starts a piece of that
+  // connection, which the store joins to the rest: the count, and the verdict that mail
+  // crossed the connection, do not depend on where an input was cut. ICID 0 is none.
   void count_received(int64_t icid) {
+    if (icid <= 0) return;
     auto it = st_.open.find(ConnKey{app_, Direction::inbound, icid});
-    if (it != st_.open.end()) ++it->second.messages_received;
+    if (it != st_.open.end()) {
+      ++it->second.messages_received;
+      return;
+    }
+    Connection& c = connection(Direction::inbound, icid);
+    add_log(c);
+    ++c.messages_received;
   }
 
   void open_connection(Direction dir);
