@@ -211,7 +211,10 @@ bool decide_by_transcript(Context& x) {
 // 004); the domain debug log tells them apart (then starttls-refused or starttls-masked).
 void decide_tls_failure_line(Context& x) {
   FailureReading r = read_tls_failure(x.logs.tls_failed->detail);
-  if (r.outcome == Outcome::starttls_refused) {
+  // A reason that quotes the server's reply (a pasted Postfix log: "refused to start TLS:
+  // 454 ...") names who answered; only the appliance's bare line leaves it open.
+  const bool bare = x.logs.tls_failed->detail.find("STARTTLS unexpected response") != std::string::npos;
+  if (r.outcome == Outcome::starttls_refused && bare) {
     set(x.v, r.outcome, Confidence::low, r.detail);
     x.v.candidates = {"server-refused-starttls", "middlebox-answered-starttls"};
   } else {
