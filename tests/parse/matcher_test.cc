@@ -45,6 +45,8 @@ const std::vector<Case> kCases = {
      {{"id", "824107"}, {"action", "REJECT"}}},
     {"ICID 33256263 Receiving Failed: Connection limit exceeded", "icid_policy",
      {{"id", "33256263"}, {"action", "Connection limit exceeded"}}},
+    {"ICID 9033 Receiving Failed: Message loop", "note",
+     {{"id", "9033"}, {"ref", "ICID"}, {"family", "receiving-failed"}}},
     {"ICID 824108 TLS success protocol TLSv1.2 cipher ECDHE-RSA-AES256-GCM-SHA384", "icid_tls_success",
      {{"id", "824108"}, {"protocol", "TLSv1.2"}, {"cipher", "ECDHE-RSA-AES256-GCM-SHA384"}}},
     {"ICID 282204970 TLS success", "icid_tls_success", {{"id", "282204970"}, {"protocol", ""}}},
