@@ -70,7 +70,9 @@ TEST_CASE("a later run that fills the disk leaves the database exactly as before
     return;
   }
   generate(tmp.path / "first", 0.5, 3);
-  generate(tmp.path / "big", 40, 5);
+  // Large enough that the signal, half a second in, always lands before the commit, on
+  // an idle machine as on a loaded one (40 MB were read whole in 0.7 s on an idle one).
+  generate(tmp.path / "big", 160, 5);
   generate(tmp.path / "after", 0.5, 9);
   const fs::path db = disk.path / "x.db";
   REQUIRE(run(ingest_args(db, tmp.path / "first"), tmp.path / "first.log").status == 0);
@@ -153,7 +155,9 @@ TEST_CASE("a file that is not a mailtls database is refused and left byte for by
 TEST_CASE("SIGINT or SIGTERM during an ingest discards the run, says so, and prints no results", "[store-safety][slow]") {
   TempDir tmp;
   generate(tmp.path / "first", 0.5, 3);
-  generate(tmp.path / "big", 40, 5);
+  // Large enough that the signal, half a second in, always lands before the commit, on
+  // an idle machine as on a loaded one (40 MB were read whole in 0.7 s on an idle one).
+  generate(tmp.path / "big", 160, 5);
   for (const int signo : {SIGINT, SIGTERM}) {
     for (const bool later : {false, true}) {
       INFO("signal " << signo << (later ? ", a later run" : ", a first run"));
@@ -161,7 +165,7 @@ TEST_CASE("SIGINT or SIGTERM during an ingest discards the run, says so, and pri
       if (later) REQUIRE(run(ingest_args(db, tmp.path / "first"), tmp.path / "first.log").status == 0);
       const std::string before = later ? contents(db) : "";
       const pid_t pid = spawn(ingest_args(db, tmp.path / "big"), tmp.path / "run.log");
-      std::this_thread::sleep_for(std::chrono::milliseconds(700));
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
       kill(pid, signo);
       const Finished f = wait_for(pid);
       const std::string said = slurp(tmp.path / "run.log");
