@@ -106,7 +106,8 @@ TEST_CASE("a domain that used TLS and then stopped is a downgrade from its first
 TEST_CASE("unknown, policy-rejected and connect-failed connections are not eligible", "[posture]") {
   TempStore store("posture-eligible", false);
   REQUIRE(store.exec(connections_sql("flaky.example", "SSUSPSCS", 1)) == "");
-  const PostureRow& r = row_of(posture(store), "flaky.example");
+  const auto rows = posture(store);
+  const PostureRow& r = row_of(rows, "flaky.example");
   CHECK(r.connections == 5);
   CHECK(r.not_eligible == 3);
   CHECK(r.readiness == Readiness::ready);
