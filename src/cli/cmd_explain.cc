@@ -23,6 +23,7 @@
 #include "render/texts.h"
 
 #include "render/references.h"
+#include "verdict/ehlo.h"
 #include "verdict/transcript_paste.h"
 
 namespace mailtls {
@@ -90,24 +91,12 @@ bool read_bounded(const std::string& path, std::string& text, bool* cut) {
   return true;
 }
 
-bool host_like(std::string_view word) {
-  if (word.find('.') == std::string_view::npos) return false;
-  return std::all_of(word.begin(), word.end(), [](char ch) {
-    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-';
-  });
-}
-
 // A pasted dialogue has no log line naming the peer; the server names itself in its
 // greeting ("220 mx.example.com ESMTP") or on the first line of its EHLO reply.
 std::string peer_from_dialogue(const std::vector<TranscriptLine>& lines) {
-  for (const auto& l : lines) {
-    if (l.sender != Sender::server || l.text.size() < 5) continue;
-    const std::string_view code = std::string_view(l.text).substr(0, 3);
-    if (code != "220" && code != "250") continue;
-    std::string_view rest = std::string_view(l.text).substr(4);
-    const std::string_view word = rest.substr(0, rest.find(' '));
-    if (host_like(word)) return std::string(word);
-  }
+  for (const auto& l : lines)
+    if (l.sender == Sender::server)
+      if (std::string name = server_name_in_reply(l.text); !name.empty()) return name;
   return {};
 }
 

@@ -92,7 +92,8 @@ struct TlsrptOptions {
   std::string db;
   std::string date;  // YYYY-MM-DD (UTC day)
   std::string organization;
-  std::string contact;
+  std::string contact;        // an addr-spec, "mailto:" allowed (stripped)
+  std::string sender_domain;  // the file names' sender; empty: the domain of contact
   std::string out_dir = ".";
   bool gzip = false;
 };

@@ -106,7 +106,9 @@ void add_tlsrpt(CLI::App& app, TlsrptOptions& o) {
   c->add_option("--db", o.db, "Database file")->required();
   c->add_option("--date", o.date, "The UTC day, YYYY-MM-DD")->required();
   c->add_option("--organization", o.organization, "Reporting organization name")->required();
-  c->add_option("--contact", o.contact, "Contact address for the reports")->required();
+  c->add_option("--contact", o.contact, "Contact e-mail address for the reports (mailto: allowed)")->required();
+  c->add_option("--sender-domain", o.sender_domain,
+                "The reporting domain in the file names (default: the domain of --contact)");
   c->add_option("--out", o.out_dir, "Output directory");
   c->add_flag("--gzip", o.gzip, "Write gzip-compressed reports (.json.gz)");
 }

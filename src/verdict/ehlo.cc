@@ -161,6 +161,22 @@ std::string first_word_upper(std::string_view text) {
   return upper(first_word(text));
 }
 
+std::string server_name_in_reply(std::string_view line) {
+  if (line.size() < 5 || (line.compare(0, 3, "220") != 0 && line.compare(0, 3, "250") != 0) ||
+      (line[3] != ' ' && line[3] != '-'))
+    return {};
+  std::string_view rest = line.substr(4);
+  const std::string_view word = rest.substr(0, rest.find(' '));
+  bool dot = false, letter = false;
+  for (char ch : word) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '.') dot = true;
+    else if (std::isalpha(c)) letter = true;
+    else if (!std::isdigit(c) && ch != '-') return {};
+  }
+  return dot && letter ? std::string(word) : std::string();
+}
+
 EhloReply parse_ehlo_reply(const std::vector<std::string_view>& lines) {
   EhloReply r;
   // Each line's text views the line itself or, when it was repaired, its copy in

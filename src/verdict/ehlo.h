@@ -64,6 +64,12 @@ bool is_masked_token(std::string_view token);
 // A banner of asterisks ("220 *****"): the firewall hides the server's greeting.
 bool is_masked_banner(std::string_view line);
 
+// The name a server gives itself at the start of its greeting or EHLO reply:
+// "220 mx.example.com ESMTP" or "250-mx.example.com Hello" -> "mx.example.com". Empty
+// for any other line, and when the first word is not a host name (letters, digits, '-'
+// and at least one '.', not all digits: "250 2.1.0 Ok" names no host).
+std::string server_name_in_reply(std::string_view line);
+
 // The first word of a line, upper-cased ("ehlo mx" -> "EHLO"; "AUTH=LOGIN" -> "AUTH=LOGIN").
 std::string first_word_upper(std::string_view text);
 

@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 #include <zlib.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <regex>
 #include <sstream>
 
@@ -71,8 +73,9 @@ struct Run {
 };
 
 Run tlsrpt(const TempStore& store, const std::string& date, const fs::path& out_dir, bool gzip = false,
-           const std::string& org = "Corp Example") {
-  TlsrptOptions o{store.db_path(), date, org, "mailto:tlsrpt@corp.example", out_dir.string(), gzip};
+           const std::string& org = "Corp Example", const std::string& contact = "mailto:tlsrpt@corp.example",
+           const std::string& sender_domain = "") {
+  TlsrptOptions o{store.db_path(), date, org, contact, sender_domain, out_dir.string(), gzip};
   std::ostringstream out, err;
   int status = run_tlsrpt(o, {out, err});
   return {status, out.str(), err.str()};
@@ -184,4 +187,98 @@ TEST_CASE("tlsrpt rejects a --date that is not a UTC day", "[tlsrpt]") {
     CHECK(run.status == 2);
     CHECK(run.err.find("is not a UTC day") != std::string::npos);
   }
+}
+
+TEST_CASE("tlsrpt takes only an e-mail address as --contact and writes it without mailto:", "[tlsrpt]") {
+  TempStore store("tlsrpt-contact");
+  for (const char* contact : {"tlsrpt@corp.example", "mailto:tlsrpt@corp.example", "MAILTO:tlsrpt@corp.example",
+                              "\"tls rpt\"@corp.example"}) {
+    fs::path out = store.dir() / "ok";
+    fs::remove_all(out);
+    INFO(contact);
+    REQUIRE(tlsrpt(store, "2024-03-06", out, false, "Corp Example", contact).status == 0);
+    json gmail = json::parse(mailtls::testing::read_text(out / "corp.example!gmail.com!1709683200!1709769599.json"));
+    const std::string written = gmail["contact-info"];
+    CHECK(written.find("mailto:") == std::string::npos);
+    CHECK(written.find("MAILTO:") == std::string::npos);
+    CHECK(written.substr(written.size() - 13) == "@corp.example");
+  }
+  for (const char* bad : {"Corp Example", "https://corp.example/tlsrpt", "mailto:", "tlsrpt@", "@corp.example",
+                          "tls rpt@corp.example", "a..b@corp.example", "tlsrpt@corp.example?subject=x",
+                          "Ops <tlsrpt@corp.example>", "tlsrpt@[192.0.2.1]"}) {
+    INFO(bad);
+    auto run = tlsrpt(store, "2024-03-06", store.dir() / "bad", false, "Corp Example", bad);
+    CHECK(run.status == 2);
+    CHECK(run.err.find("--contact") != std::string::npos);
+    CHECK(!fs::exists(store.dir() / "bad"));
+  }
+}
+
+TEST_CASE("tlsrpt file names start with --sender-domain, else the domain of --contact, never the organization",
+          "[tlsrpt]") {
+  TempStore store("tlsrpt-sender");
+  fs::path a = store.dir() / "a", b = store.dir() / "b";
+  REQUIRE(tlsrpt(store, "2024-03-06", a, false, "Corp Example", "tls-reports@Mail.Corp.Example").status == 0);
+  CHECK(fs::exists(a / "mail.corp.example!gmail.com!1709683200!1709769599.json"));
+  REQUIRE(tlsrpt(store, "2024-03-06", b, true, "Corp Example", "ops@outsourced.example", "Corp.Example").status == 0);
+  CHECK(fs::exists(b / "corp.example!gmail.com!1709683200!1709769599.json.gz"));
+  auto run = tlsrpt(store, "2024-03-06", store.dir() / "c", false, "Corp Example", "ops@corp.example", "not a domain");
+  CHECK(run.status == 2);
+  CHECK(run.err.find("--sender-domain") != std::string::npos);
+}
+
+TEST_CASE("tlsrpt gives receiving-mx-helo from the dialogue and receiving-mx-hostname only when the row has one",
+          "[tlsrpt]") {
+  TempStore store("tlsrpt-helo");
+  // A delivery as ingested logs give it: no MX host name, the debug log's dialogue.
+  store.exec("INSERT INTO connections (id, appliance, direction, conn_id, started_at, peer_ip, domain, tls_outcome) "
+             "VALUES (60, 'esa1', 'outbound', 600, 1709690000, '192.0.2.60', 'dialogue.example', 'ehlo-misordered'), "
+             "(61, 'esa1', 'outbound', 601, 1709690100, '192.0.2.61', 'dialogue.example', 'ehlo-misordered'); "
+             "INSERT INTO transcript (connection_id, seq, sender, line) VALUES "
+             "(60, 0, 'server', '220 banner.dialogue.example ESMTP'), (60, 1, 'client', 'EHLO esa.corp.example'), "
+             "(60, 2, 'server', '250-STARTTLS'), (60, 3, 'server', '250-mx7.dialogue.example'), "
+             "(61, 0, 'server', '220 mx8.dialogue.example ESMTP'), (61, 1, 'client', 'EHLO esa.corp.example'), "
+             "(61, 2, 'server', '250-mx8.dialogue.example Hello'), (61, 3, 'server', '250 STARTTLS')");
+  fs::path out = store.dir() / "out";
+  REQUIRE(tlsrpt(store, "2024-03-06", out).status == 0);
+  json r = json::parse(mailtls::testing::read_text(out / "corp.example!dialogue.example!1709683200!1709769599.json"));
+  const auto& details = r["policies"][0]["failure-details"];
+  REQUIRE(details.size() == 2);
+  std::set<std::string> helos;
+  for (const auto& d : details) {
+    CHECK(!d.contains("receiving-mx-hostname"));
+    helos.insert(d.value("receiving-mx-helo", ""));
+  }
+  // 60: the first 250 line names no host (STARTTLS), so the greeting does.
+  CHECK(helos == std::set<std::string>{"banner.dialogue.example", "mx8.dialogue.example"});
+  CHECK(schema_errors(r).empty());
+}
+
+TEST_CASE("tlsrpt never overwrites a file mailtls did not write, and replaces its own reports", "[tlsrpt]") {
+  TempStore store("tlsrpt-overwrite");
+  fs::path out = store.dir() / "out";
+  REQUIRE(tlsrpt(store, "2024-03-06", out).status == 0);
+  REQUIRE(tlsrpt(store, "2024-03-06", out).status == 0);  // its own files: replaced
+  REQUIRE(tlsrpt(store, "2024-03-06", out, true).status == 0);
+  REQUIRE(tlsrpt(store, "2024-03-06", out, true).status == 0);
+  const fs::path theirs = out / "corp.example!gmail.com!1709683200!1709769599.json";
+  const fs::path other = out / "corp.example!example.org!1709683200!1709769599.json";
+  const std::string before_other = mailtls::testing::read_text(other);
+  { std::ofstream(theirs) << "{\"report-id\": \"someone else's\"}\n"; }
+  fs::remove(other);
+  auto run = tlsrpt(store, "2024-03-06", out);
+  CHECK(run.status == 1);
+  CHECK(run.err.find("refused to overwrite") != std::string::npos);
+  CHECK(mailtls::testing::read_text(theirs) == "{\"report-id\": \"someone else's\"}\n");
+  CHECK(!fs::exists(other));  // checked before writing: nothing was written
+  { std::ofstream(theirs) << "notes, not a report\n"; }
+  CHECK(tlsrpt(store, "2024-03-06", out).status == 1);
+  CHECK(mailtls::testing::read_text(theirs) == "notes, not a report\n");
+  fs::remove(theirs);
+  fs::create_directory(theirs);  // not a regular file
+  CHECK(tlsrpt(store, "2024-03-06", out).status == 1);
+  fs::remove(theirs);
+  CHECK(tlsrpt(store, "2024-03-06", out).status == 0);
+  CHECK(mailtls::testing::read_text(other) == before_other);
+  for (const auto& name : names_in(out)) CHECK(name.find(".tmp-") == std::string::npos);
 }

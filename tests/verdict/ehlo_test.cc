@@ -123,3 +123,14 @@ TEST_CASE("split_reply_line tells continuation from final lines", "[ehlo]") {
   CHECK(split_reply_line("220").code == 220);
   CHECK(split_reply_line("STARTTLS").code == 0);
 }
+
+TEST_CASE("the server's name is read from its greeting or EHLO reply, never from another reply", "[ehlo]") {
+  CHECK(server_name_in_reply("220 mx.example.com ESMTP Postfix") == "mx.example.com");
+  CHECK(server_name_in_reply("250-mx.example.com Hello esa.corp.example") == "mx.example.com");
+  CHECK(server_name_in_reply("250 mx-2.example.com") == "mx-2.example.com");
+  CHECK(server_name_in_reply("250-STARTTLS").empty());         // a keyword, no dot
+  CHECK(server_name_in_reply("250 2.1.0 Sender OK").empty());  // an enhanced status code
+  CHECK(server_name_in_reply("220 192.0.2.1 ESMTP").empty());  // an address, not a name
+  CHECK(server_name_in_reply("354 mx.example.com go ahead").empty());
+  CHECK(server_name_in_reply("220 ***************").empty());
+}
