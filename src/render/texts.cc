@@ -38,6 +38,16 @@ std::set<std::string> placeholders(std::string_view text) {
   return names;
 }
 
+// A plural form English does not have (Arabic's `key.two`, `key.few`...) is checked
+// against the English `key.other`; end() when the key is no such form.
+TextMap::const_iterator plural_original(const TextMap& english, const std::string& key) {
+  const size_t dot = key.rfind('.');
+  if (dot == std::string::npos) return english.end();
+  const std::string_view form = std::string_view(key).substr(dot + 1);
+  if (form != "zero" && form != "one" && form != "two" && form != "few" && form != "many") return english.end();
+  return english.find(key.substr(0, dot) + ".other");
+}
+
 }  // namespace
 
 bool load_texts_file_set(const fs::path& lang_dir, TextMap& out, Diagnostics& diag) {
@@ -108,6 +118,32 @@ std::string Texts::render(std::string_view key, const std::map<std::string, std:
   return out;
 }
 
+std::string_view plural_category(std::string_view lang, int64_t n) {
+  if (lang == "ar") {
+    const int64_t tail = n % 100;
+    if (n == 0) return "zero";
+    if (n == 1) return "one";
+    if (n == 2) return "two";
+    if (tail >= 3 && tail <= 10) return "few";
+    if (tail >= 11 && tail <= 99) return "many";
+    return "other";
+  }
+  if (lang == "fr" || lang == "pt") return n == 0 || n == 1 ? "one" : "other";
+  return n == 1 ? "one" : "other";
+}
+
+std::string Texts::count(std::string_view key, int64_t n, const std::map<std::string, std::string>& vars) const {
+  auto all = vars;
+  all["count"] = std::to_string(n);
+  const std::string base(key);
+  const std::string chosen = base + "." + std::string(plural_category(lang_, n));
+  if (translated(chosen)) return render(chosen, all);
+  if (translated(base + ".other")) return render(base + ".other", all);
+  // English: its own rule on the English texts.
+  const std::string english = base + "." + std::string(plural_category("en", n));
+  return render(english_.count(english) ? english : base + ".other", all);
+}
+
 std::vector<std::string> Texts::keys() const {
   std::set<std::string> all;
   for (const auto& [k, v] : english_) all.insert(k);
@@ -137,7 +173,8 @@ bool check_texts(const fs::path& locales_dir, Diagnostics& diag) {
     const std::string dir = (locales_dir / lang).string();
     if (!load_texts_file_set(locales_dir / lang, texts, diag)) { ok = false; continue; }
     for (const auto& [key, text] : texts) {
-      auto base = english.find(key);
+      TextMap::const_iterator base = english.find(key);
+      if (base == english.end()) base = plural_original(english, key);
       if (base == english.end()) {
         if (key.rfind("meta.", 0) == 0) continue;
         diag.error(dir, -1, "text '" + key + "' has no English original", false);

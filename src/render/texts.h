@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +34,12 @@ class Texts {
   std::string get(std::string_view key) const;
   // get() with every "{name}" replaced by vars[name] ("{{" gives a literal brace).
   std::string render(std::string_view key, const std::map<std::string, std::string>& vars) const;
+  // A count with its noun in the language's plural form: the text `key.<category>`, the
+  // category chosen by the language's rule (CLDR: one/other in en, de, es, it; 0 and 1
+  // are `one` in fr and pt; ar has zero, one, two, few, many, other), `key.other` when
+  // the language has no text for that category, `{count}` replaced by n and any other
+  // placeholder by vars. `[count.messages] one = "{count} message"`.
+  std::string count(std::string_view key, int64_t n, const std::map<std::string, std::string>& vars = {}) const;
   // Whether the text came from the chosen language (false: English fallback or missing).
   bool translated(std::string_view key) const;
   std::vector<std::string> keys() const;  // all keys known (English and chosen language)
@@ -49,6 +56,10 @@ bool load_texts_file_set(const std::filesystem::path& lang_dir,
                          Diagnostics& diag);
 
 // Language codes with a directory under locales/ (sorted).
+// The CLDR plural category of a whole number n in a language: "zero", "one", "two",
+// "few", "many" or "other".
+std::string_view plural_category(std::string_view lang, int64_t n);
+
 std::vector<std::string> available_languages(const std::filesystem::path& locales_dir);
 
 // Checks every language against English: each text's placeholders must be among the

@@ -47,9 +47,9 @@ std::string table_html(const std::vector<PostureRow>& rows, const Texts& texts) 
   out += "</tr></thead>\n<tbody>\n";
   const size_t shown = std::min(rows.size(), kMaxPostureRows);
   for (size_t i = 0; i < shown; ++i) out += row_html(rows[i], texts);
-  out += "</tbody>\n</table>\n";
+  out = table_box(out + "</tbody>\n</table>", shown, texts);
   if (rows.size() > shown)
-    out += cell("p", texts.render("report.posture.more", {{"count", std::to_string(rows.size() - shown)}}), "note") + "\n";
+    out += cell("p", texts.count("report.count.more_domains", static_cast<int64_t>(rows.size() - shown)), "note") + "\n";
   return out;
 }
 

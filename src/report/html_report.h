@@ -41,6 +41,7 @@ struct ReportData {
   int64_t connections = 0;
   std::optional<int64_t> first, last;
   std::vector<SummaryRow> domains;  // summary by domain, outbound
+  std::vector<SummaryRow> inbound;  // summary by domain, inbound (the headline's rate and causes)
   std::vector<DayCounts> days;      // chronological
   std::vector<CleartextDomain> cleartext;
   std::vector<PostureRow> posture;  // outbound, all time, the default --min-connections
@@ -49,6 +50,8 @@ struct ReportData {
 
 inline constexpr size_t kMaxCleartextDomains = 10;
 inline constexpr size_t kMaxFailing = 20;
+// A table with more rows than this does not fit one screen: it is collapsed in <details>.
+inline constexpr size_t kScreenRows = 15;
 
 bool load_report_data(sqlite3* db, ReportData& data, std::string& error);
 std::string render_html_report(const ReportData& data, const Texts& texts);
@@ -56,6 +59,10 @@ std::string render_html_report(const ReportData& data, const Texts& texts);
 // The line in the head of every report, by which `mailtls report` knows a file it may
 // overwrite: one it wrote itself.
 inline constexpr std::string_view kReportGenerator = "<meta name=\"generator\" content=\"mailtls report\">";
+
+// A table (its HTML) in a box that scrolls sideways on a narrow screen, collapsed in
+// <details> with its row count when it has more than kScreenRows rows.
+std::string table_box(std::string_view table, size_t rows, const Texts& texts);
 
 // & < > " ' as entities: safe in element content and in quoted attributes.
 std::string html_escape(std::string_view text);

@@ -52,7 +52,7 @@ DowngradeWords downgrade_words(const PostureRow& r, const std::string& direction
       {"first_day", first_day},
       {"first_id", std::to_string(d.first.id)},
       {"outcome", d.first.outcome},
-      {"count", std::to_string(d.connections)},
+      {"without_tls", texts.count("posture.count.without_tls", d.connections)},
       {"explain", explain_command(d.first, direction)}};
   return {texts.render("posture.downgrade_line", vars), texts.get("posture.downgrade_why"),
           texts.render("posture.downgrade_action", vars)};
