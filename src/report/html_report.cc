@@ -43,7 +43,7 @@ bool load_failing(sqlite3* db, CleartextDomain& d, std::string& error) {
   // (NULL or ''), as summary groups them.
   sql::Stmt st(db, d.row->key.empty()
                        ? "SELECT conn_id, appliance, tls_outcome, coalesce(peer_host, ''), coalesce(peer_ip, ''), "
-                         "coalesce(tls_detail, ''), started_at FROM connections WHERE coalesce(domain, '') = :domain "
+                         "coalesce(tls_detail, ''), started_at FROM connections WHERE (domain IS NULL OR domain = :domain) "
                          "AND direction = 'outbound' AND tls_outcome NOT IN (:success, :unknown) "
                          "ORDER BY started_at DESC, id DESC LIMIT :limit"
                        : "SELECT conn_id, appliance, tls_outcome, coalesce(peer_host, ''), coalesce(peer_ip, ''), "

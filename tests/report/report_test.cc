@@ -163,6 +163,17 @@ TEST_CASE("the report's chart is dated, spaced by real time and drawn in Okabe-I
     CHECK(okabe_ito.count(html.substr(at + 6, 7)) == 1);
   }
   CHECK(fills >= 9);
+
+  // A few days across New Year: every day a tick, each with its year.
+  TempStore days("report-chart-years", false);
+  days.exec("INSERT INTO connections (id, appliance, direction, conn_id, started_at, domain, tls_outcome) VALUES "
+            "(1, 'esa1', 'outbound', 1, 1735560000, 'a.example', 'tls-success'), "   // 2024-12-30
+            "(2, 'esa1', 'outbound', 2, 1735819200, 'a.example', 'cleartext')");     // 2025-01-02
+  const std::string turn = report(days);
+  for (const char* label : {">2024-12-30<", ">2024-12-31<", ">2025-01-01<", ">2025-01-02<"}) {
+    INFO(label);
+    CHECK(turn.find(label) != std::string::npos);
+  }
 }
 
 TEST_CASE("report tables longer than a screen are collapsed with their row count", "[report]") {
