@@ -1,7 +1,7 @@
 // Every language translates every English text of the families people read: outcomes,
 // findings, candidate causes, EHLO keyword meanings, the explain labels (confidence,
-// direction, evidence roles, certificate problems, errors) and the summary/query/report
-// labels. Falling back to English stays possible at run time, but a new English text
+// direction, evidence roles, certificate problems, errors), the summary/query/report
+// labels, and the posture table and the partner notice (posture.*, notice.*). Falling back to English stays possible at run time, but a new English text
 // cannot ship without its translations: this test names each missing one.
 #include <catch2/catch.hpp>
 
@@ -31,7 +31,8 @@ using TextMap = std::map<std::string, std::string, std::less<>>;
 // language's own name, not a translation; words.toml is not loaded as texts.
 const std::set<std::string, std::less<>> kFamilies = {
     "outcome", "finding",    "candidate", "keyword", "explain", "confidence", "direction",
-    "evidence", "tls-detail", "error",     "summary", "query",   "report"};
+    "evidence", "tls-detail", "error",     "summary", "query",   "report",  "posture",
+    "notice"};
 
 bool in_family(std::string_view key) {
   return kFamilies.count(key.substr(0, key.find('.'))) > 0;
