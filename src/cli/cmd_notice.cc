@@ -7,6 +7,9 @@
 // The connection quoted is the one that matters most: the first one without TLS after a
 // downgrade, else the last one without TLS, else the last one with a deprecated protocol
 // or a weak cipher. It is classified afresh, as `explain` does, for its evidence.
+//
+// The domain, the peer's name and the evidence lines come from the logs: the letter and
+// every message naming them go through terminal_text(), as explain's output does.
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -15,6 +18,7 @@
 #include <sstream>
 
 #include "base/data_dir.h"
+#include "base/terminal_text.h"
 #include "cli/commands.h"
 #include "render/explainer.h"
 #include "render/references.h"
@@ -176,7 +180,7 @@ int write_letter(const NoticeOptions& o, const Texts& t, const ReferenceTitles& 
   Diagnostics diag;
   auto store = Store::open(o.db, Store::Mode::read_only, diag);
   if (!store) {
-    for (const auto& d : diag.all()) io.err << d.format() << "\n";
+    for (const auto& d : diag.all()) io.err << terminal_text(d.format(), true) << "\n";
     return 1;
   }
   Letter l{o, t, row, {}, {{"domain", row.domain},
@@ -197,7 +201,7 @@ int write_letter(const NoticeOptions& o, const Texts& t, const ReferenceTitles& 
           << t.get("notice.weak-remedy") << "\n";
   write_standards(l, refs, titles);
   write_closing(l);
-  io.out << l.out.str();
+  io.out << terminal_text(l.out.str(), true);
   return 0;
 }
 
@@ -212,23 +216,23 @@ int run_notice(const NoticeOptions& o, Streams io) {
   ReferenceTitles titles;
   if (auto catalogue = ReferenceCatalogue::load(data, diag))
     for (const auto& r : catalogue->entries()) titles[r.id] = r.title;
-  for (const auto& d : diag.all()) io.err << d.format() << "\n";
+  for (const auto& d : diag.all()) io.err << terminal_text(d.format(), true) << "\n";
   if (!texts) return 1;
   std::string error;
   std::vector<PostureRow> rows;
   {
     sql::Db db = sql::Db::open_read_only(o.db, &error);
     if (!db.ok() || !load_posture(db.get(), q, rows, error)) {
-      io.err << "mailtls notice: " << error << "\n";
+      io.err << "mailtls notice: " << terminal_text(error, true) << "\n";
       return 1;
     }
   }
   if (rows.empty()) {
-    io.err << texts->render("notice.unknown-domain", {{"domain", q.domain}, {"db", o.db}}) << "\n";
+    io.err << terminal_text(texts->render("notice.unknown-domain", {{"domain", q.domain}, {"db", o.db}})) << "\n";
     return 1;
   }
   if (!rows.front().needs_notice()) {
-    io.err << texts->render("notice.nothing", {{"domain", q.domain}}) << "\n";
+    io.err << terminal_text(texts->render("notice.nothing", {{"domain", q.domain}})) << "\n";
     return 1;
   }
   return write_letter(o, *texts, titles, rows.front(), io);

@@ -1,11 +1,14 @@
 // `mailtls posture`: one row per peer domain saying whether TLS can be required for it,
 // whether it stopped using TLS, and whether its TLS is deprecated or weak, as a table
 // (with the downgrades explained and what to configure below it), JSON or CSV. The
-// definitions are in report/posture.h.
+// definitions are in report/posture.h. Domains come from the logs: the table's cells and
+// the notes under it reach the terminal through terminal_text(); JSON and CSV keep them.
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
 
 #include "base/data_dir.h"
+#include "base/terminal_text.h"
 #include "cli/commands.h"
 #include "report/posture.h"
 #include "report/posture_text.h"
@@ -155,7 +158,9 @@ void write_table(const std::vector<PostureRow>& rows, const PostureOptions& o, c
   const Table t = posture_table(rows, texts);
   const size_t width = output_width(o.width);
   io.out << render_table(t, width);
-  write_notes(rows, o, texts, io.out);
+  std::ostringstream notes;
+  write_notes(rows, o, texts, notes);
+  io.out << terminal_text(notes.str(), true);
   io.out << std::flush;  // before the note on stderr
   std::vector<std::string> hidden;
   for (size_t i : fit_table(t, width).dropped) hidden.push_back(t.columns[i].label);

@@ -156,3 +156,52 @@ TEST_CASE("explain --transcript reads at most 16 MiB and query stops at its time
   CHECK_THAT(slurp(log), Catch::Contains("too big"));
   CHECK(blob.max_rss_kb < rss_bound_kb(100 * 1024));
 }
+
+TEST_CASE("posture and notice show a hostile domain and evidence line escaped, not obeyed", "[outputs][posture]") {
+  TempDir tmp;
+  const fs::path logs = tmp.path / "logs", log = tmp.path / "log";
+  fs::create_directories(logs);
+  fs::copy_file(fs::path(MAILTLS_SAMPLES_DIR) / "posture" / "mail_logs.log", logs / "mail_logs.log");
+  // The first connection to wingtip.example without TLS: its EHLO reply, quoted by the
+  // letter, carries an OSC title sequence, BEL and a C1 CSI (UTF-8 C2 9B).
+  std::string debug = slurp(fs::path(MAILTLS_SAMPLES_DIR) / "posture" / "debug.log");
+  const std::string reply = "4030 Rcvd: '250-mx.wingtip.example Hello [192.0.2.10]'";
+  const size_t at = debug.find(reply);
+  REQUIRE(at != std::string::npos);
+  debug.replace(at, reply.size(), "4030 Rcvd: '250-mx.wingtip.example Hello [192.0.2.10] \x1b]0;pwned\x07\xc2\x9b" "2J'");
+  write_file(logs / "debug.log", debug);
+  const fs::path db = tmp.path / "p.db";
+  REQUIRE(run({MAILTLS_BINARY, "ingest", "--db", db.string(), "--progress", "0", logs.string()}, log).status == 0);
+  // A peer domain as hostile as a log can make it (the store keeps the bytes).
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(h, "UPDATE connections SET domain = 'wing' || char(27) || '[1m' || char(155) || 'tip.example' "
+                          "WHERE domain = 'wingtip.example'",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(h);
+  auto shown_safely = [](const std::string& out) {
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK(out.find('\x07') == std::string::npos);
+    CHECK(out.find("\xc2\x9b") == std::string::npos);
+  };
+
+  // The table and the notes under it (the downgrade line names the domain).
+  REQUIRE(run({MAILTLS_BINARY, "posture", "--db", db.string(), "--width", "200"}, log).status == 0);
+  std::string out = slurp(log);
+  INFO(out);
+  CHECK_THAT(out, Catch::Contains("wing\\x1b[1m\\u009btip.example: "));
+  shown_safely(out);
+
+  // The letter: the domain in its sentences and the evidence line from the debug log.
+  REQUIRE(run({MAILTLS_BINARY, "notice", "--db", db.string(), "--domain", "wing\x1b[1m\xc2\x9btip.example"}, log)
+              .status == 0);
+  out = slurp(log);
+  CHECK_THAT(out, Catch::Contains("wing\\x1b[1m\\u009btip.example"));
+  CHECK_THAT(out, Catch::Contains("\\x1b]0;pwned\\x07\\u009b2J"));
+  shown_safely(out);
+
+  // The message for a domain with nothing to report names it escaped too.
+  run({MAILTLS_BINARY, "notice", "--db", db.string(), "--domain", "no\x1b[1mne.example"}, log);
+  CHECK_THAT(slurp(log), Catch::Contains("no\\x1b[1mne.example"));
+  shown_safely(slurp(log));
+}
