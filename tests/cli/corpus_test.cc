@@ -124,3 +124,27 @@ TEST_CASE("at least 99% of the records of the committed corpus excerpt are recog
   CHECK(r.total >= 100);
   CHECK(r.ratio() >= 0.99);
 }
+
+TEST_CASE("at least 99% of the held-out real lines are recognised, and the rate is reported", "[corpus][heldout]") {
+  // tests/data/real_lines/heldout_*.log: real mail_logs lines from public sources (each
+  // block names its own) that no kind was written from. The rate is printed, whatever it is.
+  auto g = shipped();
+  const fs::path dir = fs::path(MAILTLS_TEST_DIR) / "data" / "real_lines";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().rfind("heldout_", 0) == 0) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  REQUIRE_FALSE(files.empty());
+  Recognition all;
+  std::string report;
+  for (const auto& f : files) {
+    Recognition r = recognise(f, *g);
+    all.total += r.total;
+    all.unmatched.insert(all.unmatched.end(), r.unmatched.begin(), r.unmatched.end());
+    report += "\n" + describe(f, r);
+  }
+  WARN("held-out real lines: " << all.total - all.unmatched.size() << "/" << all.total << " recognised ("
+                               << 100.0 * all.ratio() << "%)" << report);
+  CHECK(all.total >= 60);
+  CHECK(all.ratio() >= 0.99);
+}
