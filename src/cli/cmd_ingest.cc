@@ -215,8 +215,9 @@ void post_line_classes(Run& run, int64_t source_id, const StreamClosing& closing
                                 {"unrecognised", "mail_logs", closing.unrecognised},
                                 {"comment", "mail_logs", closing.comments}};
   for (const auto& [type, n] : closing.other_logs) rows.push_back({"other", type, n});
-  run.writes->post([source_id, rows = std::move(rows)](Store& store) {
+  run.writes->post([source_id, rows = std::move(rows), refusals = closing.refused_without_connection](Store& store) {
     for (const auto& r : rows) store.add_source_lines(source_id, r.line_class, r.log_type, r.lines);
+    for (const auto& [action, n] : refusals) store.add_source_refusals(source_id, action, n);
   });
 }
 
@@ -236,6 +237,11 @@ void close_stream(Run& run, LaneSlot& slot, const StreamClosing& closing) {
     result.unrecognised = closing.unrecognised;
     for (const auto& [type, n] : closing.other_logs) result.other_logs += n;
     post_line_classes(run, ss.source.id, closing);
+    int64_t refused = 0;
+    for (const auto& [action, n] : closing.refused_without_connection) refused += n;
+    if (refused > 0)
+      result.note += (result.note.empty() ? "" : "; ") + std::to_string(refused) +
+                     " refused before any connection (ICID 0), in source_refusals";
     if (result.note.empty() && ss.skip > 0) result.note = "read on from line " + std::to_string(ss.first_line_no);
     if (!ss.inherited_from.empty())
       result.note += (result.note.empty() ? "" : "; ") + std::string("no header: appliance and time offset of ") +

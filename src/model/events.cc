@@ -48,6 +48,7 @@ constexpr EventSpec kSpecs[] = {
     {E::consolidated, "consolidated", {"extension"}},
     {E::consolidated_tls, "consolidated_tls", {"id", "status", "protocol", "cipher"}},
     {E::dane, "dane", {"id", "status", "host"}},
+    {E::icid_rcpt_rejected, "icid_rcpt_rejected", {"id", "mid", "address", "by"}},
 };
 
 constexpr bool specs_aligned() {

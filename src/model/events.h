@@ -66,6 +66,10 @@ enum class EventType : uint8_t {
   // often after the connection's close: the store joins it like Delayed/Bounced lines.
   consolidated_tls,
   dane,           // the outcome of DANE (RFC 7672) for an outbound connection
+  // MID m ICID n To: <a> Rejected by Receiving Control: the appliance's own recipient
+  // access table refused a recipient (relaying denied for that address). A line of the
+  // inbound connection; its detail is the MID.
+  icid_rcpt_rejected,
   count_
 };
 
@@ -153,6 +157,9 @@ inline constexpr int tls_status = 1;
 // dane: id(dcid), status ("success", "failure"...), host
 inline constexpr int dane_status = 1;
 inline constexpr int dane_host = 2;
+// icid_rcpt_rejected: id(icid), mid (slot mid), address, by
+inline constexpr int rcpt_address = 2;
+inline constexpr int rcpt_by = 3;
 // log_version: version, serial (no id)
 inline constexpr int version = 0;
 inline constexpr int serial = 1;

@@ -439,12 +439,26 @@ std::optional<GenericTier::Found> GenericTier::find(std::string_view body, size_
   re2::StringPiece groups[8];
   const int n = std::min(reference->NumberOfCapturingGroups() + 1, 8);
   const std::string_view first_line = body.substr(0, span);
-  if (!reference->Match(re2::StringPiece(first_line.data(), first_line.size()), 0, first_line.size(),
-                        RE2::UNANCHORED, groups, n))
-    return std::nullopt;
+  const re2::StringPiece line(first_line.data(), first_line.size());
+  // The first reference, unless it is an RCID (an RPC connection to a quarantine) or a RID
+  // (a recipient, numbered within its message), which join nothing by themselves: then the
+  // first MID, ICID or DCID after it, when the line names one ("RPC Delivery start RCID
+  // 756814 MID 2317877 ..." belongs to message 2317877).
   Found found;
-  found.ref = std::string_view(groups[ref_group].data(), groups[ref_group].size());
-  found.id = std::string_view(groups[id_group].data(), groups[id_group].size());
+  bool any = false;
+  for (size_t from = 0; from < first_line.size() &&
+                        reference->Match(line, from, first_line.size(), RE2::UNANCHORED, groups, n);) {
+    const std::string_view ref(groups[ref_group].data(), groups[ref_group].size());
+    if (!any || (ref != "RCID" && ref != "RID")) {
+      found.ref = ref;
+      found.id = std::string_view(groups[id_group].data(), groups[id_group].size());
+    }
+    any = true;
+    if (ref != "RCID" && ref != "RID") break;
+    from = static_cast<size_t>(groups[0].data() + groups[0].size() - first_line.data());
+    if (groups[0].empty()) break;
+  }
+  if (!any) return std::nullopt;
   found.family = fallback;
   const re2::StringPiece text(body.data(), body.size());
   for (const auto& f : families)

@@ -106,6 +106,14 @@ size_t first_line_in_body(const Record& rec) {
   return 0;
 }
 
+// A host access table line for ICID 0 whose action turned the client away (TCPREFUSE,
+// REJECT): the appliance numbers connections from 1, so no connection holds it.
+bool refused_without_connection(const Event& e) {
+  if (e.type != EventType::icid_policy || e.field(slot::id) != "0") return false;
+  const std::string_view action = e.field(slot::action);
+  return !action.empty() && action != "ACCEPT" && action != "RELAY" && action != "CONTINUE";
+}
+
 // Sorts each record into specific / generic / other log type / unrecognised, for the
 // stream's closing. A run of records shares its tag, so the tag's type is looked up once
 // per change of tag, not once per line.
@@ -121,6 +129,8 @@ class LineCounter {
     else if (!r.matched) closing_.unrecognised += n;
     else if (r.event.kind->generic) closing_.generic += n;
     else closing_.specific += n;
+    if (!type && r.matched && refused_without_connection(r.event))
+      ++closing_.refused_without_connection[std::string(r.event.field(slot::action))];
   }
 
  private:

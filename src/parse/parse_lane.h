@@ -94,6 +94,10 @@ struct StreamClosing {
   int64_t specific = 0, generic = 0, unrecognised = 0;
   int64_t comments = 0;   // '#' lines of annotated or pasted logs
   std::map<std::string, int64_t> other_logs;
+  // Host access table refusals logged with ICID 0 (`ICID 0 TCPREFUSE SG ...`): the
+  // appliance refused the client before a connection existed, so they open no
+  // connection; counted here by action so that they are not lost (source_refusals).
+  std::map<std::string, int64_t> refused_without_connection;
   int64_t complete_bytes = 0;  // offset just past the last complete line
   double seconds = 0;
 };

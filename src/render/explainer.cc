@@ -239,7 +239,8 @@ std::vector<const LogLine*> timeline(const Ctx& x) {
 
 bool has_notes(const Ctx& x) {
   return !x.events.empty() || std::any_of(x.c.log.begin(), x.c.log.end(), [](const LogLine& l) {
-           return l.type == EventType::note || l.type == EventType::dane;
+           return l.type == EventType::note || l.type == EventType::dane ||
+                  l.type == EventType::icid_rcpt_rejected;
          });
 }
 

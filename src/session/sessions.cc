@@ -99,6 +99,10 @@ struct MessageState {
   Message message;
   int64_t last_seen = 0;
   int64_t last_dcid = -1;  // the connection that last carried it
+  // A recipient of it was refused by the recipient access table: its "ready" line (the
+  // data was accepted for the other recipients) then goes to its connection too, the
+  // evidence that mail crossed a connection with relaying denied (verdict/classifier.cc).
+  bool recipient_refused = false;
 };
 
 // Debug-log lines of one (appliance, id) whose direction is not known yet.
@@ -254,6 +258,7 @@ class Handler {
   void connection_error();
   void debug_line(bool sent_by_appliance);
   void note();
+  void recipient_refused();
   void consolidated_event();
   void consolidated_peers(std::string_view ext);
   void consolidated_tls(Direction dir, std::string_view conn_id, std::string_view status,
@@ -302,6 +307,7 @@ void Handler::run() {
     case EventType::mid_response:
     case EventType::mid_finished: return message_event();
     case EventType::note: return note();
+    case EventType::icid_rcpt_rejected: return recipient_refused();
     case EventType::consolidated: return consolidated_event();
     case EventType::dane: return dane_line(f(slot::id), f(slot::dane_status), f(slot::dane_host));
     default: return;
@@ -392,6 +398,10 @@ void Handler::message_event() {
     case EventType::mid_message_id: m.message_id = std::string(f(slot::value)); break;
     case EventType::mid_subject: m.subject = std::string(f(slot::value)); break;
     case EventType::mid_ready:
+      if (ms.recipient_refused && m.icid > 0) {
+        auto it = st_.open.find(ConnKey{app_, Direction::inbound, m.icid});
+        if (it != st_.open.end()) add_log(it->second, std::to_string(mid));
+      }
       m.bytes = to_int64(f(slot::bytes));
       if (m.mail_from.empty()) m.mail_from = std::string(f(slot::ready_address));
       break;
@@ -496,6 +506,17 @@ void Handler::note() {
   if (ref != "MID" || number < 0) return;
   Message& m = message(number).message;
   m.events.push_back(LogLine{ev_.type, std::string(line_.text), std::string(f(slot::family)), line_.ref, line_.time});
+}
+
+// A recipient the recipient access table refused: a line of the inbound connection (its
+// detail the MID), and the message remembers it so that its "ready" line, if the data was
+// accepted for other recipients, joins the connection too.
+void Handler::recipient_refused() {
+  const int64_t icid = connection_id();
+  if (icid < 0) return;
+  const int64_t mid = to_int64(f(slot::mid));
+  add_log(connection(Direction::inbound, icid), mid >= 0 ? std::to_string(mid) : std::string());
+  if (mid >= 0) message(mid).recipient_refused = true;
 }
 
 void Handler::add_log_as(Connection& c, EventType type, std::string_view detail) {

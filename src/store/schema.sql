@@ -1,4 +1,4 @@
--- mailtls store, schema version 3 (PRAGMA user_version = 3).
+-- mailtls store, schema version 4 (PRAGMA user_version = 4).
 -- Public: scripts, `query`, `summary`, `tlsrpt` and `report` rely on these tables and
 -- columns. docs/schema.md documents every column. Times are UTC seconds since the epoch.
 
@@ -34,6 +34,16 @@ CREATE TABLE IF NOT EXISTS source_lines (
 -- The appliances whose log header ("Version: ... SN: ...") a source holds, in order: a
 -- file that concatenates two appliances' logs has two rows, and the lines after each
 -- header are keyed by that header's serial.
+-- Host access table refusals the appliance logged with ICID 0 (`ICID 0 TCPREFUSE SG ...`):
+-- refused before a connection existed, so no connection holds them; counted per source
+-- and action. A source read on by a later run adds to its rows.
+CREATE TABLE IF NOT EXISTS source_refusals (
+  source_id INTEGER NOT NULL,
+  action TEXT NOT NULL,           -- TCPREFUSE, REJECT, ... as logged
+  lines INTEGER NOT NULL,
+  PRIMARY KEY (source_id, action)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS source_appliances (
   source_id INTEGER NOT NULL,
   line_no INTEGER NOT NULL,       -- the line of the Version header

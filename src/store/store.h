@@ -89,6 +89,8 @@ class Store {
   void add_source_lines(int64_t source_id, std::string_view line_class, std::string_view log_type,
                         int64_t lines);
   std::vector<SourceLines> source_lines(int64_t source_id);
+  // Adds `lines` host access table refusals logged with ICID 0 (source_refusals).
+  void add_source_refusals(int64_t source_id, std::string_view action, int64_t lines);
   // Records a log header (a later run reading on records only the headers it reads).
   void add_source_appliance(int64_t source_id, const SourceAppliance& header);
   std::vector<SourceAppliance> source_appliances(int64_t source_id);  // by line

@@ -1,5 +1,6 @@
-// What each source holds beyond its own row: the classes of its lines and the log headers
-// of the appliances it concatenates (source_lines, source_appliances; docs/schema.md);
+// What each source holds beyond its own row: the classes of its lines, the refusals no
+// connection holds and the log headers of the appliances it concatenates (source_lines,
+// source_refusals, source_appliances; docs/schema.md);
 // and the events of messages (message_events). Few rows each: plain statements, not
 // batches.
 #include <sqlite3.h>
@@ -27,6 +28,15 @@ std::vector<SourceLines> Store::source_lines(int64_t source_id) {
   st.bind_int(1, source_id);
   while (st.row()) out.push_back({st.str(0), st.str(1), st.int64(2)});
   return out;
+}
+
+void Store::add_source_refusals(int64_t source_id, std::string_view action, int64_t lines) {
+  if (lines <= 0 || !writable("add_source_refusals")) return;
+  sql::Stmt st(db_,
+               "INSERT INTO source_refusals (source_id, action, lines) VALUES (?1, ?2, ?3) "
+               "ON CONFLICT (source_id, action) DO UPDATE SET lines = lines + excluded.lines");
+  st.bind_int(1, source_id).bind_text(2, action).bind_int(3, lines);
+  stmts_->execute(st);
 }
 
 void Store::add_source_appliance(int64_t source_id, const SourceAppliance& header) {

@@ -115,6 +115,29 @@ void decide_policy_refusal(Context& x, Confidence confidence) {
   cite_end(x, x.logs);
 }
 
+// Inbound, the appliance's recipient access table refused recipients ("Rejected by
+// Receiving Control": relaying denied) and no message of the connection got through:
+// every message started on it had a recipient refused, and none of those had its data
+// accepted for another recipient. No TLS line and no mail: whether the client would have
+// used TLS is moot, so the connection is left out of the TLS rate, citing the refusal.
+bool relaying_denied_all(const Context& x) {
+  const LogFacts& logs = x.logs;
+  if (x.c.direction != Direction::inbound || logs.recipients_refused.empty()) return false;
+  if (!logs.accepted_despite_refusal.empty()) return false;
+  std::vector<std::string_view> mids;
+  for (const LogLine* l : logs.recipients_refused) mids.push_back(l->detail);
+  std::sort(mids.begin(), mids.end());
+  const auto refused_messages = std::unique(mids.begin(), mids.end()) - mids.begin();
+  return x.c.messages_received <= refused_messages;
+}
+
+void decide_relaying_denied(Context& x) {
+  set(x.v, Outcome::policy_rejected, Confidence::medium, "relay-denied");
+  cite(x, x.logs.open, EvidenceRole::open_line);
+  cite(x, x.logs.recipients_refused.front(), EvidenceRole::policy_line);
+  cite_end(x, x.logs);
+}
+
 // What the dialogue says of an inbound session without TLS: the appliance's own EHLO
 // reply left STARTTLS out (its listener offers no TLS to this client), or offered it and
 // the client went on without it.
@@ -133,6 +156,8 @@ void decide_inbound_no_tls(Context& x) {
     x.v.candidates = {"client-no-starttls"};
   } else if (x.logs.policy_refusal) {
     decide_policy_refusal(x, Confidence::high);
+  } else if (relaying_denied_all(x)) {
+    decide_relaying_denied(x);
   } else {
     set(x.v, Outcome::cleartext, Confidence::high, std::string(inbound_cleartext_kind(x.tx.stage)));
   }
@@ -288,6 +313,7 @@ void decide_by_logs(Context& x) {
   const LogFacts& logs = x.logs;
   const bool opened = x.c.has_open || logs.open;
   if (logs.policy_refusal) return decide_policy_refusal(x, Confidence::medium);
+  if (relaying_denied_all(x)) return decide_relaying_denied(x);
   if (!opened) {
     set(x.v, Outcome::unknown, Confidence::low);
     return;

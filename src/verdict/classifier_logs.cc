@@ -104,6 +104,12 @@ void sort_line(LogFacts& f, const LogLine& l) {
     case EventType::dane:
       f.dane.push_back(&l);
       break;
+    case EventType::icid_rcpt_rejected:
+      f.recipients_refused.push_back(&l);
+      break;
+    case EventType::mid_ready:
+      f.accepted_despite_refusal.push_back(&l);
+      break;
     case EventType::consolidated_tls:  // a consolidated event's TLS result (events.h)
       keep_first(l.detail == "success" ? f.tls_success : f.tls_failed, l);
       break;

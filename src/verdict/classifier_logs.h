@@ -25,6 +25,10 @@ struct LogFacts {
   const LogLine* error = nullptr;
   std::vector<const LogLine*> delivered, delayed, bounced;
   std::vector<const LogLine*> dane;  // DANE outcomes (detail "<status> <host>")
+  // inbound: recipients the recipient access table refused ("Rejected by Receiving
+  // Control", detail the MID), and the "ready" lines of those messages whose data was
+  // accepted all the same for other recipients (detail the MID).
+  std::vector<const LogLine*> recipients_refused, accepted_despite_refusal;
 
   bool any_tls_line() const {
     return tls_success || tls_failed || starttls_unsupported || required_not_initiated ||

@@ -49,6 +49,25 @@ TEST_CASE("ICID 0 and DCID 0 lines never create a connection", "[verdicts]") {
   CHECK(db("SELECT count(*) FROM messages WHERE mid IN (24611495, 19408690)") == "2\n");
 }
 
+TEST_CASE("ICID 0 refusals open no connection but are counted per source and action", "[verdicts][sources]") {
+  // The real TCPREFUSE line (asyncos_parser_comments.log) twice, and the same line with
+  // REJECT (written for the test): three refusals by action, no connection, and ingest's
+  // results name them.
+  TempDir tmp;
+  const std::string line = "Fri Jan 30 08:16:18 2004 Info: ICID 0 TCPREFUSE SG BLACKLIST match sbrs[-10.0:-0.5] SBRS -9.9\n";
+  mailtls::testing::write_file(tmp.path / "refusals.log",
+                               line + line + "Fri Jan 30 08:16:19 2004 Info: ICID 0 REJECT SG BLACKLIST match "
+                                             "sbrs[-10.0:-0.5] SBRS -9.9\n");
+  const fs::path out = tmp.path / "ingest.txt";
+  REQUIRE(mailtls::testing::run({MAILTLS_BINARY, "ingest", "--progress", "0", "--db", tmp.db(),
+                                 (tmp.path / "refusals.log").string()},
+                                out)
+              .status == 0);
+  CHECK(mailtls::testing::slurp(out).find("3 refused before any connection (ICID 0)") != std::string::npos);
+  CHECK(dump(tmp.db(), "SELECT count(*) FROM connections") == "0|\n");
+  CHECK(dump(tmp.db(), "SELECT action, lines FROM source_refusals ORDER BY action") == "REJECT|1|\nTCPREFUSE|2|\n");
+}
+
 namespace {
 
 // Runs a mailtls command on the database and returns what it printed.
@@ -117,4 +136,37 @@ TEST_CASE("the inbound TLS rate counts only connections where TLS could have hap
       command(db, {"summary", "--db", db.tmp.db(), "--direction", "inbound", "--by", "appliance", "--format", "csv"});
   // appliance, connections, messages, TLS rate, TLS successes, eligible, ...
   CHECK(csv.substr(csv.find('\n') + 1).rfind("420D4FEA709365BFB3E3-0AF2EE5E700E,3,2,1.0000,2,2,", 0) == 0);
+}
+
+TEST_CASE("a connection whose every recipient the recipient access table refused is policy-rejected citing the refusal",
+          "[verdicts]") {
+  Ingested db({"receiving_control_relay_denied.log"});
+  // Nothing crossed ICID 306398794: relaying denied, no TLS line, left out of the TLS rate.
+  CHECK(db("SELECT tls_outcome, confidence, tls_detail FROM connections WHERE conn_id = 306398794") ==
+        "policy-rejected|medium|relay-denied\n");
+  const std::string text = command(db, {"explain", "--db", db.tmp.db(), "--icid", "306398794"});
+  CHECK(text.find("MID 1347675626 ICID 306398794 To: <user@example.com> Rejected by Receiving Control") !=
+        std::string::npos);
+  CHECK(text.find("recipient access table") != std::string::npos);
+  CHECK(text.find("do not show whether the listener offered STARTTLS") != std::string::npos);
+  // ICID 306398795 had one recipient refused and its message accepted for the other: mail
+  // crossed it without TLS, so it stays cleartext (the refusal does not hide that).
+  CHECK(db("SELECT tls_outcome FROM connections WHERE conn_id = 306398795") == "cleartext\n");
+  // The refused recipient is not a recipient of the message.
+  CHECK(db("SELECT count(*) FROM recipients r JOIN messages m ON m.id = r.message_id WHERE m.mid = 1347675626") ==
+        "0\n");
+}
+
+TEST_CASE("RCID lines that name a message join its timeline; the RCID alone joins nothing", "[verdicts][generic]") {
+  Ingested db({"cisco_guide_spam_quarantine_rpc.log"});
+  // Both RPC lines (a kind of their own) and both EUQ lines (the generic tier) are events
+  // of message 2317877, in the quarantine family.
+  CHECK(db("SELECT family, line FROM message_events e JOIN messages m ON m.id = e.message_id "
+           "WHERE m.mid = 2317877 AND line LIKE '%RCID%' ORDER BY seq") ==
+        "quarantine|Wed Feb 14 12:11:44 2007 Info: RPC Delivery start RCID 756814 MID 2317877 to local IronPort Spam "
+        "Quarantine\nquarantine|Wed Feb 14 12:11:45 2007 Info: RPC Message done RCID 756814 MID 2317877\n");
+  // explain of the connection that brought it in shows them in its timeline.
+  const std::string text = command(db, {"explain", "--db", db.tmp.db(), "--icid", "15726925"});
+  CHECK(text.find("RPC Delivery start RCID 756814 MID 2317877") != std::string::npos);
+  CHECK(text.find("EUQ: Quarantined MID 2317877") != std::string::npos);
 }

@@ -63,6 +63,8 @@ const std::vector<Case> kCases = {
      {{"id", "38637862"}, {"icid", "69610481"}, {"rid", "0"}, {"address", "thomas.force@temple.edu"}}},
     {"MID 286962029 ICID 197132478 To: <gandhi-apurva@cooperhealth.edu>", "mid_to",
      {{"rid", ""}, {"address", "gandhi-apurva@cooperhealth.edu"}}},
+    {"MID 1347675626 ICID 306398794 To: <user@example.com> Rejected by Receiving Control", "icid_rcpt_rejected",
+     {{"id", "306398794"}, {"mid", "1347675626"}, {"address", "user@example.com"}, {"by", "Receiving Control"}}},
     {"MID 64855 Message-ID '<op.zfdwolzf0ubsb2@mathew.cisco.com>'", "mid_message_id",
      {{"id", "64855"}, {"value", "<op.zfdwolzf0ubsb2@mathew.cisco.com>"}}},
     {"MID 38637862 Subject 'Your connection Nancie Jordan has endorsed you!'", "mid_subject",
