@@ -2,6 +2,8 @@
 // self-tests, so a broken grammar or locale is found before an ingest starts. Every
 // problem is one line on stderr (file and key); each data family closes with one line
 // on stdout.
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <ostream>
 #include <sstream>
@@ -55,11 +57,44 @@ GrammarCounts count(const Grammar& g) {
 
 // Each family below reports its problems to `diag` and its closing line to `out`:
 // "<family>: <what was loaded>: ok", or "<family>: N problems" when any was found.
-void close_family(std::ostream& out, std::string_view family, const std::string& what,
-                  size_t problems) {
-  out << family << ": ";
-  if (problems == 0) out << what << ": ok\n";
-  else out << problems << (problems == 1 ? " problem\n" : " problems\n");
+struct Family {
+  std::string name, loaded;
+  size_t problems = 0;
+};
+using Families = std::vector<Family>;
+
+void close_family(Families& out, std::string_view family, const std::string& what, size_t problems) {
+  out.push_back({std::string(family), what, problems});
+}
+
+std::string family_line(const Family& f) {
+  if (f.problems == 0) return f.name + ": " + f.loaded + ": ok\n";
+  return f.name + ": " + std::to_string(f.problems) + (f.problems == 1 ? " problem\n" : " problems\n");
+}
+
+const char* severity_name(Diagnostic::Severity s) {
+  return s == Diagnostic::Severity::error ? "error" : s == Diagnostic::Severity::warning ? "warning" : "note";
+}
+
+// --format json: {"ok", "data_dir", "families": [{family, loaded, problems}],
+// "problems": [{severity, file, offset, message}]}; unknown values null.
+std::string check_json(bool ok, const fs::path& data_dir, const Families& families, const Diagnostics& diag) {
+  using Json = nlohmann::ordered_json;
+  Json j;
+  j["ok"] = ok;
+  j["data_dir"] = data_dir.string();
+  j["families"] = Json::array();
+  for (const auto& f : families)
+    j["families"].push_back({{"family", f.name},
+                             {"loaded", f.loaded.empty() ? Json(nullptr) : Json(f.loaded)},
+                             {"problems", f.problems}});
+  j["problems"] = Json::array();
+  for (const auto& d : diag.all())
+    j["problems"].push_back({{"severity", severity_name(d.severity)},
+                             {"file", d.file.empty() ? Json(nullptr) : Json(d.file)},
+                             {"offset", d.offset < 0 ? Json(nullptr) : Json(d.offset)},
+                             {"message", d.message}});
+  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 // The errors reported since `before`; a load that failed without saying why still
@@ -72,7 +107,7 @@ size_t problems_since(const Diagnostics& diag, size_t before, bool loaded = true
 }
 
 // Returns true when the grammars load (load() already runs every sample).
-bool check_grammars(const fs::path& data_dir, Diagnostics& diag, std::ostream& out) {
+bool check_grammars(const fs::path& data_dir, Diagnostics& diag, Families& out) {
   const size_t before = diag.size();
   auto grammar = Grammar::load(data_dir / "grammars", diag);
   const size_t problems = problems_since(diag, before, grammar != nullptr);
@@ -89,7 +124,7 @@ bool check_grammars(const fs::path& data_dir, Diagnostics& diag, std::ostream& o
 }
 
 // The localizer's word tables (locales/<lang>/words.toml): Localizer::load checks them.
-bool check_word_tables(const fs::path& locales, Diagnostics& diag, std::ostream& out) {
+bool check_word_tables(const fs::path& locales, Diagnostics& diag, Families& out) {
   const size_t before = diag.size();
   auto localizer = Localizer::load(locales, diag);
   const size_t problems = problems_since(diag, before, localizer != nullptr);
@@ -99,7 +134,7 @@ bool check_word_tables(const fs::path& locales, Diagnostics& diag, std::ostream&
 }
 
 // The texts for people: English loads, and every translation agrees with it.
-bool check_translations(const fs::path& locales, Diagnostics& diag, std::ostream& out) {
+bool check_translations(const fs::path& locales, Diagnostics& diag, Families& out) {
   const size_t before = diag.size();
   std::error_code ec;
   if (!fs::is_directory(locales, ec))
@@ -118,7 +153,7 @@ struct Catalogues {
 };
 
 // The keyword and references catalogues (grammars/catalogues/): their loads check them.
-Catalogues check_catalogues(const fs::path& data_dir, Diagnostics& diag, std::ostream& out) {
+Catalogues check_catalogues(const fs::path& data_dir, Diagnostics& diag, Families& out) {
   const size_t before = diag.size();
   Catalogues c{KeywordCatalogue::load(data_dir, diag), ReferenceCatalogue::load(data_dir, diag)};
   const size_t problems = problems_since(diag, before, c.keywords && c.references);
@@ -132,7 +167,7 @@ Catalogues check_catalogues(const fs::path& data_dir, Diagnostics& diag, std::os
 // The classifier's codes against the English texts and the references catalogue (what
 // data_check.h requires). A catalogue that failed to load was reported above; its
 // codes are then checked as far as they can be.
-bool check_codes(const fs::path& data_dir, const Catalogues& c, Diagnostics& diag, std::ostream& out) {
+bool check_codes(const fs::path& data_dir, const Catalogues& c, Diagnostics& diag, Families& out) {
   const size_t before = diag.size();
   const fs::path english_dir = data_dir / "locales" / "en";
   Diagnostics quiet;  // Texts::load's own complaints were already reported under "texts"
@@ -155,15 +190,22 @@ bool check_codes(const fs::path& data_dir, const Catalogues& c, Diagnostics& dia
 int run_check(const CheckOptions& o, Streams io) {
   const fs::path data_dir = resolve_data_dir(o.data_dir);
   Diagnostics diag;
-  std::ostringstream summary;  // printed after the problems, as the closing lines
+  Families summary;  // printed after the problems, as the closing lines
   bool ok = check_grammars(data_dir, diag, summary);
   ok = check_word_tables(data_dir / "locales", diag, summary) && ok;
   ok = check_translations(data_dir / "locales", diag, summary) && ok;
   const Catalogues catalogues = check_catalogues(data_dir, diag, summary);
   ok = check_codes(data_dir, catalogues, diag, summary) && ok;
+  ok = ok && !diag.any_error();  // any_error: the catalogues' problems too
+  if (o.format == "json") {
+    io.out << check_json(ok, data_dir, summary, diag);
+    return ok ? 0 : 1;
+  }
+  if (o.verbose) io.err << "mailtls check: data directory " << terminal_text(data_dir.string(), true) << "\n";
   for (const auto& d : diag.all()) io.err << terminal_text(d.format(), true) << "\n";
-  io.out << terminal_text(summary.str(), true);
-  return ok && !diag.any_error() ? 0 : 1;  // any_error: the catalogues' problems too
+  if (!o.quiet)
+    for (const auto& f : summary) io.out << terminal_text(family_line(f), true);
+  return ok ? 0 : 1;
 }
 
 }  // namespace mailtls

@@ -21,6 +21,7 @@
 #include "render/explainer.h"
 #include "store/store.h"
 #include "render/texts.h"
+#include "report/summary.h"
 
 #include "render/references.h"
 #include "verdict/ehlo.h"
@@ -201,7 +202,7 @@ int not_found(Store& store, const ExplainOptions& o, Direction dir, int64_t conn
   const Vars vars{{"direction", t.get("direction." + std::string(direction_name(dir)))},
                   {"id_name", id_name(dir)},
                   {"conn_id", std::to_string(conn_id)},
-                  {"where", o.appliance.empty() ? "" : " (" + o.appliance + ")"},
+                  {"where", o.appliance_given ? " (" + (o.appliance.empty() ? std::string("''") : o.appliance) + ")" : ""},
                   {"path", o.db}};
   io.err << t.render("error.not-found", vars) << "\n";
   const std::string list = nearest_ids(store, dir, conn_id);
@@ -211,12 +212,33 @@ int not_found(Store& store, const ExplainOptions& o, Direction dir, int64_t conn
   return 1;
 }
 
-// Rows of one key on one appliance are the same counter reused after a restart or a
-// wrap: the latest is the one people ask about.
-bool later(const Connection& a, const Connection& b) {
-  const int64_t ta = a.started_at ? a.started_at : a.last_seen;
-  const int64_t tb = b.started_at ? b.started_at : b.last_seen;
-  return ta != tb ? ta > tb : a.id > b.id;
+// The rows of connections.id of one DCID/ICID: on the appliance asked for (--appliance ''
+// is the unnamed one), or on any appliance.
+std::vector<int64_t> find_rows(Store& store, const ExplainOptions& o, Direction dir, int64_t conn_id) {
+  std::string sql = "SELECT id FROM connections WHERE direction = ?1 AND conn_id = ?2";
+  if (o.appliance_given) sql += " AND appliance = ?3";
+  sql += " ORDER BY coalesce(started_at, last_seen), id";
+  std::vector<int64_t> ids;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(store.handle(), sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) return ids;
+  const std::string dir_name(direction_name(dir));
+  sqlite3_bind_text(stmt, 1, dir_name.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(stmt, 2, conn_id);
+  if (o.appliance_given) sqlite3_bind_text(stmt, 3, o.appliance.c_str(), -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(stmt) == SQLITE_ROW) ids.push_back(sqlite3_column_int64(stmt, 0));
+  sqlite3_finalize(stmt);
+  return ids;
+}
+
+// "--id 12 (esa1, 2026-11-16T18:34:30Z); --id 40 ('', ...)": each row a DCID/ICID names.
+std::string rows_list(const std::vector<Connection>& rows) {
+  std::string list;
+  for (const auto& c : rows) {
+    const int64_t t = c.started_at ? c.started_at : c.last_seen;
+    list += (list.empty() ? "" : "; ") + std::string("--id ") + std::to_string(c.id) + " (" +
+            (c.appliance.empty() ? std::string("''") : c.appliance) + (t > 0 ? ", " + iso_utc(t) : "") + ")";
+  }
+  return list;
 }
 
 // The events of the messages the connection carried: received on it (inbound) or
@@ -248,8 +270,8 @@ SourceNames source_names(Store& store, const Connection& c, const Verdict& v, co
 
 int explain_stored(const ExplainOptions& o, const Env& env, Streams io) {
   const Texts& t = *env.texts;
-  if (o.db.empty()) return fail(io, t, "error.no-db");
-  if (o.dcid < 0 && o.icid < 0) return fail(io, t, "error.no-id");
+  if (o.db.empty()) return fail(io, t, "error.no-db") + 1;  // usage errors: exit 2
+  if (o.id < 0 && o.dcid < 0 && o.icid < 0) return fail(io, t, "error.no-id") + 1;
   std::error_code ec;
   if (!fs::is_regular_file(o.db, ec)) return fail(io, t, "error.db-missing", {{"path", o.db}});
   Diagnostics diag;
@@ -257,22 +279,25 @@ int explain_stored(const ExplainOptions& o, const Env& env, Streams io) {
   print_diagnostics(diag, io.err);
   if (!store) return fail(io, t, "error.db-open", {{"path", o.db}});
 
+  if (o.id >= 0) {
+    auto c = store->load_connection(o.id);
+    if (!c) return fail(io, t, "error.id-not-found", {{"id", std::to_string(o.id)}, {"path", o.db}});
+    const Verdict v = classify(*c);
+    const MessageEvents events = message_events(*store, *c);
+    return print(*c, v, source_names(*store, *c, v, events), o, env, io, events);
+  }
   const Direction dir = o.dcid >= 0 ? Direction::outbound : Direction::inbound;
   const int64_t conn_id = o.dcid >= 0 ? o.dcid : o.icid;
   std::vector<Connection> rows;
-  for (int64_t id : store->find_connections(o.appliance, dir, conn_id))
+  for (int64_t id : find_rows(*store, o, dir, conn_id))
     if (auto c = store->load_connection(id)) rows.push_back(std::move(*c));
   if (rows.empty()) return not_found(*store, o, dir, conn_id, t, io);
-
-  std::set<std::string> appliances;
-  for (const auto& c : rows) appliances.insert(c.appliance);
-  if (appliances.size() > 1) {
-    std::string list;
-    for (const auto& a : appliances) list += (list.empty() ? "" : ", ") + a;
-    return fail(io, t, "error.several-appliances",
-                {{"id_name", id_name(dir)}, {"conn_id", std::to_string(conn_id)}, {"list", list}});
-  }
-  const Connection& c = *std::min_element(rows.begin(), rows.end(), later);
+  // Several rows (several appliances, or one counter reused after a restart): each is
+  // listed with its id, and none is picked.
+  if (rows.size() > 1)
+    return fail(io, t, "error.several", {{"id_name", id_name(dir)}, {"conn_id", std::to_string(conn_id)},
+                                         {"count", std::to_string(rows.size())}, {"list", rows_list(rows)}});
+  const Connection& c = rows.front();
   const Verdict v = classify(c);
   const MessageEvents events = message_events(*store, c);
   return print(c, v, source_names(*store, c, v, events), o, env, io, events);

@@ -3,7 +3,11 @@
 // log time -> sessions -> writer thread (classifier -> store).
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +30,7 @@
 #include "cli/interrupts.h"
 #include "cli/progress.h"
 #include "read/reader.h"
+#include "report/table_format.h"
 #include "read/rotation.h"
 #include "session/sessions.h"
 #include "store/store.h"
@@ -111,10 +116,14 @@ struct Run {
   LaneSetup lane_setup;
   std::vector<std::unique_ptr<LaneSlot>> active;
   std::set<int64_t> sources_reading;  // sources some lane is reading now
-  uint64_t bytes_finished = 0, lines_finished = 0;  // of lanes already done
+  uint64_t bytes_finished = 0, lines_finished = 0;  // of lanes already done (bytes on disk)
+  size_t inputs_finished = 0;
+  std::vector<uint64_t> input_sizes;  // on disk, per input (0: not known, a pipe)
+  const std::vector<InputItem>* inputs = nullptr;
   std::vector<std::vector<StreamResult>> results;  // per input, in input order
   std::vector<std::vector<Diagnostic>> lane_diags;  // per input, in input order
   std::vector<std::optional<InheritedHeader>> inherited;  // per input, in input order
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 int64_t open_count(const Run& run) {
@@ -266,10 +275,21 @@ void close_stream(Run& run, LaneSlot& slot, const StreamClosing& closing) {
   slot.results.push_back(std::move(result));
 }
 
+// Bytes of an input done so far, on disk: what its lane read of the file (compressed bytes
+// for a compressed file), or its decompressed bytes when the disk position is not known;
+// never more than the file's size.
+uint64_t disk_bytes_done(const Run& run, const LaneSlot& slot) {
+  const uint64_t size = run.input_sizes[slot.input_index];
+  const uint64_t disk = slot.lane->disk_bytes();
+  const uint64_t done = disk ? disk : slot.lane->bytes();
+  return size ? std::min(done, size) : done;
+}
+
 void show_progress(Run& run) {
   uint64_t bytes = run.bytes_finished, lines = run.lines_finished;
-  for (const auto& s : run.active) bytes += s->lane->bytes(), lines += s->lane->lines();
-  run.progress->update(bytes, lines);
+  for (const auto& s : run.active) bytes += disk_bytes_done(run, *s), lines += s->lane->lines();
+  const std::string current = run.active.empty() ? std::string() : (*run.inputs)[run.active.front()->input_index].path;
+  run.progress->update(bytes, lines, current == "-" ? "stdin" : current, run.inputs_finished);
 }
 
 // Takes the lane's items until it has a record to offer, is put off, or is done.
@@ -302,8 +322,10 @@ int64_t merge_key(const LaneSlot& slot) {
 }
 
 void retire(Run& run, std::unique_ptr<LaneSlot> slot) {
-  run.bytes_finished += slot->lane->bytes();
+  const uint64_t size = run.input_sizes[slot->input_index];
+  run.bytes_finished += size ? size : slot->lane->bytes();
   run.lines_finished += slot->lane->lines();
+  ++run.inputs_finished;
   run.lane_diags[slot->input_index] = slot->lane->diagnostics().all();
   run.results[slot->input_index] = std::move(slot->results);
 }
@@ -415,33 +437,117 @@ void ingest_all(Run& run, const std::vector<InputItem>& inputs) {
   }
 }
 
-uint64_t total_size(const std::vector<InputItem>& inputs) {
-  uint64_t total = 0;
-  std::error_code ec;
+// The inputs' sizes on disk (0 for a pipe or what cannot be measured).
+std::vector<uint64_t> input_sizes(const std::vector<InputItem>& inputs) {
+  std::vector<uint64_t> sizes;
   for (const auto& in : inputs) {
-    const auto size = std::filesystem::file_size(in.path, ec);
-    if (!ec) total += size;
+    std::error_code ec;
+    const auto size = in.path == "-" ? 0 : std::filesystem::file_size(in.path, ec);
+    sizes.push_back(ec ? 0 : size);
   }
-  return total;
+  return sizes;
 }
 
-void print_results(const Run& run) {
-  auto& out = run.io.out;
-  char line[512];
-  std::snprintf(line, sizeof line, "%-40s %9s %9s %8s %10s %12s %11s %8s  %s\n", "input", "lines", "specific",
-                "generic", "other-logs", "unrecognised", "connections", "seconds", "locale");
-  out << line;
+StreamResult totals(const Run& run) {
+  StreamResult t{"total"};
+  size_t inputs = 0;
   for (const auto& input : run.results)
     for (const auto& r : input) {
-      const std::string safe = terminal_text(r.name);
-      std::string name = safe.size() > 40 ? "…" + safe.substr(safe.size() - 39) : safe;
-      std::snprintf(line, sizeof line, "%-40s %9lld %9lld %8lld %10lld %12lld %11lld %8.2f", name.c_str(),
-                    static_cast<long long>(r.lines), static_cast<long long>(r.specific),
-                    static_cast<long long>(r.generic), static_cast<long long>(r.other_logs),
-                    static_cast<long long>(r.unrecognised), static_cast<long long>(r.connections), r.seconds);
-      if (!r.locale.empty()) std::snprintf(line + std::strlen(line), sizeof line - std::strlen(line), "  %s", r.locale.c_str());
-      out << line << (r.note.empty() ? "" : "  (" + terminal_text(r.note) + ")") << "\n";
+      ++inputs;
+      t.lines += r.lines, t.parsed += r.parsed, t.unparsed += r.unparsed, t.connections += r.connections;
+      t.specific += r.specific, t.generic += r.generic, t.other_logs += r.other_logs;
+      t.unrecognised += r.unrecognised;
     }
+  t.name = "total (" + std::to_string(inputs) + (inputs == 1 ? " input)" : " inputs)");
+  t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run.started).count();
+  return t;
+}
+
+std::string seconds_text(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", seconds);
+  return buf;
+}
+
+// The per-input table, with a totals row. On a terminal it fits the width ($COLUMNS, else
+// the terminal's): the input's name keeps its end, the least useful columns give way
+// first. Elsewhere (a file, a pipe) nothing is cut or dropped.
+void print_results(const Run& run) {
+  Table t;
+  t.columns = {{"input", false, 0, 24},       {"lines", true, 0, 0},        {"specific", true, 3, 0},
+               {"generic", true, 3, 0},       {"other-logs", true, 4, 0},   {"unrecognised", true, 2, 0},
+               {"connections", true, 0, 0},   {"seconds", true, 5, 0},      {"locale", false, 6, 0},
+               {"note", false, 7, 12}};
+  const size_t width = run.options.terminal ? output_width(0) : static_cast<size_t>(-1);
+  auto row = [&](const StreamResult& r) {
+    return std::vector<std::string>{terminal_text(r.name),       std::to_string(r.lines),
+                                    std::to_string(r.specific),   std::to_string(r.generic),
+                                    std::to_string(r.other_logs), std::to_string(r.unrecognised),
+                                    std::to_string(r.connections), seconds_text(r.seconds),
+                                    r.locale,                     terminal_text(r.note)};
+  };
+  for (const auto& input : run.results)
+    for (const auto& r : input) t.rows.push_back(row(r));
+  Table total{t.columns, {row(totals(run))}};
+  t.rows.push_back(total.rows.front());  // its width counts too
+  const TableLayout layout = fit_table(t, width);
+  t.rows.pop_back();
+  // A name cut keeps its end, where the file name is.
+  for (auto& r : t.rows) {
+    std::string& name = r[0];
+    if (display_width(name) <= layout.widths[0]) continue;
+    while (!name.empty() && display_width(name) + 1 > layout.widths[0]) {
+      size_t n = 1;
+      while (n < name.size() && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) ++n;
+      name.erase(0, n);
+    }
+    name = "…" + name;
+  }
+  const std::string body = render_table(t, layout);
+  // The rule under the header (its second line) is drawn again above the totals.
+  const size_t rule_start = body.find('\n') + 1;
+  const std::string rule = body.substr(rule_start, body.find('\n', rule_start) + 1 - rule_start);
+  run.io.out << body << rule << render_table_rows(total, layout);
+}
+
+nlohmann::ordered_json result_json(const StreamResult& r, bool per_input) {
+  nlohmann::ordered_json j;
+  j[per_input ? "input" : "inputs"] = per_input ? nlohmann::ordered_json(r.name) : nlohmann::ordered_json(nullptr);
+  j["lines"] = r.lines;
+  j["parsed"] = r.parsed;
+  j["unparsed"] = r.unparsed;
+  j["specific"] = r.specific;
+  j["generic"] = r.generic;
+  j["other_logs"] = r.other_logs;
+  j["unrecognised"] = r.unrecognised;
+  j["connections"] = r.connections;
+  j["seconds"] = std::round(r.seconds * 1000) / 1000;
+  if (!per_input) return j;
+  // "fr (0.93)": the language and how sure the detection is.
+  const auto open = r.locale.find(" (");
+  j["locale"] = r.locale.empty() ? nlohmann::ordered_json(nullptr)
+                                 : nlohmann::ordered_json(r.locale.substr(0, open));
+  j["locale_confidence"] = nullptr;
+  if (open != std::string::npos) j["locale_confidence"] = std::atof(r.locale.c_str() + open + 2);
+  j["note"] = r.note.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.note);
+  return j;
+}
+
+// --format json: {"inputs": [...], "totals": {...}, "errors": [...], "committed": bool}.
+void print_json(const Run& run, bool kept) {
+  nlohmann::ordered_json j;
+  j["database"] = run.options.db;
+  j["committed"] = kept;
+  j["inputs"] = nlohmann::ordered_json::array();
+  size_t inputs = 0;
+  for (const auto& input : run.results)
+    for (const auto& r : input) j["inputs"].push_back(result_json(r, true)), ++inputs;
+  auto total = result_json(totals(run), false);
+  total["inputs"] = inputs;
+  j["totals"] = total;
+  j["errors"] = nlohmann::ordered_json::array();
+  for (const auto& d : run.diag.all()) j["errors"].push_back(d.format());
+  run.io.out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
 bool load_data(Run& run) {
@@ -481,11 +587,22 @@ int run_ingest(const IngestOptions& options, Streams io) {
   Interrupts interrupts;  // before any thread of the run starts: they inherit its mask
   run.interrupts = &interrupts;
   if (!load_data(run)) return report(run, 2);
+  // The inputs first: when none can be read, no database is created or touched.
+  const auto inputs = expand_inputs(options.inputs, run.diag, options.db);
+  if (inputs.empty()) {
+    run.diag.error("", -1, "nothing to read: no input could be opened; the database was not created or changed", false);
+    return report(run, 1);
+  }
   run.store = Store::open(options.db, Store::Mode::read_write, run.diag);
   if (!run.store) return report(run, 1);
-  const auto inputs = expand_inputs(options.inputs, run.diag, options.db);
-  const bool show = options.progress < 0 ? isatty(STDERR_FILENO) != 0 : options.progress > 0;
-  run.progress = std::make_unique<Progress>(io.err, show, total_size(inputs));
+  const bool show = !options.quiet && (options.progress < 0 ? isatty(STDERR_FILENO) != 0 : options.progress > 0);
+  run.inputs = &inputs;
+  run.input_sizes = input_sizes(inputs);
+  uint64_t total = 0;
+  for (uint64_t size : run.input_sizes) total += size;
+  // A pipe among the inputs: its size is not known, so neither is a percentage.
+  if (std::count(run.input_sizes.begin(), run.input_sizes.end(), 0)) total = 0;
+  run.progress = std::make_unique<Progress>(io.err, show, total, inputs.size(), terminal_columns(STDERR_FILENO));
   run.writes = std::make_unique<WriteQueue>(*run.store, classify_for_store);
   run.sink = std::make_unique<StoreSink>(*run.store, *run.writes);
   run.sessions = std::make_unique<Sessions>(SessionOptions{options.idle_timeout, options.max_open}, *run.sink);
@@ -499,30 +616,45 @@ int run_ingest(const IngestOptions& options, Streams io) {
   ingest_all(run, inputs);
   for (const auto& lane : run.lane_diags)
     for (const auto& item : lane) run.diag.add(item);
-  if (!interrupts.stop_requested() && !run.store->write_failed()) run.sessions->finish_all();
+  if (!interrupts.stop_requested() && !run.store->write_failed()) {
+    show_progress(run);
+    run.progress->phase("finishing the connections still open");
+    run.sessions->finish_all();
+  }
   if (interrupts.stop_requested()) {
     // Run's members then stop the lanes, drop what is queued for the writer, and the
     // Store rolls the run back.
     run.progress->finish();
     return report_interrupted(run, interrupts.signal(), false);
   }
-  if (std::getenv("MAILTLS_TIMING")) {
+  const auto read_done = std::chrono::steady_clock::now();
+  if (options.verbose || std::getenv("MAILTLS_TIMING")) {
     const SessionStats& st = run.sessions->stats();
     std::fprintf(stderr,
-                 "sessions: %lld connections, %lld messages, %lld finished by the time-out or"
+                 "mailtls ingest: sessions: %lld connections, %lld messages, %lld finished by the time-out or"
                  " the memory bound, at most %zu open\n",
                  static_cast<long long>(st.connections), static_cast<long long>(st.messages),
                  static_cast<long long>(st.timed_out), st.peak_open);
   }
   run.writes->call([&](Store& store) {
-    store.finish(classify_for_store, [&] { return interrupts.begin_commit(); });
+    store.finish(classify_for_store, [&] { return interrupts.begin_commit(); },
+                 [&](const char* phase) { run.progress->phase(phase); });
   });
   run.progress->finish();
+  if (options.verbose) {
+    const auto now = std::chrono::steady_clock::now();
+    using Seconds = std::chrono::duration<double>;
+    char line[160];
+    std::snprintf(line, sizeof line, "mailtls ingest: reading and parsing %.2f s; indexes, reconciling and commit %.2f s\n",
+                  Seconds(read_done - run.started).count(), Seconds(now - read_done).count());
+    io.err << line;
+  }
   const bool kept = run.store->committed();
   if (interrupts.signal() != 0) return report_interrupted(run, interrupts.signal(), kept);
   // A run that was rolled back (a failed write, a failed commit) has no results to show:
   // its rows are not in the database.
-  if (kept) print_results(run);
+  if (options.format == "json") print_json(run, kept);
+  else if (kept && !options.quiet) print_results(run);
   return report(run, run.diag.any_data_lost() || !kept ? 1 : 0);
 }
 

@@ -24,8 +24,11 @@ using Json = nlohmann::ordered_json;
 
 Json time_json(const std::optional<int64_t>& t) { return t ? Json(iso_utc(*t)) : Json(nullptr); }
 
+// A value the logs did not give (the unnamed appliance) is null, never "".
+Json text_or_null(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
+
 Json ref_json(const ConnectionRef& c) {
-  return {{"connection_id", c.id}, {"conn_id", c.conn_id}, {"appliance", c.appliance},
+  return {{"connection_id", c.id}, {"conn_id", c.conn_id}, {"appliance", text_or_null(c.appliance)},
           {"time", time_json(c.time)}, {"outcome", c.outcome}};
 }
 
@@ -43,7 +46,7 @@ Json downgrade_json(const PostureRow& r, const PostureOptions& o, const Texts& t
           {"outcome", d.first.outcome},
           {"connection_id", d.first.id},
           {"conn_id", d.first.conn_id},
-          {"appliance", d.first.appliance},
+          {"appliance", text_or_null(d.first.appliance)},
           {"last_tls_success", time_json(d.last_tls_success.time)},
           {"last_tls_success_connection_id", d.last_tls_success.id},
           {"connections_without_tls", d.connections},

@@ -8,7 +8,12 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <charconv>
+#include <cstdio>
 #include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
 #include <ostream>
 #include <set>
 
@@ -120,10 +125,10 @@ std::vector<std::string> column_names(const sql::Stmt& st) {
   return names;
 }
 
-bool write_json(sql::Stmt& st, std::ostream& out) {
+bool write_json(sql::Stmt& st, std::ostream& out, size_t& rows) {
   const auto names = column_names(st);
   out << "[";
-  for (bool first = true; out && st.row(); first = false) {
+  for (bool first = true; out && st.row(); first = false, ++rows) {
     Json row = Json::object();
     for (size_t i = 0; i < names.size(); ++i) row[names[i]] = cell_json(st, static_cast<int>(i));
     out << (first ? "\n  " : ",\n  ") << row.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -132,10 +137,10 @@ bool write_json(sql::Stmt& st, std::ostream& out) {
   return st.succeeded();
 }
 
-bool write_csv(sql::Stmt& st, std::ostream& out) {
+bool write_csv(sql::Stmt& st, std::ostream& out, size_t& rows) {
   const auto names = column_names(st);
   write_csv_row(out, names);
-  while (out && st.row()) {
+  for (; out && st.row(); ++rows) {
     std::vector<std::string> fields;
     for (size_t i = 0; i < names.size(); ++i) fields.push_back(cell_text(st, static_cast<int>(i)));
     write_csv_row(out, fields);
@@ -143,42 +148,56 @@ bool write_csv(sql::Stmt& st, std::ostream& out) {
   return st.succeeded();
 }
 
-// A table is laid out on its first kTableSampleRows rows; the rows after them are printed
-// one by one in the same layout, so memory stays bounded however many rows come. A cell
-// keeps at most kTableCellBytes (it is cut to the column's width anyway).
+// A table is laid out on its first kTableSampleRows rows (at most kTableSampleBytes of
+// them); the rows after them are printed one by one in the same layout, so memory stays
+// bounded however many rows come. On a terminal a cell keeps at most kTableCellBytes (it
+// is cut to the column's width anyway); elsewhere nothing is cut: a cell wider than its
+// column is printed whole, and a long cell in the sample only counts kTableCellBytes
+// towards its column's width.
 constexpr size_t kTableSampleRows = 1000;
+constexpr size_t kTableSampleBytes = 8 << 20;
 constexpr size_t kTableCellBytes = 4096;
 
-std::vector<std::string> table_row(const sql::Stmt& st, size_t columns) {
+std::vector<std::string> table_row(const sql::Stmt& st, size_t columns, bool whole) {
   std::vector<std::string> row;
   for (size_t i = 0; i < columns; ++i) {
     const int col = static_cast<int>(i);
-    if (sqlite3_column_type(st.get(), col) == SQLITE_BLOB && sqlite3_column_bytes(st.get(), col) > 2048) {
+    if (!whole && sqlite3_column_type(st.get(), col) == SQLITE_BLOB && sqlite3_column_bytes(st.get(), col) > 2048) {
       row.push_back("x'" + std::string(kTableCellBytes, '.'));  // cut below anyway
       continue;
     }
     std::string text = cell_text(st, col);
-    if (text.size() > kTableCellBytes) text.resize(kTableCellBytes);
+    if (!whole && text.size() > kTableCellBytes) text.resize(kTableCellBytes);
     row.push_back(std::move(text));
   }
   return row;
 }
 
+// The sample row as it counts for the layout: long cells count kTableCellBytes.
+std::vector<std::string> layout_row(const std::vector<std::string>& row) {
+  std::vector<std::string> out;
+  for (const auto& cell : row) out.push_back(cell.size() > kTableCellBytes ? cell.substr(0, kTableCellBytes) : cell);
+  return out;
+}
+
 // Columns whose every value in the sample is a number are right-aligned; later columns
-// drop first.
-bool write_table(sql::Stmt& st, Streams io) {
+// drop first. `width` 0: no limit (output that is not a terminal): nothing cut or dropped.
+bool write_table(sql::Stmt& st, Streams io, size_t width, bool quiet, size_t& rows) {
+  const bool whole = width == 0;
   Table t;
   const auto names = column_names(st);
   std::vector<bool> numeric(names.size(), true);
   for (size_t i = 0; i < names.size(); ++i) t.columns.push_back({names[i], false, static_cast<int>(i), 12});
   bool more = false;
+  size_t sample_bytes = 0;
   while (st.row()) {
     for (size_t i = 0; i < names.size(); ++i) {
       const int type = sqlite3_column_type(st.get(), static_cast<int>(i));
       numeric[i] = numeric[i] && (type == SQLITE_INTEGER || type == SQLITE_FLOAT || type == SQLITE_NULL);
     }
-    t.rows.push_back(table_row(st, names.size()));
-    if (t.rows.size() == kTableSampleRows) {
+    t.rows.push_back(table_row(st, names.size(), whole));
+    for (const auto& cell : t.rows.back()) sample_bytes += cell.size();
+    if (t.rows.size() == kTableSampleRows || sample_bytes > kTableSampleBytes) {
       more = true;
       break;
     }
@@ -187,19 +206,28 @@ bool write_table(sql::Stmt& st, Streams io) {
   for (size_t i = 0; i < names.size(); ++i) t.columns[i].right_align = numeric[i] && !t.rows.empty();
   Diagnostics diag;
   auto texts = Texts::load(resolve_data_dir("") / "locales", "en", diag);
-  size_t width = output_width(0);
   if (t.columns.empty()) return true;  // BEGIN, COMMIT: nothing to show
-  const TableLayout layout = fit_table(t, width);
+  TableLayout layout;
+  if (whole) {
+    Table sample{t.columns, {}};
+    for (const auto& row : t.rows) sample.rows.push_back(layout_row(row));
+    layout = fit_table(sample, static_cast<size_t>(-1));
+    layout.whole_cells = true;
+  } else {
+    layout = fit_table(t, width);
+  }
   const bool empty = t.rows.empty();
+  rows = t.rows.size();
   io.out << render_table(t, layout);
-  while (more && io.out && st.row()) {
-    t.rows.assign(1, table_row(st, names.size()));
+  for (; more && io.out && st.row(); ++rows) {
+    t.rows.assign(1, table_row(st, names.size(), whole));
     io.out << render_table_rows(t, layout);
   }
   if (!st.succeeded()) return false;
   io.out << std::flush;  // before the notes on stderr
   std::string hidden;
   for (size_t i : layout.dropped) hidden += (hidden.empty() ? "" : ", ") + t.columns[i].label;
+  if (quiet) return true;
   if (texts && empty) io.err << texts->get("query.no_rows") << "\n";
   if (texts && !hidden.empty()) io.err << texts->render("query.hidden_columns", {{"columns", hidden}}) << "\n";
   return true;
@@ -211,16 +239,66 @@ int past_deadline(void* deadline) {
   return std::chrono::steady_clock::now() > *static_cast<std::chrono::steady_clock::time_point*>(deadline);
 }
 
-int run_statement(sql::Db& db, const QueryOptions& o, Streams io) {
+// Binds every --param name=value to :name (also @name and $name). A value that is a
+// whole integer is bound as an integer, any other as text. A parameter of the statement
+// that no --param gives, or a --param the statement does not use, is a usage error.
+bool bind_params(sqlite3_stmt* st, const std::vector<std::string>& params, std::string& error) {
+  std::map<std::string, std::string> given;
+  for (const auto& p : params) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      error = "mailtls query: --param takes name=value, not '" + p + "'";
+      return false;
+    }
+    given[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  std::set<std::string> used;
+  for (int i = 1; i <= sqlite3_bind_parameter_count(st); ++i) {
+    const char* raw = sqlite3_bind_parameter_name(st, i);
+    if (!raw || !*raw || raw[0] == '?') {
+      error = "mailtls query: the statement has a positional parameter (?); name it (:name) and give --param name=value";
+      return false;
+    }
+    const std::string name = raw + 1;
+    const auto it = given.find(name);
+    if (it == given.end()) {
+      error = "mailtls query: the statement uses :" + name + "; give it with --param " + name + "=VALUE";
+      return false;
+    }
+    used.insert(name);
+    const std::string& v = it->second;
+    int64_t number = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), number);
+    if (!v.empty() && ec == std::errc() && end == v.data() + v.size())
+      sqlite3_bind_int64(st, i, number);
+    else
+      sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  for (const auto& [name, value] : given)
+    if (!used.count(name)) {
+      error = "mailtls query: --param " + name + " is not a parameter of the statement (:" + name + ")";
+      return false;
+    }
+  return true;
+}
+
+int run_statement(sql::Db& db, const std::string& sql, const QueryOptions& o, Streams io) {
   std::string error;
-  auto st = prepare_one(db.get(), o.sql, error);
+  auto st = prepare_one(db.get(), sql, error);
   if (!st) {
     io.err << error << "\n";
     return 1;
   }
-  bool ok = o.format == "json" ? write_json(*st, io.out)
-            : o.format == "csv" ? write_csv(*st, io.out)
-                                : write_table(*st, io);
+  if (!bind_params(st->get(), o.params, error)) {
+    io.err << error << "\n";
+    return 2;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const size_t width = o.width > 0 ? static_cast<size_t>(o.width) : o.terminal ? output_width(0) : 0;
+  size_t rows = 0;
+  bool ok = o.format == "json" ? write_json(*st, io.out, rows)
+            : o.format == "csv" ? write_csv(*st, io.out, rows)
+                                : write_table(*st, io, width, o.quiet, rows);
   if (!ok) {
     if ((st->rc() & 0xff) == SQLITE_INTERRUPT)
       io.err << "mailtls query: stopped after " << o.timeout
@@ -229,13 +307,55 @@ int run_statement(sql::Db& db, const QueryOptions& o, Streams io) {
       io.err << "mailtls query: " << st->error() << "\n";
     return 1;
   }
+  if (o.verbose) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    char line[128];
+    std::snprintf(line, sizeof line, "mailtls query: %lld rows in %.3f s\n",
+                  static_cast<long long>(rows), seconds);
+    io.err << line;
+  }
   return 0;
 }
 
 }  // namespace
 
+// The statement: the SQL argument, or the file --file names, or stdin for "-".
+bool read_sql(const QueryOptions& o, std::string& sql, std::string& error) {
+  const std::string& from = !o.sql_file.empty() ? o.sql_file : o.sql;
+  if (o.sql_file.empty() && o.sql != "-") {
+    sql = o.sql;
+    return true;
+  }
+  constexpr size_t kMaxSqlBytes = 1 << 20;
+  std::ifstream file;
+  if (from != "-") {
+    file.open(from, std::ios::binary);
+    if (!file) {
+      error = "mailtls query: cannot read " + from;
+      return false;
+    }
+  }
+  std::istream& in = from == "-" ? std::cin : file;
+  sql.resize(kMaxSqlBytes + 1);
+  in.read(sql.data(), static_cast<std::streamsize>(sql.size()));
+  sql.resize(static_cast<size_t>(in.gcount()));
+  if (sql.size() > kMaxSqlBytes) {
+    error = "mailtls query: the SQL is longer than 1 MiB";
+    return false;
+  }
+  return true;
+}
+
 int run_query(const QueryOptions& o, Streams io) {
-  std::string error;
+  std::string error, sql;
+  if (o.sql.empty() && o.sql_file.empty()) {
+    io.err << "mailtls query: give the SQL, or --file FILE (- for standard input)\n";
+    return 2;
+  }
+  if (!read_sql(o, sql, error)) {
+    io.err << error << "\n";
+    return 1;
+  }
   sql::Db db = sql::Db::open_read_only(o.db, &error);
   if (!db.ok()) {
     io.err << "mailtls query: " << error << "\n";
@@ -248,7 +368,7 @@ int run_query(const QueryOptions& o, Streams io) {
   const sqlite3_int64 heap_before = sqlite3_hard_heap_limit64(kMaxHeapBytes);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout);
   if (o.timeout > 0) sqlite3_progress_handler(db.get(), 10000, past_deadline, &deadline);
-  const int status = run_statement(db, o, io);
+  const int status = run_statement(db, sql, o, io);
   sqlite3_hard_heap_limit64(heap_before);
   return status;
 }

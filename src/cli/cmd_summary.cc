@@ -74,12 +74,12 @@ void write_table(const std::vector<SummaryRow>& rows, const SummaryOptions& o, c
   io.out << render_table(t, width) << std::flush;  // before the note on stderr
   std::vector<std::string> hidden;
   for (size_t i : fit_table(t, width).dropped) hidden.push_back(t.columns[i].label);
-  if (!hidden.empty()) io.err << texts.render("summary.hidden_columns", {{"columns", join(hidden, ", ")}}) << "\n";
+  if (!hidden.empty() && !o.quiet) io.err << texts.render("summary.hidden_columns", {{"columns", join(hidden, ", ")}}) << "\n";
 }
 
 Json row_json(const SummaryRow& r, const std::string& by) {
   Json j;
-  j[by] = r.key;
+  j[by] = r.key.empty() ? Json(nullptr) : Json(r.key);
   j["connections"] = r.connections;
   j["messages"] = r.messages;
   auto rate = r.tls_success_rate();
@@ -111,28 +111,42 @@ std::vector<std::string> csv_outcomes(const std::vector<SummaryRow>& rows) {
   return ids;
 }
 
+// The CSV is the JSON flattened: the same keys in the same order, a nested object's keys
+// joined with '.' (outcomes.cleartext, last_failure.time), lists joined with spaces, null
+// as an empty cell. Every outcome id is a column, so the header does not depend on the data.
 void write_csv(const std::vector<SummaryRow>& rows, const std::string& by, std::ostream& out) {
-  std::vector<std::string> ids = csv_outcomes(rows);
-  std::vector<std::string> header = {by, "connections", "messages", "tls_success", "tls_success_count",
-                                     "eligible", "cleartext", "cleartext_after_failure"};
-  header.insert(header.end(), ids.begin(), ids.end());
-  for (const char* name : {"protocols", "ciphers", "last_failure_time", "last_failure_outcome"})
-    header.push_back(name);
+  const std::vector<std::string> ids = csv_outcomes(rows);
+  auto flat = [&](const SummaryRow& r) {
+    std::vector<std::pair<std::string, std::string>> cells;
+    const Json j = row_json(r, by);
+    for (const auto& [key, value] : j.items()) {
+      if (key == "outcomes") {
+        for (const auto& id : ids)
+          cells.emplace_back("outcomes." + id, std::to_string(value.contains(id) ? value[id].get<int64_t>() : 0));
+      } else if (key == "last_failure") {
+        for (const char* part : {"time", "outcome"})
+          cells.emplace_back(key + "." + part,
+                             value.is_object() && value[part].is_string() ? value[part].get<std::string>() : "");
+      } else if (value.is_array()) {
+        std::vector<std::string> items;
+        for (const auto& item : value) items.push_back(item.get<std::string>());
+        cells.emplace_back(key, join(items, " "));
+      } else if (key == "tls_success") {
+        char buf[16] = "";
+        if (auto rate = r.tls_success_rate()) std::snprintf(buf, sizeof buf, "%.4f", *rate);
+        cells.emplace_back(key, buf);
+      } else {
+        cells.emplace_back(key, value.is_null() ? "" : value.is_string() ? value.get<std::string>() : value.dump());
+      }
+    }
+    return cells;
+  };
+  std::vector<std::string> header;
+  for (const auto& [key, cell] : flat(SummaryRow{})) header.push_back(key);
   write_csv_row(out, header);
   for (const auto& r : rows) {
-    auto rate = r.tls_success_rate();
-    char buf[16] = "";
-    if (rate) std::snprintf(buf, sizeof buf, "%.4f", *rate);
-    std::vector<std::string> f = {r.key, std::to_string(r.connections), std::to_string(r.messages), buf,
-                                  std::to_string(r.tls_success), std::to_string(r.eligible),
-                                  std::to_string(r.cleartext_messages),
-                                  std::to_string(r.cleartext_after_failure)};
-    for (const auto& id : ids) f.push_back(std::to_string(r.outcomes.count(id) ? r.outcomes.at(id) : 0));
-    f.push_back(join(r.protocols, " "));
-    f.push_back(join(r.ciphers, " "));
-    f.push_back(r.last_failure_time ? iso_utc(*r.last_failure_time) : "");
-    f.push_back(r.last_failure_outcome);
-    for (auto& cell : f) cell = spreadsheet_cell(std::move(cell));  // a key comes from the logs
+    std::vector<std::string> f;
+    for (auto& [key, cell] : flat(r)) f.push_back(spreadsheet_cell(std::move(cell)));  // a key comes from the logs
     write_csv_row(out, f);
   }
 }
@@ -200,7 +214,7 @@ int run_summary(const SummaryOptions& o, Streams io) {
     write_csv(rows, o.by, io.out);
   } else {
     write_table(rows, o, *texts, io);
-    point_to_downgrades(db.get(), q, rows, *texts, io);
+    if (!o.quiet) point_to_downgrades(db.get(), q, rows, *texts, io);
   }
   return 0;
 }

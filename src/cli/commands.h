@@ -24,18 +24,27 @@ struct IngestOptions {
   size_t max_open = 20000;     // bounds memory: 256 MB holds this many open with room to spare
   int progress = -1;            // -1: when stderr is a terminal; 0 off; 1 on
   std::string data_dir;         // grammars/ and locales/; empty = default search
+  std::string format = "table";  // table | json (per-input results and totals)
+  bool quiet = false;            // -q: no progress, no table
+  bool verbose = false;          // -v: what each phase took, the sessions' figures
+  bool terminal = false;         // stdout is a terminal (set by main): the table fits its width
 };
 int run_ingest(const IngestOptions& o, Streams io);
 
 struct CheckOptions {
   std::string data_dir;
+  std::string format = "text";  // text | json
+  bool quiet = false;            // only the problems
+  bool verbose = false;          // also the data directory checked
 };
 int run_check(const CheckOptions& o, Streams io);
 
 struct ExplainOptions {
   std::string db;
+  int64_t id = -1;  // connections.id
   int64_t dcid = -1, icid = -1;
   std::string appliance;
+  bool appliance_given = false;  // --appliance '' selects the unnamed appliance
   std::string transcript;  // a pasted SMTP dialogue (no database needed)
   std::string lang = "en";
   std::string format = "text";  // text | json
@@ -53,6 +62,7 @@ struct SummaryOptions {
   std::string lang = "en";
   int width = 0;                    // 0: the terminal's width (80 when not a terminal)
   std::string data_dir;
+  bool quiet = false;               // no notes on stderr
 };
 int run_summary(const SummaryOptions& o, Streams io);
 
@@ -82,9 +92,15 @@ int run_notice(const NoticeOptions& o, Streams io);
 
 struct QueryOptions {
   std::string db;
-  std::string sql;
+  std::string sql;               // the statement, or "-": read it from stdin
   std::string format = "table";  // table | json | csv
   int timeout = 30;              // seconds a query may run; 0: no limit
+  int width = 0;                 // table width; 0: the terminal's, no limit when not a terminal
+  std::vector<std::string> params;  // name=value, bound to :name
+  std::string sql_file;          // read the statement from this file ("-": stdin)
+  bool terminal = false;         // stdout is a terminal (set by main)
+  bool quiet = false;            // no notes on stderr
+  bool verbose = false;          // rows and time on stderr
 };
 int run_query(const QueryOptions& o, Streams io);
 

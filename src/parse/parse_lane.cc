@@ -338,6 +338,8 @@ void ParseLane::parse_stream(LogStream& stream) {
     if (end > plan.skip)
       framer.feed(chunk.substr(static_cast<size_t>(std::max<int64_t>(0, plan.skip - position))), sink);
     bytes_.fetch_add(chunk.size(), std::memory_order_relaxed);
+    if (const uint64_t disk = stream.disk_position(); disk > disk_bytes_.load(std::memory_order_relaxed))
+      disk_bytes_.store(disk, std::memory_order_relaxed);
     const auto lines = static_cast<uint64_t>(framer.lines());
     lines_.fetch_add(lines - lines_before, std::memory_order_relaxed);
     lines_before = lines;

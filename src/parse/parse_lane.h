@@ -138,6 +138,9 @@ class ParseLane {
   // Decompressed bytes and physical lines framed so far (for the progress line).
   uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
   uint64_t lines() const { return lines_.load(std::memory_order_relaxed); }
+  // Bytes of the input file on disk behind what was framed (compressed bytes for a
+  // compressed input); 0 when not known (a pipe).
+  uint64_t disk_bytes() const { return disk_bytes_.load(std::memory_order_relaxed); }
   // The lane's own diagnostics: complete once next() has returned `done`.
   const Diagnostics& diagnostics() const { return diag_; }
 
@@ -152,7 +155,7 @@ class ParseLane {
   const LaneSetup& setup_;
   Matcher matcher_;  // one per thread
   Diagnostics diag_;
-  std::atomic<uint64_t> bytes_{0}, lines_{0};
+  std::atomic<uint64_t> bytes_{0}, lines_{0}, disk_bytes_{0};
   std::atomic<bool> stop_{false};
 
   std::mutex mu_;

@@ -55,6 +55,9 @@ class LogStream {
   virtual std::string_view read() = 0;
   // Decompressed bytes handed out so far.
   virtual uint64_t position() const = 0;
+  // Bytes of the file on disk behind what read() has handed out (compressed bytes for a
+  // compressed file, the archive's for a tar member); 0 when not known (a pipe).
+  virtual uint64_t disk_position() const { return 0; }
   // "plain", "gzip", "bzip2", "xz", "zstd"; with "tar+" in front for tar members
   // ("tar+plain" for a member of an uncompressed tar).
   virtual std::string_view packaging() const = 0;

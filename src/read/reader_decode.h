@@ -28,6 +28,10 @@ class ChunkSource {
   // True when the stream ended inside damaged or missing data (a cut, corrupt bytes), so
   // its last line may be cut in two; not for damage after the data (trailing garbage).
   virtual bool cut() const = 0;
+  // Bytes of the file on disk read so far (compressed bytes for a compressed file), for
+  // a progress measured in what the disk holds; 0 when not known. Called on the thread
+  // that calls fill().
+  virtual uint64_t disk_offset() const { return 0; }
 };
 
 // Decodes one RawFile; the base keeps the bookkeeping every packaging shares.
@@ -35,6 +39,7 @@ class Decoder : public ChunkSource {
  public:
   bool damaged() const override { return damaged_; }
   bool cut() const override { return cut_; }
+  uint64_t disk_offset() const override { return raw_.offset(); }
 
  protected:
   Decoder(RawFile& raw, Diagnostics& diag, std::string name)
@@ -73,6 +78,7 @@ class PrefixedSource : public ChunkSource {
   size_t fill(char* out, size_t cap) override;
   bool damaged() const override { return inner_.damaged(); }
   bool cut() const override { return inner_.cut(); }
+  uint64_t disk_offset() const override { return inner_.disk_offset(); }
 
  private:
   std::string head_;

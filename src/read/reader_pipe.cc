@@ -55,10 +55,11 @@ bool ThreadedStream::produce_one(std::stop_token stop) {
   auto& chunk = chunks_[index];
   if (!chunk) chunk.reset(new char[chunk_bytes_]);  // uninitialised: pages stay untouched
   size_t n = source_.fill(chunk.get(), chunk_bytes_);
+  const uint64_t disk = source_.disk_offset();
   {
     std::lock_guard lock(mu_);
     if (n > 0)
-      filled_.push_back({index, n});
+      filled_.push_back({index, n, disk});
     else
       free_.push_back(index);
   }
@@ -79,6 +80,7 @@ std::string_view ThreadedStream::read() {
   filled_.pop_front();
   held_ = static_cast<long>(f.index);
   position_ += f.size;
+  disk_position_ = f.disk;
   return {chunks_[f.index].get(), f.size};
 }
 

@@ -40,6 +40,7 @@ class ThreadedStream : public LogStream {
   const std::string& name() const override { return info_.name; }
   std::string_view read() override;
   uint64_t position() const override { return position_; }
+  uint64_t disk_position() const override { return disk_position_; }
   std::string_view packaging() const override { return info_.packaging; }
   int64_t mtime() const override { return info_.mtime; }
   bool cut() const override;
@@ -48,6 +49,7 @@ class ThreadedStream : public LogStream {
   struct Filled {
     size_t index;
     size_t size;
+    uint64_t disk;  // the source's disk_offset() after filling it
   };
 
   void produce(std::stop_token stop);
@@ -66,6 +68,7 @@ class ThreadedStream : public LogStream {
   bool cut_ = false;  // the source's cut(), taken by the producer when it ends
   long held_ = -1;  // the chunk the consumer's last view points into
   uint64_t position_ = 0;
+  uint64_t disk_position_ = 0;
   std::stop_source stop_;
   std::thread thread_;  // last: starts once everything above exists
 };

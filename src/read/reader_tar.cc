@@ -197,6 +197,7 @@ class MemberSource : public ChunkSource {
   // Only this member's own bytes count: the decoder may have met damage further on while
   // this member was still complete in the bytes read ahead.
   bool cut() const override { return short_; }
+  uint64_t disk_offset() const override { return outer_.disk_offset(); }
 
   uint64_t remaining() const { return remaining_; }
   bool short_read() const { return short_; }

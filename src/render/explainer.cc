@@ -29,7 +29,7 @@ std::string utc_time(int64_t t) {
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);  // ISO 8601 UTC, as summary writes
   return buf;
 }
 
@@ -225,6 +225,11 @@ nlohmann::json optional_time(int64_t t) {
   return t > 0 ? nlohmann::json(utc_time(t)) : nlohmann::json(nullptr);
 }
 
+// A value the logs did not give is null, never "".
+nlohmann::json text_or_null(const std::string& text) {
+  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
 // The connection's lines and its messages' events in time order (lines of one time in
 // file order).
 std::vector<const LogLine*> timeline(const Ctx& x) {
@@ -278,21 +283,22 @@ nlohmann::json timeline_json(const Ctx& x) {
 nlohmann::json keywords_json(const Texts& t, const std::vector<EhloKeyword>& keywords) {
   auto list = nlohmann::json::array();
   for (const auto& k : keywords)
-    list.push_back({{"keyword", k.keyword}, {"params", k.params}, {"meaning", keyword_meaning(t, k.keyword)}});
+    list.push_back({{"keyword", k.keyword}, {"params", text_or_null(k.params)}, {"meaning", keyword_meaning(t, k.keyword)}});
   return list;
 }
 
 nlohmann::json connection_json(const Connection& c) {
-  return {{"appliance", c.appliance},
+  return {{"id", c.id > 0 ? nlohmann::json(c.id) : nlohmann::json(nullptr)},
+          {"appliance", text_or_null(c.appliance)},
           {"direction", std::string(direction_name(c.direction))},
           {"conn_id", c.conn_id},
-          {"peer_ip", c.peer_ip},
-          {"peer_host", c.peer_host},
-          {"domain", c.domain},
+          {"peer_ip", text_or_null(c.peer_ip)},
+          {"peer_host", text_or_null(c.peer_host)},
+          {"domain", text_or_null(c.domain)},
           {"started_at", optional_time(c.started_at)},
           {"ended_at", optional_time(c.ended_at)},
-          {"tls_protocol", c.tls_protocol},
-          {"tls_cipher", c.tls_cipher}};
+          {"tls_protocol", text_or_null(c.tls_protocol)},
+          {"tls_cipher", text_or_null(c.tls_cipher)}};
 }
 
 nlohmann::json evidence_json(const Ctx& x) {
@@ -312,7 +318,7 @@ nlohmann::json findings_json(const Ctx& x, bool texts) {
     const std::string code(finding_name(f.code));
     if (!texts) { list.push_back(code); continue; }
     list.push_back({{"code", code}, {"title", x.t.get("finding." + code + ".title")},
-                    {"text", x.t.get("finding." + code + ".text")}, {"detail", f.detail}});
+                    {"text", x.t.get("finding." + code + ".text")}, {"detail", text_or_null(f.detail)}});
   }
   return list;
 }
@@ -363,7 +369,7 @@ nlohmann::json render_json(const Connection& c, const Verdict& v, const Texts& t
   return {{"tls_outcome", outcome},
           {"title", outcome_text(x, "title")},
           {"confidence", std::string(confidence_name(v.confidence))},
-          {"detail", v.detail},
+          {"detail", text_or_null(v.detail)},
           {"findings", findings_json(x, false)},
           {"finding_texts", findings_json(x, true)},
           {"evidence", evidence_json(x)},

@@ -223,12 +223,19 @@ bool load_summary(sqlite3* db, const SummaryQuery& q, std::vector<SummaryRow>& r
   if (!load_groups(db, q, groups, error)) return false;
   rows.clear();
   for (auto& [key, tally] : groups) rows.push_back(to_row(key, tally));
-  std::sort(rows.begin(), rows.end(), comes_first);
+  if (q.by == "day")  // in date order (YYYY-MM-DD keys sort as dates), an unknown day last
+    std::sort(rows.begin(), rows.end(), [](const SummaryRow& a, const SummaryRow& b) {
+      return a.key.empty() != b.key.empty() ? b.key.empty() : a.key < b.key;
+    });
+  else
+    std::sort(rows.begin(), rows.end(), comes_first);
   return true;
 }
 
 std::optional<int64_t> parse_utc_bound(std::string_view text, bool upper) {
+  // UTC written as summary writes it (Z) or as an offset of zero (+00:00, -00:00).
   if (text.size() == 20 && text.back() == 'Z') text.remove_suffix(1);
+  else if (text.size() == 25 && (text.substr(19) == "+00:00" || text.substr(19) == "-00:00")) text.remove_suffix(6);
   if (text.size() != 10 && text.size() != 19) return std::nullopt;
   if (text[4] != '-' || text[7] != '-') return std::nullopt;
   using namespace std::chrono;

@@ -63,7 +63,7 @@ struct SummaryRow {
 };
 
 // Groups connections as asked; rows sorted by cleartext messages, then connections
-// (both descending), then key. False with `error` set when SQLite fails.
+// (both descending), then key; by day in date order (an unknown day last). False with `error` set when SQLite fails.
 bool load_summary(sqlite3* db, const SummaryQuery& q, std::vector<SummaryRow>& rows,
                   std::string& error);
 

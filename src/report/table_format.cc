@@ -143,7 +143,8 @@ std::string table_line(const Table& t, const TableLayout& layout, const std::vec
     if (!layout.widths[i]) continue;
     if (!text.empty()) text += std::string(kSeparator, ' ');
     const std::string cell = row ? (i < row->size() ? printable((*row)[i]) : std::string()) : t.columns[i].label;
-    text += pad(fit_cell(cell, layout.widths[i]), layout.widths[i], t.columns[i].right_align);
+    const bool whole = layout.whole_cells && display_width(cell) > layout.widths[i];
+    text += whole ? cell : pad(fit_cell(cell, layout.widths[i]), layout.widths[i], t.columns[i].right_align);
   }
   return trim_right(text) + "\n";
 }
@@ -191,6 +192,15 @@ size_t output_width(int requested) {
   winsize ws{};
   if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
     return ws.ws_col;
+  return 80;
+}
+
+bool stdout_is_terminal() { return isatty(STDOUT_FILENO) == 1; }
+
+size_t terminal_columns(int fd) {
+  if (const char* env = std::getenv("COLUMNS"); env && std::atoi(env) > 0) return static_cast<size_t>(std::atoi(env));
+  winsize ws{};
+  if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
   return 80;
 }
 

@@ -30,6 +30,9 @@ struct Table {
 struct TableLayout {
   std::vector<size_t> widths;   // per column; 0 = dropped
   std::vector<size_t> dropped;  // indices of dropped columns, in column order
+  // A cell wider than its column is printed whole (the line grows) instead of cut: for
+  // output that is not a terminal, where nothing may be lost.
+  bool whole_cells = false;
 };
 
 // Chooses each column's width so that a line is at most `width` display columns:
@@ -61,5 +64,9 @@ std::string spreadsheet_cell(std::string cell);
 // Width to use: `requested` when > 0; else $COLUMNS; else the terminal's when stdout
 // is a terminal; else 80.
 size_t output_width(int requested);
+// Whether standard output is a terminal.
+bool stdout_is_terminal();
+// Columns of the terminal `fd` is: $COLUMNS, else its width, else 80.
+size_t terminal_columns(int fd);
 
 }  // namespace mailtls

@@ -119,7 +119,10 @@ class Store {
   // commit: false rolls the run back instead (an interrupted ingest). Nothing but
   // finish() can commit (a commit hook refuses any other).
   using CommitGate = std::function<bool()>;
-  void finish(const Classify& classify, const CommitGate& may_commit = {});
+  // `on_phase` hears each step as it begins: "building indexes", "reconciling",
+  // "committing" (for a progress line).
+  using PhaseReport = std::function<void(const char* phase)>;
+  void finish(const Classify& classify, const CommitGate& may_commit = {}, const PhaseReport& on_phase = {});
   bool committed() const { return committed_; }  // finish() kept this run
   // A write failed (reported in the Diagnostics): nothing more is written, and finish()
   // rolls back. Safe to ask from any thread, so an ingest can stop reading early.

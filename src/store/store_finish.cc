@@ -40,15 +40,20 @@ std::string elapsed(const Stamp& a, const Stamp& b) {
 
 }  // namespace
 
-void Store::finish(const Classify& classify, const CommitGate& may_commit) {
+void Store::finish(const Classify& classify, const CommitGate& may_commit, const PhaseReport& on_phase) {
   if (mode_ == Mode::read_only || finished_) return;
   Statements& s = *stmts_;
   const bool timing = std::getenv("MAILTLS_TIMING") != nullptr;
   const Stamp t0;
   s.flush_all();
   const Stamp t1;
+  auto phase = [&](const char* what) {
+    if (on_phase) on_phase(what);
+  };
+  phase("building indexes");
   if (!run_->failed) s.build_indexes();
   const Stamp t2;
+  phase("reconciling connections cut across inputs");
   const int64_t merged = run_->failed ? 0 : reconcile(classify);
   s.flush_all();
   const Stamp t3;
@@ -65,6 +70,7 @@ void Store::finish(const Classify& classify, const CommitGate& may_commit) {
   }
   std::string error;
   const Stamp t4;
+  phase("committing");
   committing_ = true;
   const int commit_rc = s.db.exec("COMMIT", &error);
   // Readers and later runs use WAL; if another connection keeps the switch from

@@ -5,21 +5,14 @@
 
 #include <filesystem>
 
-#include "child_process.h"
+#include "seeds_db.h"
 
 namespace fs = std::filesystem;
 using namespace mailtls::testing;
 
 namespace {
 
-// A database of the sample seeds.
-fs::path seeds_db(const TempDir& tmp) {
-  const fs::path db = tmp.path / "s.db";
-  REQUIRE(run({MAILTLS_BINARY, "ingest", "--db", db.string(), "--progress", "0", MAILTLS_SAMPLES_DIR "/seeds"},
-              tmp.path / "ingest.log")
-              .status == 0);
-  return db;
-}
+fs::path seeds_db(const TempDir& tmp) { return ingest_seeds(tmp); }
 
 // Runs argv with standard output to `out` (a path) and standard error to `log`.
 Finished run_to(const std::vector<std::string>& argv, const std::string& out, const fs::path& log) {

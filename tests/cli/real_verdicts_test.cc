@@ -134,8 +134,9 @@ TEST_CASE("the inbound TLS rate counts only connections where TLS could have hap
   CHECK(json.find("\"policy_rejected\": 1") != std::string::npos);
   const std::string csv =
       command(db, {"summary", "--db", db.tmp.db(), "--direction", "inbound", "--by", "appliance", "--format", "csv"});
-  // appliance, connections, messages, TLS rate, TLS successes, eligible, ...
-  CHECK(csv.substr(csv.find('\n') + 1).rfind("420D4FEA709365BFB3E3-0AF2EE5E700E,3,2,1.0000,2,2,", 0) == 0);
+  // appliance, connections, messages, TLS rate, TLS successes, known outcomes, eligible,
+  // policy-rejected, connect-failed, ...
+  CHECK(csv.substr(csv.find('\n') + 1).rfind("420D4FEA709365BFB3E3-0AF2EE5E700E,3,2,1.0000,2,3,2,1,0,", 0) == 0);
 }
 
 TEST_CASE("a connection whose every recipient the recipient access table refused is policy-rejected citing the refusal",

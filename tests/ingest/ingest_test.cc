@@ -255,9 +255,11 @@ TEST_CASE("the per-input report gives lines, specific, generic, other-logs, unre
   auto r = ingest(s.dir / "x.db", log.string());
   REQUIRE(r.status == 0);
   std::istringstream lines(r.out);
-  std::string header, row;
+  std::string header, rule, row;
   std::getline(lines, header);
+  std::getline(lines, rule);  // a line of dashes under the header
   std::getline(lines, row);
+  CHECK(rule.find_first_not_of('-') == std::string::npos);
   for (const char* column : {"lines", "specific", "generic", "other-logs", "unrecognised", "connections", "seconds"})
     CHECK(header.find(column) != std::string::npos);
   std::istringstream fields(row);

@@ -82,7 +82,7 @@ TEST_CASE("the verdict is named by its title and its public id", "[explain]") {
   CHECK(has(out, texts->get("outcome.starttls-not-offered.title") + " (starttls-not-offered)"));
   CHECK(has(out, texts->get("confidence.low")));
   CHECK(has(out, "DCID 4417021"));
-  CHECK(has(out, "2019-10-10 12:02:11 UTC"));
+  CHECK(has(out, "2019-10-10T12:02:11Z"));
 }
 
 TEST_CASE("a low-confidence verdict lists its candidate causes and the debug log to enable", "[explain]") {
@@ -216,8 +216,8 @@ TEST_CASE("the JSON explanation carries every field scripts rely on", "[explain]
   CHECK(c["conn_id"] == 4417021);
   CHECK(c["peer_ip"] == "198.51.100.61");
   CHECK(c["domain"] == "domain1.com");
-  CHECK(c["started_at"] == "2019-10-10 12:02:11 UTC");
-  CHECK(c["ended_at"] == "2019-10-10 12:02:16 UTC");
+  CHECK(c["started_at"] == "2019-10-10T12:02:11Z");
+  CHECK(c["ended_at"] == "2019-10-10T12:02:16Z");
 }
 
 // Needs the real classifier and the pasted-transcript parser (branch classifier).

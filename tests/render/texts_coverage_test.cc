@@ -81,7 +81,7 @@ TEST_CASE("the labels the explainer uses all have English texts", "[texts]") {
         "confidence.high", "confidence.medium", "confidence.low", "direction.inbound",
         "direction.outbound", "keyword.unknown.meaning", "error.no-db", "error.no-id",
         "error.db-missing", "error.db-open", "error.not-found", "error.nearest", "error.none-nearby",
-        "error.several-appliances", "error.transcript-read", "error.transcript-empty"}) {
+        "error.several", "error.id-not-found", "error.transcript-read", "error.transcript-empty"}) {
     INFO(key);
     CHECK(has_text(*t, key));
   }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -183,16 +184,24 @@ TEST_CASE("summary JSON gives the group key, counts, rates, outcomes and the las
   CHECK(j.back()["last_failure"].is_null());
 }
 
-TEST_CASE("summary CSV has a header and one column per outcome id", "[summary]") {
+TEST_CASE("summary CSV is the JSON flattened: its keys in order, one column per outcome id, every name once",
+          "[summary]") {
   TempStore store("summary-csv");
   auto run = summary(store, {{"format", "csv"}});
   std::istringstream lines(run.out);
   std::string header, first;
   std::getline(lines, header);
   std::getline(lines, first);
-  CHECK(header.rfind("domain,connections,messages,tls_success,tls_success_count,eligible,cleartext,", 0) == 0);
-  for (const auto& id : outcome_ids()) CHECK(header.find("," + id + ",") != std::string::npos);
-  CHECK(first.rfind("example.org,3,3,0.3333,1,3,2,2,1,2,", 0) == 0);
+  CHECK(header.rfind("domain,connections,messages,tls_success,tls_success_count,known_outcome_count,eligible,"
+                     "policy_rejected,connect_failed,cleartext,cleartext_after_failure,outcomes.",
+                     0) == 0);
+  CHECK_THAT(header, Catch::EndsWith(",protocols,ciphers,last_failure.time,last_failure.outcome"));
+  for (const auto& id : outcome_ids()) CHECK(header.find(",outcomes." + id + ",") != std::string::npos);
+  std::vector<std::string> names;
+  std::stringstream h(header);
+  for (std::string name; std::getline(h, name, ',');) names.push_back(name);
+  CHECK(std::set<std::string>(names.begin(), names.end()).size() == names.size());
+  CHECK(first.rfind("example.org,3,3,0.3333,1,3,3,0,0,2,2,", 0) == 0);
 }
 
 TEST_CASE("a cell is cut to its width with an ellipsis, counting wide characters twice", "[summary]") {
