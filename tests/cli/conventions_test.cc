@@ -161,7 +161,7 @@ TEST_CASE("the man page and the bash and zsh completions name every option of ev
   CHECK(slurp(tmp.path / "complete.log") == "summary\n--format\ntable json csv\n");
 }
 
-TEST_CASE("-q silences progress, tables and notes; -v says more on stderr", "[cli][conventions]") {
+TEST_CASE("quiet (-q) silences progress, tables and notes; verbose (-v) says more on stderr", "[cli][conventions]") {
   TempDir tmp;
   const std::string db = (tmp.path / "q.db").string();
   const Output quiet = run_mailtls(tmp, {"ingest", "-q", "--progress", "1", "--db", db, MAILTLS_SAMPLES_DIR "/seeds"});

@@ -78,7 +78,8 @@ TEST_CASE("query --param binds :name, and the example queries of docs/schema.md 
                     example},
                    out, err)
                 .status == 0);
-    CHECK(std::count(slurp(out).begin(), slurp(out).end(), '\n') > 1);
+    const std::string rows = slurp(out);
+    CHECK(std::count(rows.begin(), rows.end(), '\n') > 1);
   }
   CHECK(with_id >= 1);
 }
