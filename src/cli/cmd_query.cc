@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <ostream>
 #include <set>
 
@@ -27,6 +28,21 @@ namespace mailtls {
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+// The texts of locales/en/ui.toml ([query]); the key itself when they cannot be loaded.
+class Say {
+ public:
+  Say() {
+    Diagnostics diag;
+    texts_ = Texts::load(resolve_data_dir("") / "locales", "en", diag);
+  }
+  std::string operator()(std::string_view key, const std::map<std::string, std::string>& vars = {}) const {
+    return texts_ ? texts_->render(key, vars) : std::string(key);
+  }
+
+ private:
+  std::unique_ptr<Texts> texts_;
+};
 
 constexpr int kMaxValueBytes = 16 << 20;
 constexpr sqlite3_int64 kMaxHeapBytes = sqlite3_int64{512} << 20;
@@ -182,7 +198,7 @@ std::vector<std::string> layout_row(const std::vector<std::string>& row) {
 
 // Columns whose every value in the sample is a number are right-aligned; later columns
 // drop first. `width` 0: no limit (output that is not a terminal): nothing cut or dropped.
-bool write_table(sql::Stmt& st, Streams io, size_t width, bool quiet, size_t& rows) {
+bool write_table(sql::Stmt& st, Streams io, size_t width, bool quiet, size_t& rows, const Say& say) {
   const bool whole = width == 0;
   Table t;
   const auto names = column_names(st);
@@ -204,8 +220,6 @@ bool write_table(sql::Stmt& st, Streams io, size_t width, bool quiet, size_t& ro
   }
   if (!st.succeeded()) return false;
   for (size_t i = 0; i < names.size(); ++i) t.columns[i].right_align = numeric[i] && !t.rows.empty();
-  Diagnostics diag;
-  auto texts = Texts::load(resolve_data_dir("") / "locales", "en", diag);
   if (t.columns.empty()) return true;  // BEGIN, COMMIT: nothing to show
   TableLayout layout;
   if (whole) {
@@ -228,8 +242,8 @@ bool write_table(sql::Stmt& st, Streams io, size_t width, bool quiet, size_t& ro
   std::string hidden;
   for (size_t i : layout.dropped) hidden += (hidden.empty() ? "" : ", ") + t.columns[i].label;
   if (quiet) return true;
-  if (texts && empty) io.err << texts->get("query.no_rows") << "\n";
-  if (texts && !hidden.empty()) io.err << texts->render("query.hidden_columns", {{"columns", hidden}}) << "\n";
+  if (empty) io.err << say("query.no_rows") << "\n";
+  if (!hidden.empty()) io.err << say("query.hidden_columns", {{"columns", hidden}}) << "\n";
   return true;
 }
 
@@ -242,12 +256,12 @@ int past_deadline(void* deadline) {
 // Binds every --param name=value to :name (also @name and $name). A value that is a
 // whole integer is bound as an integer, any other as text. A parameter of the statement
 // that no --param gives, or a --param the statement does not use, is a usage error.
-bool bind_params(sqlite3_stmt* st, const std::vector<std::string>& params, std::string& error) {
+bool bind_params(sqlite3_stmt* st, const std::vector<std::string>& params, std::string& error, const Say& say) {
   std::map<std::string, std::string> given;
   for (const auto& p : params) {
     const auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
-      error = "mailtls query: --param takes name=value, not '" + p + "'";
+      error = say("query.param_form", {{"param", p}});
       return false;
     }
     given[p.substr(0, eq)] = p.substr(eq + 1);
@@ -256,13 +270,13 @@ bool bind_params(sqlite3_stmt* st, const std::vector<std::string>& params, std::
   for (int i = 1; i <= sqlite3_bind_parameter_count(st); ++i) {
     const char* raw = sqlite3_bind_parameter_name(st, i);
     if (!raw || !*raw || raw[0] == '?') {
-      error = "mailtls query: the statement has a positional parameter (?); name it (:name) and give --param name=value";
+      error = say("query.param_positional");
       return false;
     }
     const std::string name = raw + 1;
     const auto it = given.find(name);
     if (it == given.end()) {
-      error = "mailtls query: the statement uses :" + name + "; give it with --param " + name + "=VALUE";
+      error = say("query.param_missing", {{"name", name}});
       return false;
     }
     used.insert(name);
@@ -276,20 +290,20 @@ bool bind_params(sqlite3_stmt* st, const std::vector<std::string>& params, std::
   }
   for (const auto& [name, value] : given)
     if (!used.count(name)) {
-      error = "mailtls query: --param " + name + " is not a parameter of the statement (:" + name + ")";
+      error = say("query.param_unused", {{"name", name}});
       return false;
     }
   return true;
 }
 
-int run_statement(sql::Db& db, const std::string& sql, const QueryOptions& o, Streams io) {
+int run_statement(sql::Db& db, const std::string& sql, const QueryOptions& o, Streams io, const Say& say) {
   std::string error;
   auto st = prepare_one(db.get(), sql, error);
   if (!st) {
     io.err << error << "\n";
     return 1;
   }
-  if (!bind_params(st->get(), o.params, error)) {
+  if (!bind_params(st->get(), o.params, error, say)) {
     io.err << error << "\n";
     return 2;
   }
@@ -298,7 +312,7 @@ int run_statement(sql::Db& db, const std::string& sql, const QueryOptions& o, St
   size_t rows = 0;
   bool ok = o.format == "json" ? write_json(*st, io.out, rows)
             : o.format == "csv" ? write_csv(*st, io.out, rows)
-                                : write_table(*st, io, width, o.quiet, rows);
+                                : write_table(*st, io, width, o.quiet, rows, say);
   if (!ok) {
     if ((st->rc() & 0xff) == SQLITE_INTERRUPT)
       io.err << "mailtls query: stopped after " << o.timeout
@@ -309,10 +323,9 @@ int run_statement(sql::Db& db, const std::string& sql, const QueryOptions& o, St
   }
   if (o.verbose) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    char line[128];
-    std::snprintf(line, sizeof line, "mailtls query: %lld rows in %.3f s\n",
-                  static_cast<long long>(rows), seconds);
-    io.err << line;
+    char taken[32];
+    std::snprintf(taken, sizeof taken, "%.3f", seconds);
+    io.err << say("query.rows_taken", {{"rows", std::to_string(rows)}, {"seconds", taken}}) << "\n";
   }
   return 0;
 }
@@ -320,7 +333,7 @@ int run_statement(sql::Db& db, const std::string& sql, const QueryOptions& o, St
 }  // namespace
 
 // The statement: the SQL argument, or the file --file names, or stdin for "-".
-bool read_sql(const QueryOptions& o, std::string& sql, std::string& error) {
+bool read_sql(const QueryOptions& o, std::string& sql, std::string& error, const Say& say) {
   const std::string& from = !o.sql_file.empty() ? o.sql_file : o.sql;
   if (o.sql_file.empty() && o.sql != "-") {
     sql = o.sql;
@@ -331,7 +344,7 @@ bool read_sql(const QueryOptions& o, std::string& sql, std::string& error) {
   if (from != "-") {
     file.open(from, std::ios::binary);
     if (!file) {
-      error = "mailtls query: cannot read " + from;
+      error = say("query.sql_unreadable", {{"path", from}});
       return false;
     }
   }
@@ -340,7 +353,7 @@ bool read_sql(const QueryOptions& o, std::string& sql, std::string& error) {
   in.read(sql.data(), static_cast<std::streamsize>(sql.size()));
   sql.resize(static_cast<size_t>(in.gcount()));
   if (sql.size() > kMaxSqlBytes) {
-    error = "mailtls query: the SQL is longer than 1 MiB";
+    error = say("query.sql_too_long");
     return false;
   }
   return true;
@@ -348,11 +361,12 @@ bool read_sql(const QueryOptions& o, std::string& sql, std::string& error) {
 
 int run_query(const QueryOptions& o, Streams io) {
   std::string error, sql;
+  const Say say;
   if (o.sql.empty() && o.sql_file.empty()) {
-    io.err << "mailtls query: give the SQL, or --file FILE (- for standard input)\n";
+    io.err << say("query.no_sql") << "\n";
     return 2;
   }
-  if (!read_sql(o, sql, error)) {
+  if (!read_sql(o, sql, error, say)) {
     io.err << error << "\n";
     return 1;
   }
@@ -368,7 +382,7 @@ int run_query(const QueryOptions& o, Streams io) {
   const sqlite3_int64 heap_before = sqlite3_hard_heap_limit64(kMaxHeapBytes);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout);
   if (o.timeout > 0) sqlite3_progress_handler(db.get(), 10000, past_deadline, &deadline);
-  const int status = run_statement(db, sql, o, io);
+  const int status = run_statement(db, sql, o, io, say);
   sqlite3_hard_heap_limit64(heap_before);
   return status;
 }
