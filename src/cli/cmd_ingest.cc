@@ -255,6 +255,16 @@ void close_stream(Run& run, LaneSlot& slot, const StreamClosing& closing) {
     if (!ss.inherited_from.empty())
       result.note += (result.note.empty() ? "" : "; ") + std::string("no header: appliance and time offset of ") +
                      std::filesystem::path(ss.inherited_from).filename().string();
+    if (closing.unverified_first_line > 0) {
+      // Kept, as every readable line is, but never as if checked: the row and the note say so.
+      result.note += (result.note.empty() ? "" : "; ") + std::string("lines ") +
+                     std::to_string(closing.unverified_first_line) + "-" + std::to_string(closing.unverified_last_line) +
+                     " may be wrong: decoded from damaged data";
+      run.writes->post([id = ss.source.id, first = closing.unverified_first_line, last = closing.unverified_last_line,
+                        from = closing.unverified_from](Store& store) {
+        store.add_source_damage(id, first, last, from);
+      });
+    }
     if (ss.serials.size() > 1) {
       std::string list;
       for (const auto& serial : ss.serials) list += (list.empty() ? "" : ", ") + serial;

@@ -31,6 +31,12 @@ void ParsedBatch::clear() {
 
 namespace {
 
+// How far apart the lane notes where records start (see parse_stream), and how many notes
+// it keeps: past that, every second one goes and the spacing doubles, so a stream of any
+// size costs at most 64 Ki notes (1 MiB).
+constexpr int64_t kLineMarkBytes = int64_t{16} << 10;
+constexpr size_t kMaxLineMarks = size_t{64} << 10;
+
 // Damaged lines of one kind in a stream: how many, and where the first one is.
 struct DamageSeen {
   int64_t records = 0;
@@ -287,7 +293,20 @@ void ParseLane::parse_stream(LogStream& stream) {
     }
   };
   LineCounter counter(*setup_.grammar, *closing);
+  // Where records start, every kLineMarkBytes or so: the line a damaged unit's first byte
+  // lies in, found once the damage shows (by then its bytes are long parsed).
+  std::vector<std::pair<int64_t, int64_t>> line_marks;  // offset, line number
+  int64_t next_mark = 0, mark_spacing = kLineMarkBytes;
   const auto sink = [&](const Record& rec) {
+    if (rec.offset >= next_mark) {
+      if (line_marks.size() >= kMaxLineMarks) {
+        for (size_t i = 0; 2 * i < line_marks.size(); ++i) line_marks[i] = line_marks[2 * i];
+        line_marks.resize((line_marks.size() + 1) / 2);
+        mark_spacing *= 2;
+      }
+      line_marks.emplace_back(rec.offset, rec.line_no);
+      next_mark = rec.offset + mark_spacing;
+    }
     if (rec.comment) {
       closing->comments += rec.physical_lines;
       return;
@@ -365,6 +384,18 @@ void ParseLane::parse_stream(LogStream& stream) {
   report_damage(diag_, stream.name(), binary, "binary data (NUL or control bytes)");
   report_damage(diag_, stream.name(), invalid_utf8, "invalid UTF-8");
 
+  if (const auto from = stream.unverified_from(); from && framer.lines() > 0 && !stopping()) {
+    // The first record at or before the damaged unit's first byte: its lines and all after
+    // it may be wrong (up to the spacing of the notes of good lines before it counted in).
+    int64_t first = plan.first_line_no;
+    for (const auto& [offset, line] : line_marks) {
+      if (offset > static_cast<int64_t>(*from)) break;
+      first = line;
+    }
+    closing->unverified_first_line = first;
+    closing->unverified_last_line = plan.first_line_no + framer.lines() - 1;
+    closing->unverified_from = static_cast<int64_t>(*from);
+  }
   closing->lines = framer.lines();
   closing->unparsed = unparsed;
   closing->complete_bytes = framer.complete_bytes();

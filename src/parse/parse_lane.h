@@ -99,6 +99,10 @@ struct StreamClosing {
   // connection; counted here by action so that they are not lost (source_refusals).
   std::map<std::string, int64_t> refused_without_connection;
   int64_t complete_bytes = 0;  // offset just past the last complete line
+  // The stored lines decoded from damaged data (LogStream::unverified_from()), which may
+  // be wrong: first and last line number, and the decompressed byte the damaged unit began
+  // at. unverified_first_line is 0 when there are none.
+  int64_t unverified_first_line = 0, unverified_last_line = 0, unverified_from = 0;
   double seconds = 0;
 };
 

@@ -15,8 +15,9 @@
 //   becomes one Diagnostic naming the file and the byte offset (in the compressed file
 //   where known; the message also says how many decompressed bytes were good). The
 //   stream then ends after its last good byte, and read_input() returns normally.
-//   Checksums cover a whole gzip member or bzip2/zstd block, so bytes of the damaged
-//   block decoded before the damage shows may already have been handed out.
+//   Checksums cover a whole gzip member, bzip2 or xz block or zstd frame, so bytes of the
+//   damaged unit decoded before the damage shows may already have been handed out:
+//   unverified_from() says from where.
 // - A truncated stream hands out every byte its decoder can recover, as the standard
 //   tools do (gzip -dc, bzip2 -dc, xz -dc, zstd -dc; tar for the members of a bundle).
 //   A damaged tar header is reported and reading goes on at the next valid header.
@@ -25,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +69,11 @@ class LogStream {
   // missing data (a truncated file, corrupt bytes, a tar member cut short), so its last
   // bytes may be part of a line whose rest never came.
   virtual bool cut() const = 0;
+  // Once read() has returned empty: when the stream stopped at damage inside a checked
+  // unit (gzip member, bzip2 or xz block, zstd frame), the position of the first byte
+  // handed out that was decoded from that unit. Those bytes may be wrong: the check that
+  // would have told failed, or was never reached.
+  virtual std::optional<uint64_t> unverified_from() const { return std::nullopt; }
 };
 
 struct ReaderOptions {

@@ -26,6 +26,31 @@ void Decoder::damage(uint64_t offset, const std::string& what, bool data_lost, b
   }
 }
 
+void Decoder::checkpoint(uint64_t lower) {
+  // Enough history for the bytes a reader above may still hold (a tar reads 1 MiB ahead).
+  static constexpr uint64_t kHistory = uint64_t{8} << 20;
+  const Checkpoint& last = checkpoints_.back();
+  if (last.produced == produced_ && last.consumed == raw_.offset()) return;
+  checkpoints_.push_back({produced_, raw_.offset(), std::max(lower, last.lower)});
+  while (checkpoints_.size() > 2 && checkpoints_[1].produced + kHistory < produced_) checkpoints_.pop_front();
+}
+
+// Bytes [from, to) were all handed out by the first checkpoint whose output reaches `to`,
+// so their data had been read by then; and none had been handed out at the last
+// checkpoint whose output ends before `from`, so their data lies at or after its `lower`.
+std::optional<std::pair<uint64_t, uint64_t>> Decoder::disk_range(uint64_t from, uint64_t to) const {
+  if (checkpoints_.front().produced > from) return std::nullopt;
+  uint64_t lower = 0, upper = raw_.offset();
+  for (const Checkpoint& c : checkpoints_) {
+    if (c.produced <= from) lower = c.lower;
+    if (c.produced >= to) {
+      upper = c.consumed;
+      break;
+    }
+  }
+  return std::make_pair(lower, upper);
+}
+
 bool Decoder::read_failed() {
   if (raw_.error().empty()) return false;
   damage(raw_.offset(), raw_.error());
@@ -125,12 +150,19 @@ class GzipDecoder : public Decoder {
     inflate_state& st = *state_;
     std::string_view in = raw_.data();
     st.next_in = at_end ? &no_input_ : reinterpret_cast<uint8_t*>(const_cast<char*>(in.data()));
-    st.avail_in = static_cast<uint32_t>(std::min<size_t>(in.size(), UINT32_MAX));
+    // In slices, so that the checkpoints tell where on disk each decompressed byte lies.
+    st.avail_in = static_cast<uint32_t>(std::min<size_t>(in.size(), kSlice));
     const uint32_t room = st.avail_out;
     const uint32_t offered = st.avail_in;
     const int r = isal_inflate(&st);
     produced_ += room - st.avail_out;
     raw_.consume(offered - st.avail_in);
+    // Bytes inflate has decoded but not handed out wait in its tmp_out_buffer; bytes it has
+    // read but not decoded, in its bit buffer and tmp_in_buffer.
+    const bool pending = st.tmp_out_valid > st.tmp_out_processed;
+    const uint64_t unread = static_cast<uint64_t>(std::max(0, st.read_in_length) + 7) / 8 +
+                            static_cast<uint64_t>(std::max<int>(0, st.tmp_in_size));
+    checkpoint(pending ? 0 : raw_.offset() - std::min<uint64_t>(unread, raw_.offset()));
     if (r != ISAL_DECOMP_OK) return corrupt(r);
     if (st.block_state == ISAL_BLOCK_FINISH) {
       in_member_ = false;
@@ -197,6 +229,9 @@ class GzipDecoder : public Decoder {
   }
 
   void corrupt(int code) {
+    // Whatever the decoder met, the member's bytes it handed out were decoded from damaged
+    // data (a flipped literal decodes without error) and are never checked now.
+    if (produced_ > member_output_) unverified_from_ = member_output_;
     // The CRC-32 covers the whole member and is checked at its end: the damage is
     // somewhere in the member, so the message points at the member, not at its end.
     if (code == ISAL_INCORRECT_CHECKSUM)
@@ -205,9 +240,14 @@ class GzipDecoder : public Decoder {
                                        ", so the damage is somewhere in it and its decompressed bytes from " +
                                        std::to_string(member_output_) + " on may be wrong",
                     true, true, false);
-    damage(raw_.offset(),
-           "corrupt gzip member at byte " + std::to_string(member_start_) + ": " + why(code));
+    damage(raw_.offset(), "corrupt gzip member at byte " + std::to_string(member_start_) + ": " + why(code) +
+                              (unverified_from_ ? ", and its decompressed bytes from " + std::to_string(member_output_) +
+                                                      " on may be wrong"
+                                                : std::string()),
+           true, true, !unverified_from_);
   }
+
+  static constexpr size_t kSlice = size_t{16} << 10;
 
   std::unique_ptr<inflate_state> state_;  // about 20 KB: kept off the stack
   uint8_t no_input_ = 0;                   // where next_in points when there is none

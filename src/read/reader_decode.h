@@ -8,9 +8,12 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/diagnostics.h"
 #include "read/reader_file.h"
@@ -32,6 +35,15 @@ class ChunkSource {
   // a progress measured in what the disk holds; 0 when not known. Called on the thread
   // that calls fill().
   virtual uint64_t disk_offset() const { return 0; }
+  // Once damage was found inside a checked unit (a gzip member, bzip2 or xz block, zstd
+  // frame): the first byte handed out that came from that unit. The bytes from there on
+  // were decoded from data known to be damaged and may be wrong.
+  virtual std::optional<uint64_t> unverified_from() const { return std::nullopt; }
+  // The bytes of the file on disk that decompressed bytes [from, to) were decoded from, as
+  // tight as can be proved; nullopt when not known (too far back).
+  virtual std::optional<std::pair<uint64_t, uint64_t>> disk_range(uint64_t /*from*/, uint64_t /*to*/) const {
+    return std::nullopt;
+  }
 };
 
 // Decodes one RawFile; the base keeps the bookkeeping every packaging shares.
@@ -40,6 +52,8 @@ class Decoder : public ChunkSource {
   bool damaged() const override { return damaged_; }
   bool cut() const override { return cut_; }
   uint64_t disk_offset() const override { return raw_.offset(); }
+  std::optional<uint64_t> unverified_from() const override { return unverified_from_; }
+  std::optional<std::pair<uint64_t, uint64_t>> disk_range(uint64_t from, uint64_t to) const override;
 
  protected:
   Decoder(RawFile& raw, Diagnostics& diag, std::string name)
@@ -51,6 +65,9 @@ class Decoder : public ChunkSource {
               bool verified = true);
   // Reports a read error if the file stopped on one; true if it did.
   bool read_failed();
+  // After a call of the decompressor: how far it has read and handed out, and `lower`,
+  // the first byte on disk any byte it has not handed out yet can come from.
+  void checkpoint(uint64_t lower);
 
   RawFile& raw_;
   Diagnostics& diag_;
@@ -59,6 +76,13 @@ class Decoder : public ChunkSource {
   bool damaged_ = false;
   bool cut_ = false;
   bool done_ = false;
+  std::optional<uint64_t> unverified_from_;
+
+ private:
+  struct Checkpoint {
+    uint64_t produced, consumed, lower;
+  };
+  std::deque<Checkpoint> checkpoints_{{0, 0, 0}};  // the last few MiB of output
 };
 
 inline constexpr size_t kFilterBuffer = size_t{64} << 10;
@@ -79,6 +103,10 @@ class PrefixedSource : public ChunkSource {
   bool damaged() const override { return inner_.damaged(); }
   bool cut() const override { return inner_.cut(); }
   uint64_t disk_offset() const override { return inner_.disk_offset(); }
+  std::optional<uint64_t> unverified_from() const override { return inner_.unverified_from(); }
+  std::optional<std::pair<uint64_t, uint64_t>> disk_range(uint64_t from, uint64_t to) const override {
+    return inner_.disk_range(from, to);
+  }
 
  private:
   std::string head_;

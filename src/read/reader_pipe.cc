@@ -30,10 +30,12 @@ void ThreadedStream::produce(std::stop_token stop) {
     diag_.error(info_.name, -1, std::string("reader failed: ") + e.what());
   }
   const bool cut = source_.cut();
+  const std::optional<uint64_t> unverified = source_.unverified_from();
   {
     std::lock_guard lock(mu_);
     producer_done_ = true;
     cut_ = cut;
+    unverified_from_ = unverified;
   }
   cv_.notify_all();
 }
@@ -41,6 +43,11 @@ void ThreadedStream::produce(std::stop_token stop) {
 bool ThreadedStream::cut() const {
   std::lock_guard lock(mu_);
   return cut_;
+}
+
+std::optional<uint64_t> ThreadedStream::unverified_from() const {
+  std::lock_guard lock(mu_);
+  return unverified_from_;
 }
 
 // Fills one chunk; false at the end of the source or when asked to stop.

@@ -44,6 +44,7 @@ class ThreadedStream : public LogStream {
   std::string_view packaging() const override { return info_.packaging; }
   int64_t mtime() const override { return info_.mtime; }
   bool cut() const override;
+  std::optional<uint64_t> unverified_from() const override;
 
  private:
   struct Filled {
@@ -66,6 +67,7 @@ class ThreadedStream : public LogStream {
   std::deque<Filled> filled_;
   bool producer_done_ = false;
   bool cut_ = false;  // the source's cut(), taken by the producer when it ends
+  std::optional<uint64_t> unverified_from_;  // and its unverified_from()
   long held_ = -1;  // the chunk the consumer's last view points into
   uint64_t position_ = 0;
   uint64_t disk_position_ = 0;

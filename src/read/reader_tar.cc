@@ -184,7 +184,7 @@ void apply_pax(const std::string& records, Header& next, bool& has_size) {
 class MemberSource : public ChunkSource {
  public:
   MemberSource(TarBytes& tar, uint64_t size, ChunkSource& outer)
-      : tar_(tar), remaining_(size), outer_(outer) {}
+      : tar_(tar), start_(tar.offset()), size_(size), remaining_(size), outer_(outer) {}
 
   size_t fill(char* out, size_t cap) override {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(cap, remaining_));
@@ -198,12 +198,21 @@ class MemberSource : public ChunkSource {
   // this member was still complete in the bytes read ahead.
   bool cut() const override { return short_; }
   uint64_t disk_offset() const override { return outer_.disk_offset(); }
+  // The archive's unverified bytes that fall in this member, from the member's start.
+  std::optional<uint64_t> unverified_from() const override {
+    const auto from = outer_.unverified_from();
+    if (!from || *from >= start_ + size_) return std::nullopt;
+    return *from > start_ ? *from - start_ : 0;
+  }
 
   uint64_t remaining() const { return remaining_; }
+  uint64_t start() const { return start_; }
   bool short_read() const { return short_; }
 
  private:
   TarBytes& tar_;
+  uint64_t start_;  // offset of the member's data in the archive
+  uint64_t size_;
   uint64_t remaining_;
   ChunkSource& outer_;
   bool short_ = false;
@@ -266,7 +275,7 @@ class TarWalk {
           break;
         case 'S':
           diag_.error(path_ + ":" + h->name, disk_offset(at),
-                      "a GNU sparse member, which mailtls does not read" + where(at));
+                      "a GNU sparse member, which mailtls does not read" + where(at, at + kBlock));
           if (!skip_data(h->size, h->size, at)) return;
           break;
         default:  // directories, links, devices, global pax headers: no log data
@@ -278,11 +287,21 @@ class TarWalk {
   }
 
  private:
-  // The offset a message shows as "byte N": the file's own only for an uncompressed tar.
-  int64_t disk_offset(uint64_t at) const { return outer_ == "plain" ? static_cast<int64_t>(at) : -1; }
-  std::string where(uint64_t at) const {
-    return outer_ == "plain" ? std::string()
-                             : " (at byte " + std::to_string(at) + " of the decompressed archive)";
+  // The offset a message shows as "byte N": in an uncompressed tar the archive's own; in
+  // a compressed one the first byte on disk the data at `at` can have been decoded from.
+  int64_t disk_offset(uint64_t at) const {
+    if (outer_ == "plain") return static_cast<int64_t>(at);
+    const auto range = source_.disk_range(at, at + 1);
+    return range ? static_cast<int64_t>(range->first) : -1;
+  }
+  // For a compressed tar: where the archive's bytes [at, end) are, decompressed and on disk.
+  std::string where(uint64_t at, uint64_t end) const {
+    if (outer_ == "plain") return std::string();
+    std::string text = " (at byte " + std::to_string(at) + " of the decompressed archive";
+    if (const auto range = source_.disk_range(at, std::max(end, at + 1)))
+      text += ", decoded from bytes " + std::to_string(range->first) + " to " + std::to_string(range->second) +
+              " of the " + std::string(outer_) + " file";
+    return text + ")";
   }
 
   bool member(const Header& h, uint64_t header_at) {
@@ -292,11 +311,12 @@ class TarWalk {
       ThreadedStream stream(std::move(info), data, options_, diag_);
       visit_(stream);
     }  // the producer thread is joined here: the tar bytes are this thread's again
+    visited_.push_back({path_ + ":" + h.name, data.start(), h.size, data.unverified_from().has_value()});
     if (data.short_read()) {
       if (!source_.damaged())
         diag_.error(path_ + ":" + h.name, disk_offset(tar_.offset()),
                     "tar member cut short: " + std::to_string(h.size - data.remaining()) + " of its " +
-                        std::to_string(h.size) + " bytes are there" + where(tar_.offset()));
+                        std::to_string(h.size) + " bytes are there" + where(tar_.offset(), tar_.offset()));
       return false;
     }
     // A consumer that stopped early leaves the rest of the member unread.
@@ -328,7 +348,7 @@ class TarWalk {
   bool read_meta(const Header& h, uint64_t at, std::string& out) {
     if (h.size > kMaxMetaBytes) {
       diag_.error(path_, disk_offset(at), "tar extended header of " + std::to_string(h.size) +
-                                              " bytes is damaged" + where(at));
+                                              " bytes is damaged" + where(at, at + kBlock));
       return skip_data(h.size, h.size, at);
     }
     out.resize(h.size);
@@ -353,12 +373,12 @@ class TarWalk {
       if (got < kBlock) {
         if (!source_.damaged())
           diag_.error(path_, disk_offset(at),
-                      "damaged tar header of " + who + where(at) + "; no valid header follows it");
+                      "damaged tar header of " + who + where(at, at + kBlock) + "; no valid header follows it");
         return false;
       }
       if (!all_zero(block) && checksum_ok(block) && parse_header(block)) {
         diag_.error(path_, disk_offset(at),
-                    "damaged tar header of " + who + where(at) + "; " + std::to_string(next - at) +
+                    "damaged tar header of " + who + where(at, at + kBlock) + "; " + std::to_string(next - at) +
                         " bytes skipped, reading goes on at the next member header, byte " +
                         std::to_string(next));
         // Put the good header back: run() reads it as the next one.
@@ -370,9 +390,26 @@ class TarWalk {
     }
   }
 
+ public:
+  // Members read whole before damage further on showed, although their bytes come from
+  // the damaged unit (a single-member tar.gz whose CRC-32 fails at its end): named, since
+  // their stream was closed before anyone knew.
+  void report_unverified_members() {
+    const auto from = source_.unverified_from();
+    if (!from) return;
+    for (const Visited& m : visited_) {
+      if (m.marked || m.start + m.size <= *from) continue;
+      const uint64_t first = *from > m.start ? *from - m.start : 0;
+      diag_.error(m.name, disk_offset(m.start + first),
+                  "read before the damage further on in the archive showed, but decoded from the damaged data: its "
+                  "bytes from " + std::to_string(first) + " on may be wrong" + where(m.start + first, m.start + m.size));
+    }
+  }
+
+ private:
   void report_cut(uint64_t at, const std::string& what) {
     if (source_.damaged()) return;  // the decoder's own message says where and why
-    diag_.error(path_, disk_offset(at), "tar archive is truncated: " + what + where(at));
+    diag_.error(path_, disk_offset(at), "tar archive is truncated: " + what + where(at, at));
   }
 
   ChunkSource& source_;
@@ -384,6 +421,12 @@ class TarWalk {
   Diagnostics& diag_;
   const std::function<void(LogStream&)>& visit_;
   std::string last_member_;
+  struct Visited {
+    std::string name;
+    uint64_t start, size;
+    bool marked;  // its stream ended knowing of the damage
+  };
+  std::vector<Visited> visited_;
   bool replay_ = false;
   unsigned char replayed_[kBlock] = {};
   uint64_t replay_at_ = 0;
@@ -403,7 +446,9 @@ bool looks_like_tar(std::string_view head) {
 void visit_tar(ChunkSource& source, const std::string& path, std::string_view outer_packaging,
                const ReaderOptions& options, Diagnostics& diag,
                const std::function<void(LogStream&)>& visit) {
-  TarWalk(source, path, outer_packaging, options, diag, visit).run();
+  TarWalk walk(source, path, outer_packaging, options, diag, visit);
+  walk.run();
+  walk.report_unverified_members();
 }
 
 }  // namespace mailtls

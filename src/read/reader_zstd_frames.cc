@@ -95,6 +95,8 @@ void ZstdFrameWalker::on_descriptor() {
 // Block_Header: 1 bit last-block, 2 bits type, 21 bits size (RLE blocks hold one byte).
 void ZstdFrameWalker::on_block_header() {
   uint32_t h = static_cast<uint32_t>(little_endian(field_, 3));
+  previous_block_start_ = block_start_;
+  block_start_ = offset_ - 3;
   bool last = h & 1;
   unsigned type = (h >> 1) & 3;
   uint64_t body = type == 1 ? 1 : (h >> 3);

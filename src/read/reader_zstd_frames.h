@@ -17,6 +17,10 @@ class ZstdFrameWalker {
   bool between_frames() const { return state_ == State::magic && have_ == 0 && skip_ == 0; }
   // Offset of the frame being walked (the last one when between frames).
   uint64_t frame_start() const { return frame_start_; }
+  // The start of the block before the one being read (of the frame when there is none):
+  // zstd's decoder holds at most one decoded block it has not handed out yet, so every
+  // byte it has still to hand out comes from there or later.
+  uint64_t previous_block_start() const { return previous_block_start_; }
   // Bytes that are no zstd frame: the decompressor reports those itself.
   bool lost() const { return state_ == State::lost; }
 
@@ -38,6 +42,7 @@ class ZstdFrameWalker {
   uint64_t skip_ = 0;
   uint64_t offset_ = 0;
   uint64_t frame_start_ = 0;
+  uint64_t block_start_ = 0, previous_block_start_ = 0;
   bool checksum_ = false;
 };
 

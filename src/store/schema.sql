@@ -1,4 +1,4 @@
--- mailtls store, schema version 4 (PRAGMA user_version = 4).
+-- mailtls store, schema version 5 (PRAGMA user_version = 5).
 -- Public: scripts, `query`, `summary`, `tlsrpt` and `report` rely on these tables and
 -- columns. docs/schema.md documents every column. Times are UTC seconds since the epoch.
 
@@ -50,6 +50,17 @@ CREATE TABLE IF NOT EXISTS source_appliances (
   serial TEXT NOT NULL,
   version TEXT NOT NULL,
   PRIMARY KEY (source_id, line_no)
+) WITHOUT ROWID;
+
+-- Lines stored from data in which the reader met damage: a gzip member, bzip2 or xz
+-- block or zstd frame whose check failed or was never reached because decoding failed.
+-- Every readable line is kept, but these may be wrong. One row per damaged stream and run.
+CREATE TABLE IF NOT EXISTS source_damage (
+  source_id INTEGER NOT NULL,
+  first_line INTEGER NOT NULL,    -- the first stored line that may be wrong
+  last_line INTEGER NOT NULL,     -- the last line stored from that stream in that run
+  from_byte INTEGER NOT NULL,     -- decompressed byte where the damaged unit's output began
+  PRIMARY KEY (source_id, first_line)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS connections (

@@ -91,6 +91,9 @@ class Store {
   std::vector<SourceLines> source_lines(int64_t source_id);
   // Adds `lines` host access table refusals logged with ICID 0 (source_refusals).
   void add_source_refusals(int64_t source_id, std::string_view action, int64_t lines);
+  // Records that lines first_line..last_line of a source were decoded from damaged data
+  // and may be wrong (source_damage; decompressed byte from_byte began the damaged unit).
+  void add_source_damage(int64_t source_id, int64_t first_line, int64_t last_line, int64_t from_byte);
   // Records a log header (a later run reading on records only the headers it reads).
   void add_source_appliance(int64_t source_id, const SourceAppliance& header);
   std::vector<SourceAppliance> source_appliances(int64_t source_id);  // by line

@@ -1,6 +1,7 @@
 // What each source holds beyond its own row: the classes of its lines, the refusals no
-// connection holds and the log headers of the appliances it concatenates (source_lines,
-// source_refusals, source_appliances; docs/schema.md);
+// connection holds, the lines kept from damaged data and the log headers of the
+// appliances it concatenates (source_lines, source_refusals, source_damage,
+// source_appliances; docs/schema.md);
 // and the events of messages (message_events). Few rows each: plain statements, not
 // batches.
 #include <sqlite3.h>
@@ -36,6 +37,15 @@ void Store::add_source_refusals(int64_t source_id, std::string_view action, int6
                "INSERT INTO source_refusals (source_id, action, lines) VALUES (?1, ?2, ?3) "
                "ON CONFLICT (source_id, action) DO UPDATE SET lines = lines + excluded.lines");
   st.bind_int(1, source_id).bind_text(2, action).bind_int(3, lines);
+  stmts_->execute(st);
+}
+
+void Store::add_source_damage(int64_t source_id, int64_t first_line, int64_t last_line, int64_t from_byte) {
+  if (first_line > last_line || !writable("add_source_damage")) return;
+  sql::Stmt st(db_,
+               "INSERT OR REPLACE INTO source_damage (source_id, first_line, last_line, from_byte) "
+               "VALUES (?1, ?2, ?3, ?4)");
+  st.bind_int(1, source_id).bind_int(2, first_line).bind_int(3, last_line).bind_int(4, from_byte);
   stmts_->execute(st);
 }
 

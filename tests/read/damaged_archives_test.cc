@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include "support/child_process.h"
@@ -296,5 +297,238 @@ TEST_CASE("a rotated file whose header was not kept takes the appliance and time
     CHECK(r.output.find("no header: appliance and time offset of mail.@20261101T000000.s") != std::string::npos);
     CHECK(dump(db, "SELECT appliance, direction, conn_id, started_at, ended_at, tls_outcome"
                    " FROM connections ORDER BY 1, 2, 3, 4") == expected);
+  }
+}
+
+namespace {
+
+// The first error line about `file`, its `byte A:` and the largest `byte N` it names.
+struct Located {
+  std::string line;
+  int64_t offset = -1, last = -1;
+};
+
+Located located(const std::string& output, const std::string& file) {
+  Located l;
+  const std::string key = file + ": byte ";
+  const size_t at = output.find(key);
+  if (at == std::string::npos) return l;
+  l.line = output.substr(at, output.find('\n', at) - at);
+  l.offset = std::stoll(l.line.substr(key.size()));
+  for (size_t p = l.line.find("byte "); p != std::string::npos; p = l.line.find("byte ", p + 5))
+    if (std::isdigit(static_cast<unsigned char>(l.line[p + 5]))) l.last = std::max<int64_t>(l.last, std::stoll(l.line.substr(p + 5)));
+  return l;
+}
+
+// How many bytes `tool -dc` prints from the first `n` bytes of `file`.
+size_t tool_bytes(const TempDir& tmp, const std::string& tool, const std::string& file, size_t n) {
+  write_file(tmp.path / "prefix", file.substr(0, n));
+  return tool_output(tmp, tool + " -dc " + (tmp.path / "prefix").string()).size();
+}
+
+// The lines the database marks as possibly wrong for its one source: "first|last|".
+std::string marked(const fs::path& db) { return dump(db, "SELECT first_line, last_line FROM source_damage"); }
+
+int64_t count_lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
+
+// How many of the lines stored in log_events before line `before` differ from the log's.
+int64_t lines_differing(const fs::path& db, const std::string& log, int64_t before) {
+  std::vector<std::string_view> lines;
+  for (size_t at = 0; at < log.size();) {
+    const size_t nl = log.find('\n', at);
+    lines.push_back(std::string_view(log).substr(at, nl - at));
+    at = nl + 1;
+  }
+  std::istringstream rows(dump(db, "SELECT line_no, line FROM log_events WHERE line_no < " + std::to_string(before)));
+  int64_t differing = 0;
+  for (std::string row; std::getline(rows, row);) {
+    const size_t bar = row.find('|');
+    const size_t n = std::stoul(row.substr(0, bar));
+    const std::string line = row.substr(bar + 1, row.size() - bar - 2);  // "no|line|"
+    if (n == 0 || n > lines.size() || lines[n - 1] != line) ++differing;
+  }
+  return differing;
+}
+
+}  // namespace
+
+// bzip2 blocks and xz blocks are checked whole, and decoding may stop far from the flipped
+// bit (a bzip2 block's CRC is checked at its end). The message names the range it can
+// prove, from the start of the block (for xz, of the LZMA2 chunk) to where decoding
+// stopped: it holds the flipped byte and is a small part of the file.
+TEST_CASE("a bit flipped in a bzip2 or xz file is named in the block that holds it, not where decoding gave up",
+          "[bad-input][flipped]") {
+  TempDir tmp;
+  const std::string log = generated_log(tmp, 81, 1.5);
+  write_file(tmp.path / "log", log);
+  for (const std::string tool : {"bzip2 -1", "xz --block-size=100KiB", "xz"}) {
+    REQUIRE(shell(tool + " -q -c " + (tmp.path / "log").string() + " > " + (tmp.path / "full").string()));
+    const std::string full = slurp(tmp.path / "full");
+    for (int k = 1; k <= 5; ++k) {
+      const size_t flip = full.size() * k / 6 + 13 * k;
+      DYNAMIC_SECTION(tool << ", bit flipped at byte " << flip << " of " << full.size()) {
+        std::string bad = full;
+        bad[flip] = static_cast<char>(bad[flip] ^ 0x10);
+        const fs::path damaged = tmp.path / "flipped";
+        write_file(damaged, bad);
+        const fs::path db = tmp.path / "flipped.db";
+        fs::remove(db);
+        const Ingest r = ingest(tmp, db, {damaged});
+        INFO(r.output);
+        CHECK(r.finished.status == 1);
+        const Located l = located(r.output, damaged.string());
+        REQUIRE(l.offset >= 0);
+        CHECK(l.offset <= static_cast<int64_t>(flip));
+        CHECK(l.last > static_cast<int64_t>(flip));
+        // A 100 KB bzip2 block, a 100 KiB xz block or a 64 KiB LZMA2 chunk: compressed, a
+        // small part of the file.
+        CHECK(l.last - l.offset <= 70000);
+        CHECK(l.last - l.offset < static_cast<int64_t>(full.size() / 2));
+        // What was stored before the damaged block is the log's own text, and the lines of
+        // the damaged block that were stored (if any: bzip2 hands out none of a block whose
+        // Huffman data fails) are marked.
+        const std::string mark = marked(db);
+        if (l.line.find("may be wrong") == std::string::npos) {
+          CHECK_THAT(l.line, Catch::Contains("decompressed bytes were good"));
+          CHECK(mark.empty());
+        } else {
+          REQUIRE(!mark.empty());
+          const int64_t first = std::stoll(mark), last = std::stoll(mark.substr(mark.find('|') + 1));
+          CHECK(last == std::stoll(dump(db, "SELECT lines FROM sources")));
+          CHECK(first <= last);
+          CHECK(r.output.find("lines " + std::to_string(first) + "-" + std::to_string(last) +
+                              " may be wrong: decoded from damaged data") != std::string::npos);
+          CHECK(lines_differing(db, log, first) == 0);
+        }
+      }
+    }
+  }
+}
+
+// A bit flipped in the second of four gzip members or zstd frames, or in the CRC64 of an
+// xz block: every readable line is kept, the lines decoded from the damaged unit are
+// marked in source_damage and in the results, and the exit status says data was lost.
+TEST_CASE("lines kept from a gzip member, zstd frame or xz block whose check failed are marked as possibly wrong",
+          "[bad-input][flipped]") {
+  TempDir tmp;
+  std::vector<std::string> parts;
+  for (int i = 0; i < 4; ++i) parts.push_back(generated_log(tmp, 91 + i, 0.15));
+  std::string log;
+  for (const auto& p : parts) log += p;
+  const int64_t first_part_lines = count_lines(parts[0]);
+  for (const std::string tool : {"gzip", "zstd", "xz"}) {
+    std::string file;
+    std::vector<size_t> starts;
+    for (const auto& p : parts) {
+      write_file(tmp.path / "part", p);
+      REQUIRE(shell(tool + " -q -c " + (tmp.path / "part").string() + " > " + (tmp.path / "part.z").string()));
+      starts.push_back(file.size());
+      file += slurp(tmp.path / "part.z");
+    }
+    starts.push_back(file.size());
+    // Inside the second unit's data, or (xz) in its CRC64, the 8 bytes before its index.
+    std::vector<size_t> flips{starts[1] + (starts[2] - starts[1]) / 2};
+    if (tool == "xz") {
+      write_file(tmp.path / "second.xz", file.substr(starts[1], starts[2] - starts[1]));
+      std::istringstream rows(tool_output(tmp, "xz -lvv --robot " + (tmp.path / "second.xz").string()));
+      for (std::string row; std::getline(rows, row);) {
+        if (row.rfind("block\t", 0) != 0) continue;
+        std::istringstream fields(row);
+        std::string f;
+        std::vector<std::string> v;
+        while (std::getline(fields, f, '\t')) v.push_back(f);
+        flips.push_back(starts[1] + std::stoul(v[4]) + std::stoul(v[6]) - 3);  // offset + total size: in the check
+      }
+      REQUIRE(flips.size() == 2);
+    }
+    for (const size_t flip : flips) {
+      DYNAMIC_SECTION(tool << ", bit flipped at byte " << flip) {
+        std::string bad = file;
+        bad[flip] = static_cast<char>(bad[flip] ^ 0x02);
+        const fs::path damaged = tmp.path / ("flipped." + tool);
+        write_file(damaged, bad);
+        const fs::path db = tmp.path / (tool + ".db");
+        fs::remove(db);
+        const Ingest r = ingest(tmp, db, {damaged});
+        INFO(r.output);
+        CHECK(r.finished.status == 1);
+        // gzip and zstd name where the decoder met an invalid code, or for a failed
+        // checksum the whole member or frame; xz the chunk or block, up to where it stopped.
+        const Located l = located(r.output, damaged.string());
+        CHECK(l.offset >= static_cast<int64_t>(starts[1]));
+        CHECK(l.offset < static_cast<int64_t>(starts[2]));
+        if (tool == "xz") {
+          CHECK(l.offset <= static_cast<int64_t>(flip));
+          CHECK(l.last > static_cast<int64_t>(flip));
+          CHECK(l.last <= static_cast<int64_t>(starts[2]));
+        }
+        // Everything of the first part, and what could be read of the second, is stored;
+        // if any of the second was (zstd hands out no block that fails), it is marked.
+        const int64_t lines = std::stoll(dump(db, "SELECT lines FROM sources"));
+        CHECK(lines >= first_part_lines);
+        const std::string mark = marked(db);
+        if (lines == first_part_lines) {
+          CHECK_THAT(l.line, Catch::Contains("decompressed bytes were good"));
+          CHECK(mark.empty());
+        } else {
+          CHECK_THAT(l.line, Catch::Contains("may be wrong"));
+          REQUIRE(!mark.empty());
+          const int64_t first = std::stoll(mark), last = std::stoll(mark.substr(mark.find('|') + 1));
+          CHECK(first <= first_part_lines + 1);
+          CHECK(first > first_part_lines - 200);  // the lane notes where lines start every 16 KiB
+          CHECK(last == lines);
+          CHECK(r.output.find("lines " + std::to_string(first) + "-" + std::to_string(last) + " may be wrong") !=
+                std::string::npos);
+          CHECK(lines_differing(db, log, first) == 0);
+        }
+      }
+    }
+  }
+}
+
+// The header of the second member is damaged before the archive was compressed: the
+// message names the member, the offset in the decompressed archive, and the bytes of the
+// compressed file that offset was decoded from, which the real tool confirms: what it
+// decodes from the bytes before that range stops short of the header, and from the
+// bytes up to its end reaches past it.
+TEST_CASE("a damaged tar header inside a tar.gz, tar.bz2, tar.xz or tar.zst is named with the compressed bytes it lies in",
+          "[bad-input]") {
+  TempDir tmp;
+  const std::vector<std::string> members{generated_log(tmp, 101, 0.4), generated_log(tmp, 102, 0.4),
+                                         generated_log(tmp, 103, 0.4)};
+  fs::create_directory(tmp.path / "logs");
+  for (size_t i = 0; i < members.size(); ++i) write_file(tmp.path / "logs" / ("m" + std::to_string(i)), members[i]);
+  const fs::path tar = tmp.path / "b.tar";
+  REQUIRE(shell("tar -C " + (tmp.path / "logs").string() + " -cf " + tar.string() + " m0 m1 m2"));
+  std::string bytes = slurp(tar);
+  const size_t second_header = 512 + (members[0].size() + 511) / 512 * 512;
+  REQUIRE(bytes.compare(second_header, 2, "m1") == 0);
+  bytes[second_header + 130] ^= 0x04;
+  write_file(tar, bytes);
+  for (const std::string tool : {"gzip", "bzip2", "xz", "zstd"}) {
+    DYNAMIC_SECTION(tool) {
+      const fs::path packed = tmp.path / ("b.tar." + tool);
+      REQUIRE(shell(tool + " -q -c " + tar.string() + " > " + packed.string()));
+      const std::string file = slurp(packed);
+      const fs::path db = tmp.path / (tool + ".db");
+      const Ingest r = ingest(tmp, db, {packed});
+      INFO(r.output);
+      CHECK(r.finished.status == 1);
+      const Located l = located(r.output, packed.string());
+      CHECK_THAT(l.line, Catch::Contains("damaged tar header of the member after 'm0'"));
+      const std::string at = "(at byte " + std::to_string(second_header) + " of the decompressed archive, decoded from bytes " +
+                             std::to_string(l.offset) + " to ";
+      REQUIRE_THAT(l.line, Catch::Contains(at));
+      const size_t end = std::stoul(l.line.substr(l.line.find(at) + at.size()));
+      CHECK(static_cast<size_t>(l.offset) < end);
+      CHECK(end <= file.size());
+      CHECK(tool_bytes(tmp, tool, file, static_cast<size_t>(l.offset)) <= second_header);
+      if (tool != "bzip2") {  // bzip2 -dc writes nothing of a block it could not finish
+        CHECK(tool_bytes(tmp, tool, file, end) >= second_header + 512);
+        CHECK(end - static_cast<size_t>(l.offset) <= 70000);  // xz: an LZMA2 chunk, at most 64 KiB
+      }
+      CHECK(dump(db, "SELECT path FROM sources ORDER BY path") ==
+            packed.string() + ":m0|\n" + packed.string() + ":m2|\n");
+    }
   }
 }
