@@ -42,6 +42,29 @@ for t in "$work"/tar/*.tar; do
   gzip -c "$t" > "$work/reader/$(basename "$t").gz"
   zstd -q -c "$t" > "$work/reader/$(basename "$t").zst"
 done
+# Files of several units (xz blocks and streams with padding and another check, bzip2
+# blocks, gzip members, zstd frames), whole and with a bit flipped in the middle, so the
+# walkers that locate damage (src/read/reader_blocks.h) start from every structure they
+# follow; and compressed tars whose second header is damaged.
+cat "$work/logs/log1" "$work/logs/log2" > "$work/logs/both"
+( cd "$work/logs"
+  xz -q -c --block-size=2KiB both > "$work/reader/blocks.xz"
+  { xz -q -c log1; printf '\0\0\0\0'; xz -q -c --check=sha256 log2; } > "$work/reader/streams.xz"
+  bzip2 -q -c -1 both > "$work/reader/both.bz2"
+  { gzip -c log1; gzip -c log2; } > "$work/reader/members.gz"
+  { zstd -q -c log1; zstd -q -c log2; } > "$work/reader/frames.zst" )
+flip() {  # flip FILE OUT: OUT is FILE with bit 4 of its middle byte flipped
+  local size off byte
+  size=$(stat -c %s "$1"); off=$((size / 2))
+  byte=$(od -An -tu1 -j "$off" -N1 "$1" | tr -d ' ')
+  cp "$1" "$2"
+  printf "$(printf '\\%03o' $((byte ^ 16)))" | dd of="$2" bs=1 seek="$off" conv=notrunc status=none
+}
+for f in blocks.xz streams.xz both.bz2 members.gz frames.zst; do flip "$work/reader/$f" "$work/reader/flipped-$f"; done
+( cd "$work/logs" && tar --format=ustar -cf "$work/damaged.tar" log1 log2 log3 )
+second=$(( 512 + ($(stat -c %s "$work/logs/log1") + 511) / 512 * 512 ))
+printf 'X' | dd of="$work/damaged.tar" bs=1 seek=$((second + 130)) conv=notrunc status=none
+for tool in xz bzip2; do "$tool" -q -c "$work/damaged.tar" > "$work/reader/damaged.tar.$tool"; done
 for target in fuzz_framer fuzz_transcript fuzz_reader fuzz_tar; do
   corpus="$work/${target#fuzz_}"
   echo "fuzzing $target for ${seconds}s ($(ls "$corpus" | wc -l) seed files)"
