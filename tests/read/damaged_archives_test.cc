@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <sstream>
 
 #include "support/child_process.h"
@@ -109,7 +110,7 @@ TEST_CASE("a compressed log cut anywhere keeps every line the standard tool reco
   }
 }
 
-TEST_CASE("a tar or tar.gz cut anywhere keeps its complete members and every line tar recovers",
+TEST_CASE("a tar, tar.gz, tar.bz2, tar.xz or tar.zst cut anywhere keeps its complete members and every line tar recovers",
           "[bad-input][truncated]") {
   TempDir tmp;
   const std::vector<std::string> members{generated_log(tmp, 21, 0.3), generated_log(tmp, 22, 0.1),
@@ -121,10 +122,12 @@ TEST_CASE("a tar or tar.gz cut anywhere keeps its complete members and every lin
     write_file(tmp.path / "logs" / names[i], members[i]);
     list += " " + names[i];
   }
-  for (const std::string packing : {"tar", "tar.gz"}) {
+  const std::map<std::string, std::string> tools{{"tar", "cat"}, {"tar.gz", "gzip"}, {"tar.bz2", "bzip2"},
+                                                 {"tar.xz", "xz"}, {"tar.zst", "zstd"}};
+  for (const auto& [packing, tool] : tools) {
     const fs::path full = tmp.path / ("full." + packing);
-    REQUIRE(shell("tar -C " + (tmp.path / "logs").string() + (packing == "tar" ? " -cf " : " -czf ") +
-                  full.string() + list));
+    REQUIRE(shell("tar -C " + (tmp.path / "logs").string() + " -cf - " + list + " | " + tool +
+                  (tool == "cat" ? "" : " -q -c") + " > " + full.string()));
     const std::string bytes = slurp(full);
     // A tar cut within the first 108 bytes of its first header is no tar one can tell.
     for (size_t cut : cut_offsets(bytes.size(), 120)) {
@@ -134,7 +137,7 @@ TEST_CASE("a tar or tar.gz cut anywhere keeps its complete members and every lin
         const fs::path out = tmp.path / "extracted";
         fs::remove_all(out);
         fs::create_directory(out);
-        shell((packing == "tar" ? "cat " : "gzip -dc ") + damaged.string() + " 2>/dev/null | tar -x -C " +
+        shell((tool == "cat" ? "cat " : tool + " -dc ") + damaged.string() + " 2>/dev/null | tar -x -C " +
               out.string() + " 2>/dev/null");
         const fs::path db = tmp.path / "cut.db";
         fs::remove(db);
@@ -216,13 +219,14 @@ TEST_CASE("reading on after a truncated compressed log does not split the line t
   TempDir tmp;
   const std::string log = generated_log(tmp, 51, 0.5);
   write_file(tmp.path / "log", log);
-  for (const std::string tool : {"gzip", "xz", "zstd"}) {
+  for (const std::string tool : {"gzip", "bzip2", "xz", "zstd"}) {
     DYNAMIC_SECTION(tool) {
       REQUIRE(shell(tool + " -q -c " + (tmp.path / "log").string() + " > " + (tmp.path / "full").string()));
       const std::string full = slurp(tmp.path / "full");
       write_file(tmp.path / "cut", full.substr(0, full.size() / 2));
       const std::string partial = tool_output(tmp, tool + " -dc " + (tmp.path / "cut").string());
-      REQUIRE(partial.back() != '\n');  // the cut goes through a line
+      // The cut goes through a line (bzip2 -dc writes only whole blocks: mailtls more).
+      if (tool != "bzip2") REQUIRE(partial.back() != '\n');
       const fs::path db = tmp.path / (tool + ".db");
       CHECK(ingest(tmp, db, {tmp.path / "cut"}).finished.status == 1);
       const Ingest later = ingest(tmp, db, {tmp.path / "full"});
