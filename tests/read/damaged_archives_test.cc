@@ -324,6 +324,13 @@ Located located(const std::string& output, const std::string& file) {
   return l;
 }
 
+// `path` compressed by `tool` (with its options), as bytes.
+std::string compressed(const TempDir& tmp, const std::string& tool, const fs::path& path) {
+  const fs::path out = tmp.path / "compressed";
+  REQUIRE(shell(tool + " -q -c " + path.string() + " > " + out.string()));
+  return slurp(out);
+}
+
 // How many bytes `tool -dc` prints from the first `n` bytes of `file`.
 size_t tool_bytes(const TempDir& tmp, const std::string& tool, const std::string& file, size_t n) {
   write_file(tmp.path / "prefix", file.substr(0, n));
@@ -366,8 +373,7 @@ TEST_CASE("a bit flipped in a bzip2 or xz file is named in the block that holds 
   const std::string log = generated_log(tmp, 81, 1.5);
   write_file(tmp.path / "log", log);
   for (const std::string tool : {"bzip2 -1", "xz --block-size=100KiB", "xz"}) {
-    REQUIRE(shell(tool + " -q -c " + (tmp.path / "log").string() + " > " + (tmp.path / "full").string()));
-    const std::string full = slurp(tmp.path / "full");
+    const std::string full = compressed(tmp, tool, tmp.path / "log");
     for (int k = 1; k <= 5; ++k) {
       const size_t flip = full.size() * k / 6 + 13 * k;
       DYNAMIC_SECTION(tool << ", bit flipped at byte " << flip << " of " << full.size()) {
@@ -425,9 +431,8 @@ TEST_CASE("lines kept from a gzip member, zstd frame or xz block whose check fai
     std::vector<size_t> starts;
     for (const auto& p : parts) {
       write_file(tmp.path / "part", p);
-      REQUIRE(shell(tool + " -q -c " + (tmp.path / "part").string() + " > " + (tmp.path / "part.z").string()));
       starts.push_back(file.size());
-      file += slurp(tmp.path / "part.z");
+      file += compressed(tmp, tool, tmp.path / "part");
     }
     starts.push_back(file.size());
     // Inside the second unit's data, or (xz) in its CRC64, the 8 bytes before its index.
@@ -512,8 +517,8 @@ TEST_CASE("a damaged tar header inside a tar.gz, tar.bz2, tar.xz or tar.zst is n
   for (const std::string tool : {"gzip", "bzip2", "xz", "zstd"}) {
     DYNAMIC_SECTION(tool) {
       const fs::path packed = tmp.path / ("b.tar." + tool);
-      REQUIRE(shell(tool + " -q -c " + tar.string() + " > " + packed.string()));
-      const std::string file = slurp(packed);
+      const std::string file = compressed(tmp, tool, tar);
+      write_file(packed, file);
       const fs::path db = tmp.path / (tool + ".db");
       const Ingest r = ingest(tmp, db, {packed});
       INFO(r.output);
