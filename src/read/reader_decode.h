@@ -3,8 +3,9 @@
 // Every decoder reports its own damage, once, to Diagnostics (file, byte offset in the
 // compressed file, how many decompressed bytes were good) and then ends; it never throws.
 // Gzip uses ISA-L's inflate directly, so several members read as one stream and offsets
-// are exact; bzip2, xz and zstd use the Boost.Iostreams filters, whose offsets are exact to
-// within one input buffer (kFilterBuffer bytes).
+// are exact; bzip2, xz and zstd use the Boost.Iostreams filters, with walkers that follow
+// the units their checks cover (reader_blocks.h, reader_zstd_frames.h), so damage is
+// named in the unit that holds it, from its start to where decoding stopped.
 #pragma once
 
 #include <cstdint>

@@ -541,3 +541,37 @@ TEST_CASE("a damaged tar header inside a tar.gz, tar.bz2, tar.xz or tar.zst is n
     }
   }
 }
+
+// The CRC-32 of a single-member tar.gz covers all of it and fails only at its end, after
+// the first members were read and stored: each member is then either marked (its stream
+// was still being read) or named in an error saying its bytes may be wrong.
+TEST_CASE("members of a tar.gz whose CRC-32 fails at its end are each marked or named as possibly wrong",
+          "[bad-input][flipped]") {
+  TempDir tmp;
+  fs::create_directory(tmp.path / "logs");
+  for (int i = 0; i < 3; ++i)
+    write_file(tmp.path / "logs" / ("m" + std::to_string(i)), generated_log(tmp, 111 + i, 2.0));
+  const fs::path packed = tmp.path / "b.tar.gz";
+  REQUIRE(shell("tar -C " + (tmp.path / "logs").string() + " -czf " + packed.string() + " m0 m1 m2"));
+  std::string bytes = slurp(packed);
+  bytes[bytes.size() - 6] ^= 0x01;  // in the CRC-32
+  write_file(packed, bytes);
+  const fs::path db = tmp.path / "t.db";
+  const Ingest r = ingest(tmp, db, {packed});
+  INFO(r.output);
+  CHECK(r.finished.status == 1);
+  CHECK(r.output.find(packed.string() + ": byte 0: corrupt gzip member at byte 0") != std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    const std::string member = packed.string() + ":m" + std::to_string(i);
+    INFO(member);
+    const bool marked = !dump(db, "SELECT first_line FROM source_damage JOIN sources ON id = source_id WHERE path = '" +
+                                      member + "'")
+                             .empty();
+    const bool named = r.output.find(member + ": byte ") != std::string::npos &&
+                       r.output.find("read before the damage further on in the archive showed") != std::string::npos;
+    CHECK((marked || named));
+  }
+  // The last member is still being read when the CRC-32 fails: it is marked.
+  CHECK(dump(db, "SELECT first_line FROM source_damage JOIN sources ON id = source_id WHERE path = '" +
+                     packed.string() + ":m2'") == "1|\n");
+}
