@@ -1,20 +1,44 @@
 #include "read/reader_blocks.h"
 
 #include <algorithm>
+#include <array>
 
 namespace mailtls {
 
+namespace {
+
+constexpr uint64_t kMagicMask = (uint64_t{1} << 48) - 1;
+constexpr uint64_t kBlockMagic = 0x314159265359;
+constexpr uint64_t kEndMagic = 0x177245385090;
+
+// For the last 16 bits fed: bit k is set when a magic could end k bits before their end
+// (its last 16 - k bits are there). Only those shifts get the full 48-bit comparison: the
+// scan then keeps up with memory rather than costing a fifth of bzip2's own time.
+constexpr std::array<uint8_t, 65536> make_candidates() {
+  std::array<uint8_t, 65536> table{};
+  for (const uint64_t magic : {kBlockMagic, kEndMagic}) {
+    for (unsigned k = 0; k < 8; ++k) {
+      const uint64_t tail = magic & ((uint64_t{1} << (16 - k)) - 1);
+      for (uint64_t low = 0; low < (uint64_t{1} << k); ++low) table[(tail << k) | low] |= uint8_t(1u << k);
+    }
+  }
+  return table;
+}
+
+constexpr std::array<uint8_t, 65536> kCandidates = make_candidates();
+
+}  // namespace
+
 void Bzip2BlockFinder::feed(std::string_view bytes) {
-  constexpr uint64_t kMask = (uint64_t{1} << 48) - 1;
-  constexpr uint64_t kBlockMagic = 0x314159265359;
-  constexpr uint64_t kEndMagic = 0x177245385090;
   for (const char ch : bytes) {
     window_ = (window_ << 8) | static_cast<unsigned char>(ch);
     bits_ += 8;
-    // The 48 bits ending at each of the 8 bit positions this byte added, earliest first.
+    const uint8_t shifts = kCandidates[window_ & 0xffff];
+    if (shifts == 0) continue;
+    // The 48 bits ending at each candidate bit position this byte added, earliest first.
     for (int k = 7; k >= 0; --k) {
-      if (bits_ < 48 + static_cast<uint64_t>(k)) continue;
-      const uint64_t v = (window_ >> k) & kMask;
+      if (!(shifts & (1u << k)) || bits_ < 48 + static_cast<uint64_t>(k)) continue;
+      const uint64_t v = (window_ >> k) & kMagicMask;
       if (v == kBlockMagic || v == kEndMagic) {
         unit_start_ = (bits_ - static_cast<uint64_t>(k) - 48) / 8;
         in_block_ = v == kBlockMagic;
