@@ -25,6 +25,13 @@ std::string generated_log(const TempDir& tmp, int seed, double megabytes) {
   return slurp(out / "mail.current");
 }
 
+// The same, also written to tmp/log.
+std::string generated_log_file(const TempDir& tmp, int seed, double megabytes) {
+  const std::string log = generated_log(tmp, seed, megabytes);
+  write_file(tmp.path / "log", log);
+  return log;
+}
+
 struct Ingest {
   Finished finished;
   std::string output;
@@ -71,8 +78,7 @@ std::vector<size_t> cut_offsets(size_t size, size_t first = 30) {
 TEST_CASE("a compressed log cut anywhere keeps every line the standard tool recovers from it",
           "[bad-input][truncated]") {
   TempDir tmp;
-  const std::string log = generated_log(tmp, 11, 0.6);
-  write_file(tmp.path / "log", log);
+  const std::string log = generated_log_file(tmp, 11, 0.6);
   for (const std::string tool : {"gzip", "bzip2", "xz", "zstd"}) {
     REQUIRE(shell(tool + " -q -c " + (tmp.path / "log").string() + " > " + (tmp.path / "full").string()));
     const std::string full = slurp(tmp.path / "full");
@@ -217,8 +223,7 @@ TEST_CASE("a zip file, or a compressed file of a packaging mailtls cannot read, 
 TEST_CASE("reading on after a truncated compressed log does not split the line the cut went through",
           "[bad-input][truncated]") {
   TempDir tmp;
-  const std::string log = generated_log(tmp, 51, 0.5);
-  write_file(tmp.path / "log", log);
+  const std::string log = generated_log_file(tmp, 51, 0.5);
   for (const std::string tool : {"gzip", "bzip2", "xz", "zstd"}) {
     DYNAMIC_SECTION(tool) {
       REQUIRE(shell(tool + " -q -c " + (tmp.path / "log").string() + " > " + (tmp.path / "full").string()));
@@ -370,8 +375,7 @@ int64_t lines_differing(const fs::path& db, const std::string& log, int64_t befo
 TEST_CASE("a bit flipped in a bzip2 or xz file is named in the block that holds it, not where decoding gave up",
           "[bad-input][flipped]") {
   TempDir tmp;
-  const std::string log = generated_log(tmp, 81, 1.5);
-  write_file(tmp.path / "log", log);
+  const std::string log = generated_log_file(tmp, 81, 1.5);
   for (const std::string tool : {"bzip2 -1", "xz --block-size=100KiB", "xz"}) {
     const std::string full = compressed(tmp, tool, tmp.path / "log");
     for (int k = 1; k <= 5; ++k) {
