@@ -8,21 +8,28 @@ bool read_catalogue(const std::filesystem::path& path, std::string_view name, Di
   try {
     root = toml::parse_file(path.string());
   } catch (const toml::parse_error& e) {
-    diag.error(path.string(), -1, std::string("TOML: ") + std::string(e.description()), false);
+    diag.problem(path.string(), "TOML: " + std::string(e.description()), position_of(e.source()));
     return false;
   }
   const toml::array* list = root[name].as_array();
-  std::vector<std::string> errs;
-  if (!list || list->empty()) errs.push_back("no [[" + std::string(name) + "]] entries");
-  for (size_t i = 0; list && i < list->size(); ++i) {
+  bool ok = true;
+  if (!list || list->empty()) {
+    diag.problem(path.string(), "no [[" + std::string(name) + "]] entries");
+    return false;
+  }
+  for (size_t i = 0; i < list->size(); ++i) {
     const std::string where = std::string(name) + "[" + std::to_string(i) + "]";
-    if (const toml::table* t = (*list)[i].as_table())
+    // Each problem of an entry points at the entry's place in the file.
+    std::vector<std::string> errs;
+    const toml::node& item = *list->get(i);
+    if (const toml::table* t = item.as_table())
       entry(*t, where, errs);
     else
       errs.push_back(where + ": not a table");
+    for (const std::string& e : errs) diag.problem(path.string(), e, position_of(&item));
+    ok = ok && errs.empty();
   }
-  for (const std::string& e : errs) diag.error(path.string(), -1, e, false);
-  return errs.empty();
+  return ok;
 }
 
 }  // namespace mailtls

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/diagnostics.h"
+#include "base/toml_position.h"
 
 namespace mailtls {
 

@@ -10,6 +10,13 @@
 
 namespace mailtls {
 
+// A place in a text file (a grammar, a locale): 1-based line and column; line 0 when
+// not known.
+struct TextPosition {
+  int line = 0;
+  int column = 0;
+};
+
 struct Diagnostic {
   enum class Severity { note, warning, error };
   Severity severity = Severity::error;
@@ -17,8 +24,15 @@ struct Diagnostic {
   int64_t offset = -1;       // byte offset in that file, -1 when not known
   std::string message;
   bool data_lost = false;    // some of the input could not be read
+  TextPosition at;           // in a text file: where the problem is
+  std::string excerpt;       // that line of the file, shown with a caret under `at`
 
-  std::string format() const;  // "file: byte N: message" (with severity prefix)
+  // "error: file: byte N: message", or for a place in a text file the way compilers
+  // write it, with the line and a caret:
+  //   error: grammars/x.toml:12:11: message
+  //     pattern = 'ICID (\d+'
+  //               ^ near here
+  std::string format() const;
 };
 
 // Thread-safe: the reader's decompression threads report here too.
@@ -26,6 +40,9 @@ class Diagnostics {
  public:
   void add(Diagnostic d);
   void error(std::string file, int64_t offset, std::string message, bool data_lost = true);
+  // An error that loses none of the input: a data file, an option, the database. With
+  // `at`, the line of `where` it points into is quoted under the message.
+  void problem(std::string where, std::string message, TextPosition at = {});
   void warning(std::string file, int64_t offset, std::string message);
   std::vector<Diagnostic> all() const;
   bool any_data_lost() const;

@@ -138,7 +138,7 @@ bool check_translations(const fs::path& locales, Diagnostics& diag, Families& ou
   const size_t before = diag.size();
   std::error_code ec;
   if (!fs::is_directory(locales, ec))
-    diag.error(locales.string(), -1, "locale directory missing", false);
+    diag.problem(locales.string(), "locale directory missing");
   else
     check_texts(locales, diag);
   const size_t problems = problems_since(diag, before);
@@ -173,7 +173,7 @@ bool check_codes(const fs::path& data_dir, const Catalogues& c, Diagnostics& dia
   Diagnostics quiet;  // Texts::load's own complaints were already reported under "texts"
   auto english = Texts::load(data_dir / "locales", "en", quiet);
   const auto keys = required_english_keys(c.keywords.get());
-  if (!english) diag.error(english_dir.string(), -1, "English texts cannot be loaded", false);
+  if (!english) diag.problem(english_dir.string(), "English texts cannot be loaded");
   else report_missing_texts(*english, keys, english_dir, diag);
   if (c.references)
     report_missing_references(*c.references, data_dir / "grammars" / "catalogues" / "references.toml", diag);

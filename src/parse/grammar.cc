@@ -3,11 +3,13 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
 #include <system_error>
 
+#include "base/toml_position.h"
 #include "parse/pattern_prefix.h"
 
 namespace mailtls {
@@ -24,8 +26,8 @@ struct FileContext {
   Diagnostics& diag;
   bool ok = true;
 
-  void error(const std::string& key, const std::string& message) {
-    diag.error(file, -1, key + ": " + message, false);
+  void error(const std::string& key, const std::string& message, TextPosition at = {}) {
+    diag.problem(file, key + ": " + message, at);
     ok = false;
   }
 };
@@ -42,18 +44,21 @@ void check_keys(const toml::table& table, std::initializer_list<std::string_view
                 FileContext& ctx, const std::string& key) {
   for (const auto& [k, v] : table)
     if (std::find(allowed.begin(), allowed.end(), k.str()) == allowed.end())
-      ctx.error(key, "unknown key " + in_quotes(k.str()));
+      ctx.error(key, "unknown key " + in_quotes(k.str()), position_of(k.source()));
 }
 
 std::string required_string(const toml::table& table, std::string_view name, FileContext& ctx,
                             const std::string& key) {
-  auto value = table[name].value<std::string>();
-  if (!value || value->empty()) ctx.error(key, "missing or empty string " + in_quotes(name));
+  const toml::node* node = table.get(name);
+  auto value = node ? node->value<std::string>() : std::nullopt;
+  if (!value || value->empty())
+    ctx.error(key, "missing or empty string " + in_quotes(name), position_of(node ? node : &table));
   return value.value_or("");
 }
 
 Sample read_sample(const toml::table& table, bool frame, FileContext& ctx, const std::string& key) {
   Sample s;
+  s.at = position_of(&table);
   if (frame) check_keys(table, {"line", "body", "fields"}, ctx, key);
   else check_keys(table, {"line", "fields"}, ctx, key);
   s.line = required_string(table, "line", ctx, key);
@@ -61,7 +66,7 @@ Sample read_sample(const toml::table& table, bool frame, FileContext& ctx, const
   if (const auto* fields = table["fields"].as_table()) {
     for (const auto& [name, value] : *fields) {
       auto text = value.value<std::string>();
-      if (!text) ctx.error(key + ".fields." + std::string(name.str()), "must be a string");
+      if (!text) ctx.error(key + ".fields." + std::string(name.str()), "must be a string", position_of(&value));
       s.fields.emplace_back(std::string(name.str()), text.value_or(""));
     }
   }
@@ -73,23 +78,37 @@ std::vector<Sample> read_samples(const toml::table& table, bool frame, FileConte
   std::vector<Sample> samples;
   const auto* array = table["sample"].as_array();
   if (!array || array->empty()) {
-    ctx.error(key, "needs at least one [[sample]]");
+    ctx.error(key, "needs at least one [[sample]]", position_of(&table));
     return samples;
   }
   for (size_t i = 0; i < array->size(); ++i) {
     std::string skey = key + ".sample[" + std::to_string(i) + "]";
     if (const auto* t = array->get(i)->as_table()) samples.push_back(read_sample(*t, frame, ctx, skey));
-    else ctx.error(skey, "must be a table");
+    else ctx.error(skey, "must be a table", position_of(array->get(i)));
   }
   return samples;
+}
+
+// Where `text` (RE2's error_arg) lies in the value that begins at `value`, when the value
+// is on one line of `file` and holds it; else the value's start.
+TextPosition caret_at(const std::string& file, TextPosition value, const std::string& text) {
+  if (value.line <= 0 || text.empty()) return value;
+  std::ifstream in(file, std::ios::binary);
+  std::string line;
+  for (int n = 1; n <= value.line; ++n)
+    if (!std::getline(in, line)) return value;
+  const size_t from = static_cast<size_t>(std::max(value.column - 1, 0));
+  const size_t found = line.find(text, from);
+  if (found == std::string::npos) return value;
+  return TextPosition{value.line, static_cast<int>(found) + 1};
 }
 
 // Patterns are compiled as Latin-1 so that any byte (invalid UTF-8 in a subject, say)
 // is matched by `.`; patterns themselves must therefore be ASCII.
 std::unique_ptr<RE2> compile(const std::string& pattern, bool dot_nl, FileContext& ctx,
-                             const std::string& key) {
+                             const std::string& key, TextPosition at) {
   if (std::any_of(pattern.begin(), pattern.end(), [](char c) { return c & 0x80; })) {
-    ctx.error(key, "pattern must be ASCII (use \\x escapes)");
+    ctx.error(key, "pattern must be ASCII (use \\x escapes)", at);
     return nullptr;
   }
   RE2::Options options;
@@ -98,7 +117,13 @@ std::unique_ptr<RE2> compile(const std::string& pattern, bool dot_nl, FileContex
   options.set_dot_nl(dot_nl);  // a record body may hold joined continuation lines
   auto re = std::make_unique<RE2>(pattern, options);
   if (!re->ok()) {
-    ctx.error(key, "pattern does not compile: " + re->error() + ": " + in_quotes(re->error_arg()));
+    // RE2's error() ends with the text it names; quote that text once.
+    std::string why = re->error();
+    const std::string tail = ": " + re->error_arg();
+    if (why.size() > tail.size() && why.compare(why.size() - tail.size(), tail.size(), tail) == 0)
+      why.resize(why.size() - tail.size());
+    ctx.error(key, "pattern does not compile: " + why + ": " + in_quotes(re->error_arg()),
+              caret_at(ctx.file, at, re->error_arg()));
     return nullptr;
   }
   return re;
@@ -118,8 +143,8 @@ void check_sample_field_names(const std::vector<Sample>& samples, const RE2& re,
   for (size_t i = 0; i < samples.size(); ++i)
     for (const auto& [name, value] : samples[i].fields)
       if (!groups.count(name) && !(note && name == "family"))
-        ctx.error(key + ".sample[" + std::to_string(i) + "]", "field " + in_quotes(name) +
-                                                                  " is not a capture of the pattern");
+        ctx.error(key + ".sample[" + std::to_string(i) + "]",
+                  "field " + in_quotes(name) + " is not a capture of the pattern", samples[i].at);
 }
 
 // The pattern of the proper prefixes of a frame's matches, compiled as the frame is; left
@@ -141,18 +166,20 @@ std::unique_ptr<FrameKind> load_frame(const toml::table& t, size_t index, FileCo
   f->name = t["name"].value_or(std::string());
   std::string key = item_key("frame", index, f->name);
   check_keys(t, {"name", "pattern", "sample"}, ctx, key);
-  if (f->name.empty()) ctx.error(key, "missing or empty string \"name\"");
+  if (f->name.empty()) ctx.error(key, "missing or empty string \"name\"", position_of(&t));
   f->file = ctx.file;
-  f->re = compile(required_string(t, "pattern", ctx, key), false, ctx, key + ".pattern");
+  const TextPosition pattern_at = position_of(t.get("pattern"));
+  f->re = compile(required_string(t, "pattern", ctx, key), false, ctx, key + ".pattern", pattern_at);
   f->samples = read_samples(t, true, ctx, key);
   if (!f->re) return f;
   for (const auto& [name, group] : f->re->NamedCapturingGroups()) {
     if (int* slot = frame_field(*f, name)) *slot = group;
-    else ctx.error(key + ".pattern", "capture " + in_quotes(name) + " is not a frame field");
+    else ctx.error(key + ".pattern", "capture " + in_quotes(name) + " is not a frame field", pattern_at);
     if (group > kMaxFrameGroups)
-      ctx.error(key + ".pattern", "capture " + in_quotes(name) + " is group " + std::to_string(group) +
-                                      "; the framer reads the first " + std::to_string(kMaxFrameGroups) +
-                                      ": make earlier groups non-capturing (?:...)");
+      ctx.error(key + ".pattern",
+                "capture " + in_quotes(name) + " is group " + std::to_string(group) + "; the framer reads the first " +
+                    std::to_string(kMaxFrameGroups) + ": make earlier groups non-capturing (?:...)",
+                pattern_at);
   }
   check_sample_field_names(f->samples, *f->re, false, ctx, key);
   read_extension(*f);
@@ -160,27 +187,27 @@ std::unique_ptr<FrameKind> load_frame(const toml::table& t, size_t index, FileCo
 }
 
 // Maps the named captures of an event kind to its event's slots.
-void map_slots(LineKind& k, FileContext& ctx, const std::string& key) {
+void map_slots(LineKind& k, FileContext& ctx, const std::string& key, TextPosition at) {
   const auto& spec = event_specs()[static_cast<size_t>(k.event)];
   const size_t slots = slot_count(k.event);
   const auto& groups = k.re->NamedCapturingGroups();
   if (k.event == EventType::other && !groups.empty())
-    ctx.error(key + ".pattern", "named captures are only read for kinds with an event");
+    ctx.error(key + ".pattern", "named captures are only read for kinds with an event", at);
   for (const auto& [name, group] : groups) {
     auto it = std::find(spec.slots.begin(), spec.slots.begin() + slots, name);
     if (it == spec.slots.begin() + slots) {
       if (k.event != EventType::other)
         ctx.error(key + ".pattern", "capture " + in_quotes(name) + " is not a slot of event " +
-                                        in_quotes(spec.name));
+                                        in_quotes(spec.name), at);
       continue;
     }
     k.slot_group[it - spec.slots.begin()] = group;
   }
   if (slots > 0 && spec.slots[0] == "id" && k.slot_group[0] == 0)
-    ctx.error(key + ".pattern", "event " + in_quotes(spec.name) + " needs a capture named \"id\"");
+    ctx.error(key + ".pattern", "event " + in_quotes(spec.name) + " needs a capture named \"id\"", at);
   if (k.event != EventType::other && k.re->NumberOfCapturingGroups() > kMaxEventGroups)
     ctx.error(key + ".pattern", "more than " + std::to_string(kMaxEventGroups) +
-                                    " capturing groups; use (?:...)");
+                                    " capturing groups; use (?:...)", at);
 }
 
 // `unquote = ["text", ...]` or `drop_blank = [...]`: each name must be a capture that
@@ -191,18 +218,18 @@ void read_slot_list(const toml::table& t, const char* list, std::array<bool, kMa
   if (!node) return;
   const std::string list_key = key + "." + list;
   const auto* names = node->as_array();
-  if (!names) return ctx.error(list_key, "must be an array of capture names");
+  if (!names) return ctx.error(list_key, "must be an array of capture names", position_of(node));
   const auto& spec = event_specs()[static_cast<size_t>(k.event)];
   const auto& groups = k.re->NamedCapturingGroups();
   for (const auto& item : *names) {
     auto name = item.value<std::string>();
     if (!name) {
-      ctx.error(list_key, "must be an array of capture names");
+      ctx.error(list_key, "must be an array of capture names", position_of(&item));
       continue;
     }
     auto slot = std::find(spec.slots.begin(), spec.slots.begin() + slot_count(k.event), *name);
     if (!groups.count(*name) || slot == spec.slots.begin() + slot_count(k.event))
-      ctx.error(list_key, in_quotes(*name) + " is not a capture of an event slot");
+      ctx.error(list_key, in_quotes(*name) + " is not a capture of an event slot", position_of(&item));
     else flags[slot - spec.slots.begin()] = true;
   }
 }
@@ -212,7 +239,8 @@ void read_slot_lists(const toml::table& t, LineKind& k, FileContext& ctx, const 
   read_slot_list(t, "drop_blank", k.slot_drop_blank, k, ctx, key);
   for (size_t slot = 0; slot < kMaxSlots; ++slot)
     if (k.slot_unquote[slot] && k.slot_drop_blank[slot])
-      ctx.error(key + ".drop_blank", "a capture cannot be in both unquote and drop_blank");
+      ctx.error(key + ".drop_blank", "a capture cannot be in both unquote and drop_blank",
+                position_of(t.get("drop_blank")));
 }
 
 // `quick`: an event kind's narrower one-pass pattern with the same captures. That it
@@ -221,15 +249,17 @@ void read_quick(const toml::table& t, LineKind& k, FileContext& ctx, const std::
   const toml::node* node = t.get("quick");
   if (!node) return;
   const auto text = node->value<std::string>();
-  if (!text) return ctx.error(key + ".quick", "must be a string");
-  if (k.event == EventType::other) return ctx.error(key + ".quick", "only kinds with an event may have one");
-  auto quick = compile(*text, true, ctx, key + ".quick");
+  k.quick_at = position_of(node);
+  if (!text) return ctx.error(key + ".quick", "must be a string", k.quick_at);
+  if (k.event == EventType::other)
+    return ctx.error(key + ".quick", "only kinds with an event may have one", k.quick_at);
+  auto quick = compile(*text, true, ctx, key + ".quick", k.quick_at);
   if (!quick) return;
   const std::map<std::string, int, std::less<>> names(quick->NamedCapturingGroups().begin(), quick->NamedCapturingGroups().end());
   const std::map<std::string, int, std::less<>> want(k.re->NamedCapturingGroups().begin(), k.re->NamedCapturingGroups().end());
   auto same_name = [](const auto& a, const auto& b) { return a.first == b.first; };
   if (!std::equal(names.begin(), names.end(), want.begin(), want.end(), same_name))
-    return ctx.error(key + ".quick", "must have the same named captures as the pattern");
+    return ctx.error(key + ".quick", "must have the same named captures as the pattern", k.quick_at);
   const auto& spec = event_specs()[static_cast<size_t>(k.event)];
   int needed = 0;
   for (size_t slot = 0; slot < slot_count(k.event); ++slot)
@@ -239,12 +269,13 @@ void read_quick(const toml::table& t, LineKind& k, FileContext& ctx, const std::
     }
   if (needed > 2 * kMaxQuickGroups)
     return ctx.error(key + ".quick", "its captures reach group " + std::to_string(needed) + ", RE2 extracts at most " +
-                                         std::to_string(kMaxQuickGroups) + " one-pass, the matcher asks twice: use (?:...)");
+                                         std::to_string(kMaxQuickGroups) + " one-pass, the matcher asks twice: use (?:...)",
+                     k.quick_at);
   k.quick = std::move(quick);
 }
 
-void check_token(const LineKind& k, FileContext& ctx, const std::string& key) {
-  if (k.token.find(' ') != std::string::npos) ctx.error(key + ".token", "must be one word");
+void check_token(const LineKind& k, FileContext& ctx, const std::string& key, TextPosition at) {
+  if (k.token.find(' ') != std::string::npos) ctx.error(key + ".token", "must be one word", at);
 }
 
 std::unique_ptr<LineKind> load_kind(const toml::table& t, size_t index, const std::string& family,
@@ -255,28 +286,30 @@ std::unique_ptr<LineKind> load_kind(const toml::table& t, size_t index, const st
   check_keys(t, {"name", "event", "token", "pattern", "unquote", "drop_blank", "quick", "sample", "note",
                  "log_type"},
              ctx, key);
-  if (k->name.empty()) ctx.error(key, "missing or empty string \"name\"");
+  if (k->name.empty()) ctx.error(key, "missing or empty string \"name\"", position_of(&t));
   k->family = family;
   k->file = ctx.file;
   k->token = required_string(t, "token", ctx, key);
-  check_token(*k, ctx, key);
+  check_token(*k, ctx, key, position_of(t.get("token")));
   if (auto event = t["event"].value<std::string>()) {
     auto type = event_type_by_name(*event);
     if (!type || *type == EventType::other || *type == EventType::comment)
-      ctx.error(key + ".event", "unknown event " + in_quotes(*event));
+      ctx.error(key + ".event", "unknown event " + in_quotes(*event), position_of(t.get("event")));
     else k->event = *type;
   }
   k->note = t["note"].value_or(std::string());
   k->log_type = t["log_type"].value_or(std::string());
   if ((k->event == EventType::note) != !k->note.empty())
-    ctx.error(key + ".note", "a kind of event \"note\" names its family with note = \"...\", and only such a kind");
-  k->re = compile(required_string(t, "pattern", ctx, key), true, ctx, key + ".pattern");
+    ctx.error(key + ".note", "a kind of event \"note\" names its family with note = \"...\", and only such a kind",
+              position_of(t.get("note") ? t.get("note") : &t));
+  const TextPosition pattern_at = position_of(t.get("pattern"));
+  k->re = compile(required_string(t, "pattern", ctx, key), true, ctx, key + ".pattern", pattern_at);
   k->samples = read_samples(t, false, ctx, key);
   if (!k->re) return k;
   k->groups = k->re->NumberOfCapturingGroups();
-  map_slots(*k, ctx, key);
+  map_slots(*k, ctx, key, pattern_at);
   if (k->event == EventType::note && k->slot_group[slot::ref] == 0)
-    ctx.error(key + ".pattern", "a note kind captures the word naming what it is about as \"ref\"");
+    ctx.error(key + ".pattern", "a note kind captures the word naming what it is about as \"ref\"", pattern_at);
   read_slot_lists(t, *k, ctx, key);
   read_quick(t, *k, ctx, key);
   check_sample_field_names(k->samples, *k->re, k->event == EventType::note, ctx, key);
@@ -294,12 +327,12 @@ std::vector<std::string> string_list(const toml::table& t, std::string_view name
   if (!node) return out;
   const auto* array = node->as_array();
   if (!array) {
-    ctx.error(key + "." + std::string(name), "must be an array of strings");
+    ctx.error(key + "." + std::string(name), "must be an array of strings", position_of(node));
     return out;
   }
   for (const auto& item : *array) {
     if (auto text = item.value<std::string>()) out.push_back(*text);
-    else ctx.error(key + "." + std::string(name), "must be an array of strings");
+    else ctx.error(key + "." + std::string(name), "must be an array of strings", position_of(&item));
   }
   return out;
 }
@@ -312,13 +345,14 @@ std::unique_ptr<GenericFamily> load_family(const toml::table& t, size_t index, F
   f->file = ctx.file;
   const std::string key = item_key("generic.family", index, f->name);
   check_keys(t, {"name", "pattern", "samples"}, ctx, key);
-  if (f->name.empty()) ctx.error(key, "missing or empty string \"name\"");
+  if (f->name.empty()) ctx.error(key, "missing or empty string \"name\"", position_of(&t));
   f->samples = string_list(t, "samples", ctx, key);
   if (auto pattern = t["pattern"].value<std::string>()) {
-    f->re = compile(*pattern, true, ctx, key + ".pattern");
-    if (f->samples.empty()) ctx.error(key, "a family with a pattern needs samples = [...]");
+    f->re = compile(*pattern, true, ctx, key + ".pattern", position_of(t.get("pattern")));
+    if (f->samples.empty()) ctx.error(key, "a family with a pattern needs samples = [...]", position_of(&t));
   } else if (!f->samples.empty()) {
-    ctx.error(key + ".samples", "only a family with a pattern is found by the generic tier");
+    ctx.error(key + ".samples", "only a family with a pattern is found by the generic tier",
+              position_of(t.get("samples")));
   }
   f->kind.name = "generic:" + f->name;
   f->kind.family = "generic";
@@ -333,15 +367,16 @@ void load_generic(const toml::table& root, FileContext& ctx, GenericTier& tier, 
   const toml::node* node = root.get("generic");
   if (!node) return;
   const auto* t = node->as_table();
-  if (!t) return ctx.error("generic", "must be a table ([generic])");
-  if (tier.reference) return ctx.error("generic", "defined in more than one grammar file");
+  if (!t) return ctx.error("generic", "must be a table ([generic])", position_of(node));
+  if (tier.reference) return ctx.error("generic", "defined in more than one grammar file", position_of(node));
   check_keys(*t, {"reference", "fallback", "family"}, ctx, "generic");
-  tier.reference = compile(required_string(*t, "reference", ctx, "generic"), true, ctx, "generic.reference");
+  const TextPosition reference_at = position_of(t->get("reference"));
+  tier.reference = compile(required_string(*t, "reference", ctx, "generic"), true, ctx, "generic.reference", reference_at);
   if (tier.reference) {
     const auto& named = tier.reference->NamedCapturingGroups();
     auto ref = named.find("ref"), id = named.find("id");
     if (ref == named.end() || id == named.end())
-      ctx.error("generic.reference", "must capture \"ref\" (MID, ICID...) and \"id\" (the number)");
+      ctx.error("generic.reference", "must capture \"ref\" (MID, ICID...) and \"id\" (the number)", reference_at);
     else tier.ref_group = ref->second, tier.id_group = id->second;
   }
   fallback = required_string(*t, "fallback", ctx, "generic");
@@ -354,10 +389,10 @@ std::unique_ptr<LogType> load_log_type(const toml::table& t, size_t index, FileC
   lt->file = ctx.file;
   const std::string key = item_key("log_type", index, lt->name);
   check_keys(t, {"name", "tag", "samples"}, ctx, key);
-  if (lt->name.empty()) ctx.error(key, "missing or empty string \"name\"");
-  lt->tag = compile(required_string(t, "tag", ctx, key), false, ctx, key + ".tag");
+  if (lt->name.empty()) ctx.error(key, "missing or empty string \"name\"", position_of(&t));
+  lt->tag = compile(required_string(t, "tag", ctx, key), false, ctx, key + ".tag", position_of(t.get("tag")));
   lt->samples = string_list(t, "samples", ctx, key);
-  if (lt->samples.empty()) ctx.error(key, "needs samples = [...] (tags it must claim)");
+  if (lt->samples.empty()) ctx.error(key, "needs samples = [...] (tags it must claim)", position_of(&t));
   return lt;
 }
 
@@ -367,10 +402,12 @@ void load_array(const toml::table& root, std::string_view name, FileContext& ctx
   const toml::node* node = root.get(name);
   if (!node) return;
   const auto* array = node->as_array();
-  if (!array) return ctx.error(std::string(name), "must be an array of tables ([[" + std::string(name) + "]])");
+  if (!array)
+    return ctx.error(std::string(name), "must be an array of tables ([[" + std::string(name) + "]])",
+                     position_of(node));
   for (size_t i = 0; i < array->size(); ++i) {
     if (const auto* t = array->get(i)->as_table()) out.push_back(load_one(*t, i));
-    else ctx.error(item_key(name, i, ""), "must be a table");
+    else ctx.error(item_key(name, i, ""), "must be a table", position_of(array->get(i)));
   }
 }
 
@@ -390,7 +427,7 @@ bool load_file(const fs::path& path, Loaded& into, Diagnostics& diag) {
   try {
     root = toml::parse_file(path.string());
   } catch (const toml::parse_error& e) {
-    ctx.error("line " + std::to_string(e.source().begin.line), std::string(e.description()));
+    ctx.diag.problem(ctx.file, "TOML: " + std::string(e.description()), position_of(e.source()));
     return false;
   }
   check_keys(root, {"family", "frame", "kind", "generic", "log_type"}, ctx, "top level");
@@ -414,8 +451,8 @@ bool check_unique_names(const std::vector<std::unique_ptr<Item>>& items, std::st
   for (const auto& item : items) {
     auto [it, inserted] = seen.emplace(item->name, item.get());
     if (inserted || item->name.empty()) continue;
-    diag.error(item->file, -1, std::string(what) + " " + in_quotes(item->name) + ": name already used in " +
-                                   it->second->file, false);
+    diag.problem(item->file, std::string(what) + " " + in_quotes(item->name) + ": name already used in " +
+                                 it->second->file);
     ok = false;
   }
   return ok;
@@ -426,8 +463,8 @@ std::vector<fs::path> grammar_files(const fs::path& dir, Diagnostics& diag) {
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
     if (it->path().extension() == ".toml") files.push_back(it->path());
-  if (ec) diag.error(dir.string(), -1, "cannot read the grammar directory: " + ec.message(), false);
-  else if (files.empty()) diag.error(dir.string(), -1, "no *.toml grammar files", false);
+  if (ec) diag.problem(dir.string(), "cannot read the grammar directory: " + ec.message());
+  else if (files.empty()) diag.problem(dir.string(), "no *.toml grammar files");
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -497,7 +534,7 @@ namespace {
 bool check_references(const Grammar& g, const Loaded& loaded, Diagnostics& diag) {
   bool ok = true;
   auto error = [&](const std::string& file, const std::string& message) {
-    diag.error(file, -1, message, false);
+    diag.problem(file, message);
     ok = false;
   };
   const GenericTier& tier = g.generic();
@@ -520,7 +557,7 @@ bool check_references(const Grammar& g, const Loaded& loaded, Diagnostics& diag)
 bool test_generic_samples(const Grammar& g, Diagnostics& diag) {
   bool ok = true;
   auto error = [&](const std::string& file, const std::string& key, const std::string& message) {
-    diag.error(file, -1, key + ": " + message, false);
+    diag.problem(file, key + ": " + message);
     ok = false;
   };
   for (const auto& f : g.generic().families)

@@ -59,6 +59,7 @@
 namespace mailtls {
 
 struct Sample {
+  TextPosition at;  // of the sample's table in its file
   std::string line;
   std::string body;  // frames only
   std::vector<std::pair<std::string, std::string>> fields;
@@ -97,6 +98,7 @@ struct LineKind {
   // falls back to `re`. Null when the kind has none.
   std::unique_ptr<RE2> quick;
   std::array<int, kMaxSlots> quick_slot_group{};  // `quick`'s group per event slot
+  TextPosition quick_at;                          // where `quick` is written
   std::vector<Sample> samples;
   // `note = "<family>"` on a kind of event `note`: the generic family its lines belong to
   // (the matcher puts it in the event's family slot).

@@ -19,9 +19,10 @@ struct SampleContext {
   const std::string& file;
   std::string key;
   Diagnostics& diag;
+  TextPosition at;  // the sample's, or the kind's `quick`
   bool ok = true;
   void error(const std::string& message) {
-    diag.error(file, -1, key + ": " + message, false);
+    diag.problem(file, key + ": " + message, at);
     ok = false;
   }
 };
@@ -96,7 +97,7 @@ std::optional<Captured> captured(const RE2& re, const std::array<int, kMaxSlots>
 // A kind's `quick` pattern must give the pattern's fields on every sample it matches, and
 // match at least one (or it only costs time).
 bool test_quick(const LineKind& k, const std::string& key, Diagnostics& diag) {
-  SampleContext ctx{k.file, key, diag};
+  SampleContext ctx{k.file, key, diag, k.quick_at};
   size_t matched = 0;
   for (size_t i = 0; i < k.samples.size(); ++i) {
     const std::string_view body = trim_trailing_blanks(k.samples[i].line);
@@ -121,13 +122,13 @@ bool Grammar::self_test(Diagnostics& diag) const {
   bool ok = true;
   for (const auto& f : frames_)
     for (size_t i = 0; i < f->samples.size(); ++i)
-      ok = test_frame_sample(*f, f->samples[i], {f->file, sample_key("frame", f->name, i), diag}) && ok;
+      ok = test_frame_sample(*f, f->samples[i], {f->file, sample_key("frame", f->name, i), diag, f->samples[i].at}) && ok;
   for (const auto& k : kinds_)
     if (k->quick) ok = test_quick(*k, "kind " + in_quotes(k->name) + ".quick", diag) && ok;
   Matcher matcher(*this);
   for (const auto& k : kinds_)
     for (size_t i = 0; i < k->samples.size(); ++i)
-      ok = test_kind_sample(*k, k->samples[i], matcher, {k->file, sample_key("kind", k->name, i), diag}) && ok;
+      ok = test_kind_sample(*k, k->samples[i], matcher, {k->file, sample_key("kind", k->name, i), diag, k->samples[i].at}) && ok;
   return ok;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/toml_position.h"
 #include "parse/localizer.h"
 #include "parse/localizer_words.h"
 
@@ -39,8 +40,8 @@ struct Loading {
   Diagnostics& diag;
   bool ok = true;
 
-  void error(const std::string& key, const std::string& message) {
-    diag.error(file, -1, "key '" + key + "': " + message, false);
+  void error(const std::string& key, const std::string& message, const toml::node* at = nullptr) {
+    diag.problem(file, "key '" + key + "': " + message, position_of(at));
     ok = false;
   }
 };
@@ -53,14 +54,14 @@ std::vector<std::string> read_words(Loading& ld, const std::string& key, const t
   std::vector<std::string> words;
   const auto* array = node.as_array();
   if (!array) {
-    ld.error(key, "must be an array of strings");
+    ld.error(key, "must be an array of strings", &node);
     return words;
   }
   for (const auto& item : *array) {
     const auto* s = item.as_string();
     if (!s || s->get().empty() || (!allow_spaces && has_space(s->get()))) {
-      ld.error(key, allow_spaces ? "holds an empty or non-string entry"
-                                 : "entries must be non-empty words without spaces");
+      ld.error(key, allow_spaces ? "holds an empty or non-string entry" : "entries must be non-empty words without spaces",
+               &item);
       continue;
     }
     words.push_back(s->get());
@@ -82,20 +83,20 @@ void read_word_map(Loading& ld, const toml::table& root, std::string_view table,
     const std::string canonical(key.str());
     const std::string where = tkey + "." + canonical;
     if (!names.empty() && std::find(names.begin(), names.end(), canonical) == names.end()) {
-      ld.error(where, "unknown canonical word");
+      ld.error(where, "unknown canonical word", &node);
       continue;
     }
     const auto words = read_words(ld, where, node, false);
-    if (words.empty()) ld.error(where, "needs at least one word");
+    if (words.empty()) ld.error(where, "needs at least one word", &node);
     else out.first.emplace(canonical, words.front());
     for (const auto& w : words) {
       auto [it, fresh] = out.canonical.emplace(word_key(w), canonical);
       if (!fresh && it->second != canonical)
-        ld.error(where, "'" + w + "' already stands for '" + it->second + "'");
+        ld.error(where, "'" + w + "' already stands for '" + it->second + "'", &node);
     }
   }
   for (auto name : names)
-    if (!t->contains(name)) ld.error(tkey + "." + std::string(name), "missing");
+    if (!t->contains(name)) ld.error(tkey + "." + std::string(name), "missing", t);
 }
 
 void read_verbs(Loading& ld, const toml::table& root, LocaleWords& out) {
@@ -109,7 +110,7 @@ void read_verbs(Loading& ld, const toml::table& root, LocaleWords& out) {
     for (const auto& w : words) {
       auto [it, fresh] = seen.emplace(fold_word(w), canonical);
       if (!fresh && it->second != canonical)
-        ld.error("verbs." + canonical, "'" + w + "' already stands for '" + it->second + "'");
+        ld.error("verbs." + canonical, "'" + w + "' already stands for '" + it->second + "'", &node);
       else if (fresh) out.verbs.emplace_back(fold_word(w), canonical);
     }
   }
@@ -145,7 +146,7 @@ void read_render(Loading& ld, const toml::table& root, RenderTemplates& out) {
   auto text = [&](std::string_view key, std::string& field) {
     if (const auto* node = t->get(key)) {
       if (const auto* s = node->as_string()) field = s->get();
-      else ld.error("render." + std::string(key), "must be a string");
+      else ld.error("render." + std::string(key), "must be a string", node);
     }
   };
   text("timestamp", out.timestamp);
@@ -163,8 +164,8 @@ void check_tables_known(Loading& ld, const toml::table& root) {
       "weekdays", "months", "levels", "directions", "fillers", "quotes", "verbs", "keywords", "render"};
   for (const auto& [key, node] : root)
     if (std::find(kTables.begin(), kTables.end(), key.str()) == kTables.end())
-      ld.error(std::string(key.str()), "unknown table (known: weekdays months levels directions "
-                                       "fillers quotes verbs keywords render)");
+      ld.error(std::string(key.str()),
+               "unknown table (known: weekdays months levels directions fillers quotes verbs keywords render)", &node);
 }
 
 std::unique_ptr<LocaleWords> load_words(const fs::path& file, const std::string& code, Diagnostics& diag) {
@@ -173,7 +174,7 @@ std::unique_ptr<LocaleWords> load_words(const fs::path& file, const std::string&
   try {
     root = toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
-    diag.error(ld.file, -1, "line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()), false);
+    diag.problem(ld.file, "TOML: " + std::string(e.description()), position_of(e.source()));
     return nullptr;
   }
   auto words = std::make_unique<LocaleWords>();
@@ -212,7 +213,7 @@ std::unique_ptr<Localizer> Localizer::load(const fs::path& locales_dir, Diagnost
     loc->langs_.push_back(std::move(words));
   }
   if (!loc->english_) {
-    diag.error((locales_dir / "en" / "words.toml").string(), -1, "the English word table is required", false);
+    diag.problem((locales_dir / "en" / "words.toml").string(), "the English word table is required");
     ok = false;
   }
   return ok ? std::move(loc) : nullptr;

@@ -39,7 +39,7 @@ size_t report_missing_texts(const Texts& english, const std::vector<std::string>
   size_t missing = 0;
   for (const auto& key : keys) {
     if (has_text(english, key)) continue;
-    diag.error(where.string(), -1, "no English text for '" + key + "'", false);
+    diag.problem(where.string(), "no English text for '" + key + "'");
     ++missing;
   }
   return missing;
@@ -50,7 +50,7 @@ size_t report_missing_references(const ReferenceCatalogue& refs,
   size_t missing = 0;
   for (std::string_view id : codes::kReferences) {
     if (refs.find(id)) continue;
-    diag.error(where.string(), -1, "reference '" + std::string(id) + "' cited by the classifier is not catalogued", false);
+    diag.problem(where.string(), "reference '" + std::string(id) + "' cited by the classifier is not catalogued");
     ++missing;
   }
   return missing;

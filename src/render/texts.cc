@@ -1,5 +1,7 @@
 #include "render/texts.h"
 
+#include "base/toml_position.h"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -11,16 +13,17 @@ using TextMap = std::map<std::string, std::string, std::less<>>;
 
 namespace {
 
-void flatten(const toml::table& table, const std::string& prefix, TextMap& out,
+void flatten(const toml::table& table, const std::string& prefix, TextMap& out, TextPlaces* places,
              const std::string& file, Diagnostics& diag) {
   for (const auto& [key, node] : table) {
     std::string name = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
     if (const auto* sub = node.as_table()) {
-      flatten(*sub, name, out, file, diag);
+      flatten(*sub, name, out, places, file, diag);
     } else if (const auto* text = node.as_string()) {
+      if (places) (*places)[name] = {file, position_of(key.source())};
       out[name] = text->get();
     } else {
-      diag.error(file, -1, "key '" + name + "' must be a string or a table", false);
+      diag.problem(file, "key '" + name + "' must be a string or a table", position_of(key.source()));
     }
   }
 }
@@ -50,7 +53,7 @@ TextMap::const_iterator plural_original(const TextMap& english, const std::strin
 
 }  // namespace
 
-bool load_texts_file_set(const fs::path& lang_dir, TextMap& out, Diagnostics& diag) {
+bool load_texts_file_set(const fs::path& lang_dir, TextMap& out, Diagnostics& diag, TextPlaces* places) {
   std::error_code ec;
   if (!fs::is_directory(lang_dir, ec)) return false;
   std::vector<fs::path> files;
@@ -61,11 +64,9 @@ bool load_texts_file_set(const fs::path& lang_dir, TextMap& out, Diagnostics& di
   bool ok = true;
   for (const auto& file : files) {
     try {
-      flatten(toml::parse_file(file.string()), "", out, file.string(), diag);
+      flatten(toml::parse_file(file.string()), "", out, places, file.string(), diag);
     } catch (const toml::parse_error& e) {
-      diag.error(file.string(), -1,
-                 "line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()),
-                 false);
+      diag.problem(file.string(), "TOML: " + std::string(e.description()), position_of(e.source()));
       ok = false;
     }
   }
@@ -76,7 +77,7 @@ std::unique_ptr<Texts> Texts::load(const fs::path& locales_dir, std::string_view
                                    Diagnostics& diag) {
   auto texts = std::unique_ptr<Texts>(new Texts);
   if (!load_texts_file_set(locales_dir / "en", texts->english_, diag)) {
-    diag.error((locales_dir / "en").string(), -1, "English texts cannot be loaded", false);
+    diag.problem((locales_dir / "en").string(), "English texts cannot be loaded");
     return nullptr;
   }
   texts->lang_ = std::string(lang);
@@ -163,28 +164,29 @@ std::vector<std::string> available_languages(const fs::path& locales_dir) {
 bool check_texts(const fs::path& locales_dir, Diagnostics& diag) {
   TextMap english;
   if (!load_texts_file_set(locales_dir / "en", english, diag)) {
-    diag.error((locales_dir / "en").string(), -1, "English texts cannot be loaded", false);
+    diag.problem((locales_dir / "en").string(), "English texts cannot be loaded");
     return false;
   }
   bool ok = true;
   for (const auto& lang : available_languages(locales_dir)) {
     if (lang == "en") continue;
     TextMap texts;
-    const std::string dir = (locales_dir / lang).string();
-    if (!load_texts_file_set(locales_dir / lang, texts, diag)) { ok = false; continue; }
+    TextPlaces places;
+    if (!load_texts_file_set(locales_dir / lang, texts, diag, &places)) { ok = false; continue; }
     for (const auto& [key, text] : texts) {
       TextMap::const_iterator base = english.find(key);
       if (base == english.end()) base = plural_original(english, key);
       if (base == english.end()) {
         if (key.rfind("meta.", 0) == 0) continue;
-        diag.error(dir, -1, "text '" + key + "' has no English original", false);
+        diag.problem(places[key].first, "text '" + key + "' has no English original", places[key].second);
         ok = false;
         continue;
       }
       auto allowed = placeholders(base->second);
       for (const auto& name : placeholders(text))
         if (!allowed.count(name)) {
-          diag.error(dir, -1, "text '" + key + "' uses {" + name + "}, unknown to the English text", false);
+          diag.problem(places[key].first, "text '" + key + "' uses {" + name + "}, unknown to the English text",
+                       places[key].second);
           ok = false;
         }
     }

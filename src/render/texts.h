@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/diagnostics.h"
@@ -50,10 +51,14 @@ class Texts {
   std::map<std::string, std::string, std::less<>> english_, chosen_;
 };
 
-// Loads one language's texts alone (no fallback) as flat keys; used by checks.
+// Where each text was read: its file and the position of its key there.
+using TextPlaces = std::map<std::string, std::pair<std::string, TextPosition>, std::less<>>;
+
+// Loads one language's texts alone (no fallback) as flat keys; used by checks. With
+// `places`, records where each key was written.
 bool load_texts_file_set(const std::filesystem::path& lang_dir,
                          std::map<std::string, std::string, std::less<>>& out,
-                         Diagnostics& diag);
+                         Diagnostics& diag, TextPlaces* places = nullptr);
 
 // Language codes with a directory under locales/ (sorted).
 // The CLDR plural category of a whole number n in a language: "zero", "one", "two",

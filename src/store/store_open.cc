@@ -15,7 +15,7 @@ namespace mailtls {
 namespace {
 
 void open_error(Diagnostics& diag, const std::string& path, const std::string& message) {
-  diag.add({Diagnostic::Severity::error, path, -1, message, false});
+  diag.problem(path, message);
 }
 
 // Pragmas for a bulk writer. WAL lets readers (query, summary) keep reading the last
@@ -252,12 +252,11 @@ bool Store::writable(const char* what) {
     return false;
   }
   if (mode_ == Mode::read_only) {
-    diag_->error(run_->path, -1,
-                 std::string(what) + ": the database was opened read-only", false);
+    diag_->problem(run_->path, std::string(what) + ": the database was opened read-only");
     return false;
   }
   if (finished_) {
-    diag_->error(run_->path, -1, std::string(what) + ": the run is already finished", false);
+    diag_->problem(run_->path, std::string(what) + ": the run is already finished");
     return false;
   }
   return true;

@@ -3,6 +3,8 @@
 // localize -> restore round trip over every English sample. No grammar needed.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -355,6 +357,23 @@ TEST_CASE("a wrong word table is refused with its file and key", "[localizer]") 
     CHECK(all_messages(diag).find(c.expect) != std::string::npos);
     fs::remove_all(dir);
   }
+}
+
+TEST_CASE("a word table's problem points at its line in the file, with a caret", "[localizer]") {
+  std::string text = slurp(kLocales / "fr" / "words.toml");
+  const std::string from = "Sent = [\"envoyé\"";
+  const size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), "Snet = [\"x\"]\nSent = [\"envoyé\"");
+  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+  Diagnostics diag;
+  const auto dir = locales_with(text);
+  CHECK_FALSE(Localizer::load(dir, diag));
+  CHECK(all_messages(diag) == "error: " + (dir / "fr" / "words.toml").string() + ":" + std::to_string(line) +
+                                  ":8: key 'directions.Snet': unknown canonical word\n"
+                                  "  Snet = [\"x\"]\n"
+                                  "         ^ near here\n");
+  fs::remove_all(dir);
 }
 
 TEST_CASE("English syslog lines starting with Mar are detected as English", "[localizer]") {

@@ -40,7 +40,25 @@ TEST_CASE("a translation that uses a placeholder unknown to English is reported"
   std::ofstream(dir / "fr" / "b.toml") << "[outcome.x]\nbody = \"seulement {oops}\"\n";
   CHECK_FALSE(check_texts(dir, diag));
   REQUIRE(diag.size() == 1);
-  CHECK(diag.all()[0].message.find("{oops}") != std::string::npos);
+  std::string text = diag.all()[0].format();
+  text.erase(0, text.find("b.toml"));
+  CHECK(text == "b.toml:2:1: text 'outcome.x.body' uses {oops}, unknown to the English text\n"
+                "  body = \"seulement {oops}\"\n"
+                "  ^ near here");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a locale file that is not TOML is reported at its line and column", "[texts]") {
+  Diagnostics diag;
+  auto dir = make_locales();
+  std::ofstream(dir / "fr" / "b.toml") << "[outcome.x]\nbody = \"pas fermé\n";
+  CHECK_FALSE(check_texts(dir, diag));
+  REQUIRE(diag.size() == 1);
+  std::string text = diag.all()[0].format();
+  text.erase(0, text.find("b.toml"));
+  CHECK(text.rfind("b.toml:2:", 0) == 0);
+  CHECK_THAT(text, Catch::Contains("\n  body = \"pas fermé\n  "));
+  CHECK_THAT(text, Catch::EndsWith("^ near here"));
   fs::remove_all(dir);
 }
 
