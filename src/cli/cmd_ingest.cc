@@ -39,14 +39,18 @@
 namespace mailtls {
 namespace {
 
-// Hands finished connections to the writer thread, which classifies and stores them.
-// Message ids come from the store's atomic counter, so sessions never wait for the
-// writer; connection ids are handed out by the writer as it stores them (write_queue.h).
+// Classifies each finished connection here, on the parsing thread, and hands the
+// (connection, verdict) pair to the writer thread, which only stores it. Message ids come
+// from the store's atomic counter, so sessions never wait for the writer; connection ids
+// are handed out by the writer as it stores them (write_queue.h).
 class StoreSink : public SessionSink {
  public:
   StoreSink(Store& store, WriteQueue& writes) : store_(store), writes_(writes) {}
   int64_t new_message_id() override { return store_.new_message_id(); }
-  void connection_finished(Connection&& c) override { writes_.put_connection(std::move(c)); }
+  void connection_finished(Connection&& c) override {
+    Verdict v = classify_for_store(c);
+    writes_.put_connection(std::move(c), std::move(v));
+  }
   void message_finished(Message&& m) override { writes_.put_message(std::move(m)); }
 
  private:
@@ -103,6 +107,7 @@ struct Run {
   const IngestOptions& options;
   Streams io;
   Diagnostics diag;
+  Timer timer{options.verbose};  // -v prints what it recorded
   std::unique_ptr<Grammar> grammar;
   std::unique_ptr<Localizer> localizer;
   std::unique_ptr<Store> store;
@@ -569,7 +574,7 @@ bool load_data(Run& run) {
   if (run.options.locale != "auto" && !run.localizer->has_language(run.options.locale)) {
     std::string known = "auto";
     for (const auto& lang : run.localizer->languages()) known += ", " + lang;
-    run.diag.error("--locale", -1, "unknown language '" + run.options.locale + "' (known: " + known + ")", false);
+    run.diag.problem("--locale", "unknown language '" + run.options.locale + "' (known: " + known + ")");
     return false;
   }
   return true;
@@ -577,6 +582,7 @@ bool load_data(Run& run) {
 
 int report(const Run& run, int status) {
   for (const auto& d : run.diag.all()) run.io.err << "mailtls ingest: " << terminal_text(d.format(), true) << "\n";
+  if (run.timer.enabled()) run.io.err << "mailtls ingest: where the time went:\n" << run.timer.report();
   return status;
 }
 
@@ -613,7 +619,7 @@ int run_ingest(const IngestOptions& options, Streams io) {
   // A pipe among the inputs: its size is not known, so neither is a percentage.
   if (std::count(run.input_sizes.begin(), run.input_sizes.end(), 0)) total = 0;
   run.progress = std::make_unique<Progress>(io.err, show, total, inputs.size(), terminal_columns(STDERR_FILENO));
-  run.writes = std::make_unique<WriteQueue>(*run.store, classify_for_store);
+  run.writes = std::make_unique<WriteQueue>(*run.store);
   run.sink = std::make_unique<StoreSink>(*run.store, *run.writes);
   run.sessions = std::make_unique<Sessions>(SessionOptions{options.idle_timeout, options.max_open}, *run.sink);
 
@@ -623,12 +629,16 @@ int run_ingest(const IngestOptions& options, Streams io) {
   run.lane_setup.year = options.year;
   run.lane_setup.reader.chunk_bytes = size_t{256} << 10;
   run.inherited = inherit_headers(run, inputs);
+  auto streaming = run.timer.phase("reading and parsing the inputs");
   ingest_all(run, inputs);
+  streaming.stop();
   for (const auto& lane : run.lane_diags)
     for (const auto& item : lane) run.diag.add(item);
+  // From here on the progress line names each phase as it begins.
+  run.timer.listen([&run](const std::string& phase) { run.progress->phase(phase); });
   if (!interrupts.stop_requested() && !run.store->write_failed()) {
     show_progress(run);
-    run.progress->phase("finishing the connections still open");
+    auto phase = run.timer.phase("finishing the connections still open");
     run.sessions->finish_all();
   }
   if (interrupts.stop_requested()) {
@@ -637,28 +647,15 @@ int run_ingest(const IngestOptions& options, Streams io) {
     run.progress->finish();
     return report_interrupted(run, interrupts.signal(), false);
   }
-  const auto read_done = std::chrono::steady_clock::now();
-  if (options.verbose || std::getenv("MAILTLS_TIMING")) {
-    const SessionStats& st = run.sessions->stats();
-    std::fprintf(stderr,
-                 "mailtls ingest: sessions: %lld connections, %lld messages, %lld finished by the time-out or"
-                 " the memory bound, at most %zu open\n",
-                 static_cast<long long>(st.connections), static_cast<long long>(st.messages),
-                 static_cast<long long>(st.timed_out), st.peak_open);
-  }
+  const SessionStats& st = run.sessions->stats();
+  run.timer.count("sessions: connections", st.connections);
+  run.timer.count("sessions: messages", st.messages);
+  run.timer.count("sessions: ended by time-out or bound", st.timed_out);
+  run.timer.count("sessions: most open at once", static_cast<int64_t>(st.peak_open));
   run.writes->call([&](Store& store) {
-    store.finish(classify_for_store, [&] { return interrupts.begin_commit(); },
-                 [&](const char* phase) { run.progress->phase(phase); });
+    store.finish(classify_for_store, [&] { return interrupts.begin_commit(); }, run.timer);
   });
   run.progress->finish();
-  if (options.verbose) {
-    const auto now = std::chrono::steady_clock::now();
-    using Seconds = std::chrono::duration<double>;
-    char line[160];
-    std::snprintf(line, sizeof line, "mailtls ingest: reading and parsing %.2f s; indexes, reconciling and commit %.2f s\n",
-                  Seconds(read_done - run.started).count(), Seconds(now - read_done).count());
-    io.err << line;
-  }
   const bool kept = run.store->committed();
   if (interrupts.signal() != 0) return report_interrupted(run, interrupts.signal(), kept);
   // A run that was rolled back (a failed write, a failed commit) has no results to show:

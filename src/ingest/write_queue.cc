@@ -25,8 +25,8 @@ size_t payload(const Message& m) {
 
 }  // namespace
 
-WriteQueue::WriteQueue(Store& store, Classify classify, WriteQueueLimits limits)
-    : store_(store), classify_(std::move(classify)), limits_(limits),
+WriteQueue::WriteQueue(Store& store, WriteQueueLimits limits)
+    : store_(store), limits_(limits),
       writer_([this] { writer_loop(); }) {
   filling_.reserve(limits_.batch_items);
 }
@@ -41,11 +41,8 @@ WriteQueue::~WriteQueue() {
   writer_.join();
 }
 
-// Classified here, on the producer's thread: the writer thread is the one that bounds the
-// speed of an ingest, so it only writes.
-void WriteQueue::put_connection(Connection&& c) {
+void WriteQueue::put_connection(Connection&& c, Verdict&& v) {
   const size_t bytes = payload(c);
-  Verdict v = classify_(c);
   push(Classified{std::move(c), std::move(v)}, bytes);
 }
 

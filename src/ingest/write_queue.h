@@ -50,12 +50,14 @@ class WriteQueue {
  public:
   using Task = std::function<void(Store&)>;
 
-  WriteQueue(Store& store, Classify classify, WriteQueueLimits limits = {});
+  explicit WriteQueue(Store& store, WriteQueueLimits limits = {});
   ~WriteQueue();
   WriteQueue(const WriteQueue&) = delete;
   WriteQueue& operator=(const WriteQueue&) = delete;
 
-  void put_connection(Connection&& c);  // classified at once, on the caller's thread
+  // A finished connection with its verdict: the queue only carries what the driver
+  // decided, so the writer thread (the one that bounds an ingest's speed) only writes.
+  void put_connection(Connection&& c, Verdict&& v);
   void put_message(Message&& m);
   void put_unparsed(int64_t source_id, int64_t line_no, std::string_view text);
   void post(Task task);        // asynchronous; `task` must own what it uses
@@ -86,7 +88,6 @@ class WriteQueue {
   void fail_job(Job& job);  // the writer has stopped: tell a waiting call() why
 
   Store& store_;
-  Classify classify_;
   WriteQueueLimits limits_;
   Batch filling_;  // producer only
   size_t filling_bytes_ = 0;

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "base/diagnostics.h"
+#include "base/timer.h"
 #include "model/model.h"
 
 struct sqlite3;
@@ -122,10 +123,10 @@ class Store {
   // commit: false rolls the run back instead (an interrupted ingest). Nothing but
   // finish() can commit (a commit hook refuses any other).
   using CommitGate = std::function<bool()>;
-  // `on_phase` hears each step as it begins: "building indexes", "reconciling",
-  // "committing" (for a progress line).
-  using PhaseReport = std::function<void(const char* phase)>;
-  void finish(const Classify& classify, const CommitGate& may_commit = {}, const PhaseReport& on_phase = {});
+  // `timer` records each step (the buffered rows, indexes, reconcile, commit); whoever
+  // listens to it hears each step as it begins (a progress line).
+  void finish(const Classify& classify, const CommitGate& may_commit = {});
+  void finish(const Classify& classify, const CommitGate& may_commit, Timer& timer);
   bool committed() const { return committed_; }  // finish() kept this run
   // A write failed (reported in the Diagnostics): nothing more is written, and finish()
   // rolls back. Safe to ask from any thread, so an ingest can stop reading early.

@@ -41,17 +41,17 @@ TEST_CASE("the writer thread writes in order and a call sees every earlier write
   Diagnostics diag;
   auto store = Store::open(dir.db(), Store::Mode::read_write, diag);
   REQUIRE(store);
-  WriteQueue writes(*store, plain_verdict, kTiny);
+  WriteQueue writes(*store, kTiny);
   std::vector<int64_t> ids;
   for (int64_t i = 1; i <= 50; ++i) {
     Connection c = make_connection(*store, i);
     ids.push_back(c.id);
-    writes.put_connection(std::move(c));
+    writes.put_connection(std::move(c), Verdict{});
     writes.put_unparsed(1, i, "junk");
   }
   Connection again = make_connection(*store, 999);
   again.id = ids.front();  // a rewrite: the later version must win
-  writes.put_connection(std::move(again));
+  writes.put_connection(std::move(again), Verdict{});
 
   std::optional<Connection> first, last;
   writes.call([&](Store& s) {
@@ -67,6 +67,34 @@ TEST_CASE("the writer thread writes in order and a call sees every earlier write
   CHECK_FALSE(diag.any_error());
 }
 
+TEST_CASE("the writer stores the verdict the driver decided, without classifying again",
+          "[store][write_queue]") {
+  TempDir dir;
+  Diagnostics diag;
+  auto store = Store::open(dir.db(), Store::Mode::read_write, diag);
+  REQUIRE(store);
+  {
+    WriteQueue writes(*store, kTiny);
+    Verdict decided;
+    decided.outcome = Outcome::starttls_refused;
+    decided.confidence = Confidence::high;
+    decided.detail = "decided upstream";
+    writes.put_connection(make_connection(*store, 7), std::move(decided));
+    writes.call([](Store& s) { s.finish(plain_verdict); });
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(dir.db().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT tls_outcome, confidence, tls_detail FROM connections", -1, &st, nullptr) ==
+          SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "starttls-refused");
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1))) == "high");
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 2))) == "decided upstream");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 TEST_CASE("connections queued without an id are numbered in the order they are stored",
           "[store][write_queue]") {
   TempDir dir;
@@ -74,12 +102,12 @@ TEST_CASE("connections queued without an id are numbered in the order they are s
   auto store = Store::open(dir.db(), Store::Mode::read_write, diag);
   REQUIRE(store);
   {
-    WriteQueue writes(*store, plain_verdict, kTiny);
+    WriteQueue writes(*store, kTiny);
     for (int64_t i = 1; i <= 20; ++i) {
       Connection c = make_connection(*store, 100 + i);
       c.id = 0;
       c.log.push_back(LogLine{EventType::other, "second line", "", {1, i}, 0});
-      writes.put_connection(std::move(c));
+      writes.put_connection(std::move(c), Verdict{});
     }
     writes.call([](Store& s) { s.finish(plain_verdict); });
   }
@@ -107,19 +135,19 @@ TEST_CASE("an exception on the writer thread reaches the producer, and shutdown 
   auto store = Store::open(dir.db(), Store::Mode::read_write, diag);
   REQUIRE(store);
   {
-    WriteQueue writes(*store, plain_verdict, kTiny);
+    WriteQueue writes(*store, kTiny);
     writes.post([](Store&) { throw std::runtime_error("disk on fire"); });
     // The producer learns of it on a later call at the latest, never blocks forever.
     CHECK_THROWS_WITH(
         [&] {
-          for (int64_t i = 1; i <= 1000; ++i) writes.put_connection(make_connection(*store, i));
+          for (int64_t i = 1; i <= 1000; ++i) writes.put_connection(make_connection(*store, i), Verdict{});
           writes.call([](Store&) {});
         }(),
         "disk on fire");
   }
   {
-    WriteQueue writes(*store, plain_verdict, kTiny);
-    for (int64_t i = 1; i <= 100; ++i) writes.put_connection(make_connection(*store, i));
+    WriteQueue writes(*store, kTiny);
+    for (int64_t i = 1; i <= 100; ++i) writes.put_connection(make_connection(*store, i), Verdict{});
   }  // destroyed with jobs queued: dropped, joined
   SUCCEED();
 }
