@@ -157,10 +157,11 @@ namespace {
 constexpr size_t kLogLinesReserved = 8;
 constexpr size_t kTranscriptLinesReserved = 32;
 
-// The per-event work, kept out of the class so each handler stays short.
-class Handler {
+// One event applied to the sessions: the per-event work, kept out of the class so each
+// step stays short.
+class EventStep {
  public:
-  Handler(Sessions::State& st, SessionSink& sink, SessionStats& stats, const Event& ev,
+  EventStep(Sessions::State& st, SessionSink& sink, SessionStats& stats, const Event& ev,
           const LineInfo& line, uint32_t appliance)
       : st_(st), sink_(sink), stats_(stats), ev_(ev), line_(line), app_(appliance) {}
 
@@ -275,7 +276,7 @@ class Handler {
   uint32_t app_;
 };
 
-void Handler::run() {
+void EventStep::run() {
   switch (ev_.type) {
     case EventType::icid_new: return open_connection(Direction::inbound);
     case EventType::dcid_new: return open_connection(Direction::outbound);
@@ -314,7 +315,7 @@ void Handler::run() {
   }
 }
 
-void Handler::open_connection(Direction dir) {
+void EventStep::open_connection(Direction dir) {
   const int64_t conn_id = connection_id();
   if (conn_id < 0) return;
   auto it = st_.open.find(ConnKey{app_, dir, conn_id});
@@ -334,7 +335,7 @@ void Handler::open_connection(Direction dir) {
   add_log(c);
 }
 
-void Handler::close_connection(Direction dir) {
+void EventStep::close_connection(Direction dir) {
   const int64_t conn_id = connection_id();
   if (conn_id < 0) return;
   Connection& c = connection(dir, conn_id);
@@ -344,7 +345,7 @@ void Handler::close_connection(Direction dir) {
   finish(st_, sink_, stats_, st_.open.find(ConnKey{app_, dir, conn_id}));
 }
 
-void Handler::tls_line(Direction dir) {
+void EventStep::tls_line(Direction dir) {
   const int64_t conn_id = connection_id();
   if (conn_id < 0) return;
   Connection& c = connection(dir, conn_id);
@@ -369,7 +370,7 @@ void Handler::tls_line(Direction dir) {
   add_log(c, detail);
 }
 
-void Handler::message_event() {
+void EventStep::message_event() {
   const int64_t mid = id();
   if (mid < 0) return;
   MessageState& ms = message(mid);
@@ -432,7 +433,7 @@ void Handler::message_event() {
   }
 }
 
-void Handler::delivery(bool done) {
+void EventStep::delivery(bool done) {
   const int64_t dcid = connection_id();
   const int64_t mid = to_int64(f(slot::mid));
   if (dcid < 0 || mid < 0) return;
@@ -455,7 +456,7 @@ void Handler::delivery(bool done) {
   if (done) add_log(c);
 }
 
-void Handler::bounce(DeliveryResult result) {
+void EventStep::bounce(DeliveryResult result) {
   const int64_t mid = to_int64(f(slot::bounce_mid));
   if (mid < 0) return;
   MessageState& ms = message(mid);
@@ -481,7 +482,7 @@ void Handler::bounce(DeliveryResult result) {
   if (!was_open) finish(st_, sink_, stats_, st_.open.find(ConnKey{app_, Direction::outbound, dcid}));
 }
 
-void Handler::connection_error() {
+void EventStep::connection_error() {
   const int64_t dcid = connection_id();
   if (dcid < 0) return;
   Connection& c = connection(Direction::outbound, dcid);
@@ -494,7 +495,7 @@ void Handler::connection_error() {
 // of what it names. ICID 0 / DCID 0 name no connection (the appliance's own doing) and an
 // RCID (a connection to the spam quarantine) or a bare RID names none that is tracked:
 // such lines stay recognised, attached to nothing.
-void Handler::note() {
+void EventStep::note() {
   const int64_t number = id();
   const std::string_view ref = f(slot::ref);
   if (number <= 0 && ref != "MID") return;
@@ -511,7 +512,7 @@ void Handler::note() {
 // A recipient the recipient access table refused: a line of the inbound connection (its
 // detail the MID), and the message remembers it so that its "ready" line, if the data was
 // accepted for other recipients, joins the connection too.
-void Handler::recipient_refused() {
+void EventStep::recipient_refused() {
   const int64_t icid = connection_id();
   if (icid < 0) return;
   const int64_t mid = to_int64(f(slot::mid));
@@ -519,7 +520,7 @@ void Handler::recipient_refused() {
   if (mid >= 0) message(mid).recipient_refused = true;
 }
 
-void Handler::add_log_as(Connection& c, EventType type, std::string_view detail) {
+void EventStep::add_log_as(Connection& c, EventType type, std::string_view detail) {
   if (c.log.empty()) c.log.reserve(kLogLinesReserved);
   c.log.push_back(LogLine{type, std::string(line_.text), std::string(detail), line_.ref, line_.time});
 }
@@ -529,7 +530,7 @@ void Handler::add_log_as(Connection& c, EventType type, std::string_view detail)
 // the DANE outcome of the delivery. Each becomes a line of that connection, read as the
 // mail_logs TLS line it stands for, so an appliance that sends only consolidated events
 // still gets a verdict per connection, from one log line as any other.
-void Handler::consolidated_event() {
+void EventStep::consolidated_event() {
   const std::string_view ext = f(slot::extension);
   consolidated_tls(Direction::inbound, cef_field(ext, "ESAICID"), cef_field(ext, "ESATLSInConnStatus"),
                    cef_field(ext, "ESATLSInProtocol"), cef_field(ext, "ESATLSInCipher"));
@@ -543,7 +544,7 @@ void Handler::consolidated_event() {
 
 // What the event says of the peers: the sending host of the inbound connection, and the
 // recipient's domain as the destination of the outbound one (as a delivery line gives it).
-void Handler::consolidated_peers(std::string_view ext) {
+void EventStep::consolidated_peers(std::string_view ext) {
   if (const int64_t icid = to_int64(cef_field(ext, "ESAICID")); icid > 0) {
     auto it = st_.open.find(ConnKey{app_, Direction::inbound, icid});
     if (it != st_.open.end()) {
@@ -574,7 +575,7 @@ bool same_word(std::string_view a, std::string_view b) {
   return true;
 }
 
-void Handler::consolidated_tls(Direction dir, std::string_view conn_id, std::string_view status,
+void EventStep::consolidated_tls(Direction dir, std::string_view conn_id, std::string_view status,
                                std::string_view protocol, std::string_view cipher) {
   const int64_t number = to_int64(conn_id);
   if (number <= 0) return;
@@ -592,7 +593,7 @@ void Handler::consolidated_tls(Direction dir, std::string_view conn_id, std::str
 }
 
 // DANE (RFC 7672) for an outbound connection; its detail is "<status> <host>".
-void Handler::dane_line(std::string_view dcid, std::string_view status, std::string_view host) {
+void EventStep::dane_line(std::string_view dcid, std::string_view status, std::string_view host) {
   const int64_t number = to_int64(dcid);
   if (number <= 0) return;
   Connection& c = connection(Direction::outbound, number);
@@ -607,7 +608,7 @@ void Handler::dane_line(std::string_view dcid, std::string_view status, std::str
 
 // Who is the client follows from who sends commands and who sends reply codes: on an
 // outbound connection the appliance sends EHLO and receives the 3-digit replies.
-void Handler::debug_line(bool sent_by_appliance) {
+void EventStep::debug_line(bool sent_by_appliance) {
   const int64_t conn_id = connection_id();
   if (conn_id < 0) return;
   std::string_view text = f(slot::text);
@@ -638,7 +639,7 @@ void Handler::debug_line(bool sent_by_appliance) {
   attach_debug(*dir, conn_id, sent_by_appliance, std::move(tl));
 }
 
-void Handler::attach_debug(Direction dir, int64_t conn_id, bool sent_by_appliance,
+void EventStep::attach_debug(Direction dir, int64_t conn_id, bool sent_by_appliance,
                            TranscriptLine line) {
   const bool appliance_is_client = dir == Direction::outbound;
   line.sender = sent_by_appliance == appliance_is_client ? Sender::client : Sender::server;
@@ -679,7 +680,7 @@ void Sessions::on_event(const Event& ev, const LineInfo& line) {
   // latest time seen: a second file covering the same hours (a debug log read after the
   // mail_logs) must not make the first file's open connections look idle.
   if (line.time) st.now = line.time;
-  Handler(st, sink_, stats_, ev, line, app).run();
+  EventStep(st, sink_, stats_, ev, line, app).run();
   stats_.peak_open = std::max(stats_.peak_open, st.open.size());
   if (++st.events_since_sweep >= 4096 || st.open.size() > options_.max_open) sweep();
 }
@@ -718,7 +719,7 @@ void Sessions::sweep() {
     if (!idle && excess == 0) continue;
     if (excess) --excess;
     ++stats_.timed_out;
-    Handler::finish(st, sink_, stats_, st.open.find(key));
+    EventStep::finish(st, sink_, stats_, st.open.find(key));
   }
   sweep_messages(idle_before);
 }
@@ -736,7 +737,7 @@ void Sessions::sweep_messages(int64_t idle_before) {
     const bool idle = seen && seen < idle_before;
     if (!idle && excess == 0) continue;
     if (excess) --excess;
-    Handler::finish_message(st, sink_, stats_, st.messages.find(key));
+    EventStep::finish_message(st, sink_, stats_, st.messages.find(key));
   }
   std::vector<ConnKey> stale;
   for (auto& [key, p] : st.pending_debug)
@@ -747,10 +748,10 @@ void Sessions::sweep_messages(int64_t idle_before) {
 
 void Sessions::finish_all() {
   State& st = *state_;
-  while (!st.open.empty()) Handler::finish(st, sink_, stats_, st.open.begin());
-  while (!st.messages.empty()) Handler::finish_message(st, sink_, stats_, st.messages.begin());
+  while (!st.open.empty()) EventStep::finish(st, sink_, stats_, st.open.begin());
+  while (!st.messages.empty()) EventStep::finish_message(st, sink_, stats_, st.messages.begin());
   while (!st.pending_debug.empty()) flush_pending_debug(st, st.pending_debug.begin()->first);
-  while (!st.open.empty()) Handler::finish(st, sink_, stats_, st.open.begin());
+  while (!st.open.empty()) EventStep::finish(st, sink_, stats_, st.open.begin());
   st.debug_direction.clear();
 }
 

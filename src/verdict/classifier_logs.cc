@@ -56,7 +56,8 @@ bool refuses(const LogLine& policy) {
   return !action.empty() && action != "ACCEPT" && action != "RELAY" && action != "CONTINUE";
 }
 
-void sort_line(LogFacts& f, const LogLine& l) {
+// Files one log line under the fact it shows (the first or every line of its kind).
+void file_log_line(LogFacts& f, const LogLine& l) {
   switch (l.type) {
     case EventType::icid_policy:
       if (refuses(l)) keep_first(f.policy_refusal, l);
@@ -122,7 +123,7 @@ void sort_line(LogFacts& f, const LogLine& l) {
 
 LogFacts gather_log_facts(const std::vector<LogLine>& log) {
   LogFacts f;
-  for (const LogLine& l : log) sort_line(f, l);
+  for (const LogLine& l : log) file_log_line(f, l);
   return f;
 }
 

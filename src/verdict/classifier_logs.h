@@ -30,10 +30,6 @@ struct LogFacts {
   // accepted all the same for other recipients (detail the MID).
   std::vector<const LogLine*> recipients_refused, accepted_despite_refusal;
 
-  bool any_tls_line() const {
-    return tls_success || tls_failed || starttls_unsupported || required_not_initiated ||
-           required_failed;
-  }
 };
 
 LogFacts gather_log_facts(const std::vector<LogLine>& log);

@@ -297,13 +297,14 @@ bool dialogue_family(PasteShape s) {
          s == PasteShape::telnet;
 }
 
-struct Run {
+// Consecutive lines of a paste that share one shape (a tool's output, a dialogue).
+struct ShapeSpan {
   PasteShape shape;  // dialogue for the whole dialogue family
   size_t begin, end;
 };
 
-std::vector<Run> cut_runs(const std::vector<NumberedLine>& lines) {
-  std::vector<Run> runs;
+std::vector<ShapeSpan> cut_spans(const std::vector<NumberedLine>& lines) {
+  std::vector<ShapeSpan> runs;
   for (size_t i = 0; i < lines.size(); ++i) {
     auto sig = line_signature(lines[i].text);
     if (!sig) continue;
@@ -429,7 +430,7 @@ std::vector<TranscriptLine> parse_pasted_transcript(std::string_view text, int64
 std::vector<PastedDialogue> read_paste(std::string_view text, int64_t source_id) {
   const std::vector<NumberedLine> lines = split_lines(text);
   std::vector<PastedDialogue> out;
-  for (const Run& run : cut_runs(lines)) {
+  for (const ShapeSpan& run : cut_spans(lines)) {
     std::vector<NumberedLine> part(lines.begin() + run.begin, lines.begin() + run.end);
     for (PastedDialogue& d : read_run(part, run.shape, source_id))
       if (has_substance(d)) out.push_back(std::move(d));

@@ -226,6 +226,32 @@ TEST_CASE("bounce lines attach to the connection that carried the message", "[se
   CHECK(c.log[1].type == E::delayed);
 }
 
+TEST_CASE("a bounce logged after its connection closed is a piece of its own, finished at once", "[sessions]") {
+  CollectSink sink;
+  Sessions sessions({}, sink);
+  Feeder feed{sessions};
+  using E = EventType;
+  feed(E::mid_to, {"19", "", "0", "<zecora@buttercupgames.com>"});
+  feed(E::dcid_new, {"84", "192.0.2.5", "25", "", ""});
+  feed(E::delivery_start, {"84", "19", "[0]"});
+  feed(E::dcid_close, {"84"});
+  REQUIRE(sink.connections.size() == 1);
+  feed(E::bounced, {"84", "19", "0", "<zecora@buttercupgames.com>", "5.1.1 - Unknown address"});
+  // Not held open: the store joins the piece to its connection by number and time.
+  REQUIRE(sink.connections.size() == 2);
+  const Connection& piece = sink.connections[1];
+  CHECK(piece.conn_id == 84);
+  CHECK_FALSE(piece.has_close);
+  REQUIRE(piece.deliveries.size() == 1);
+  CHECK(piece.deliveries[0].result == DeliveryResult::bounced);
+  // The number used again later starts a connection of its own, without the bounce.
+  feed(E::dcid_new, {"84", "192.0.2.9", "25", "", ""});
+  feed(E::dcid_close, {"84"});
+  REQUIRE(sink.connections.size() == 3);
+  CHECK(sink.connections[2].peer_ip == "192.0.2.9");
+  CHECK(sink.connections[2].deliveries.empty());
+}
+
 TEST_CASE("a file read after one that ran hours ahead keeps its own connections open", "[sessions]") {
   CollectSink sink;
   Sessions sessions({.idle_timeout = 600, .max_open = 1000}, sink);
