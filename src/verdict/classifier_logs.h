@@ -29,7 +29,6 @@ struct LogFacts {
   // Control", detail the MID), and the "ready" lines of those messages whose data was
   // accepted all the same for other recipients (detail the MID).
   std::vector<const LogLine*> recipients_refused, accepted_despite_refusal;
-
 };
 
 LogFacts gather_log_facts(const std::vector<LogLine>& log);
