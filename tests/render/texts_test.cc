@@ -19,6 +19,19 @@ fs::path make_locales() {
   std::ofstream(dir / "fr" / "meta.toml") << "[meta]\ndirection = \"ltr\"\n";
   return dir;
 }
+
+// check_texts() on the test locales plus fr/b.toml holding `toml`: its one problem, from the
+// file's name on.
+std::string the_problem_with_french_file(const std::string& toml) {
+  Diagnostics diag;
+  auto dir = make_locales();
+  std::ofstream(dir / "fr" / "b.toml") << toml;
+  CHECK_FALSE(check_texts(dir, diag));
+  fs::remove_all(dir);
+  REQUIRE(diag.size() == 1);
+  std::string text = diag.all()[0].format();
+  return text.erase(0, text.find("b.toml"));
+}
 }  // namespace
 
 TEST_CASE("a text missing in a language falls back to English", "[texts]") {
@@ -35,31 +48,17 @@ TEST_CASE("a text missing in a language falls back to English", "[texts]") {
 }
 
 TEST_CASE("a translation that uses a placeholder unknown to English is reported", "[texts]") {
-  Diagnostics diag;
-  auto dir = make_locales();
-  std::ofstream(dir / "fr" / "b.toml") << "[outcome.x]\nbody = \"seulement {oops}\"\n";
-  CHECK_FALSE(check_texts(dir, diag));
-  REQUIRE(diag.size() == 1);
-  std::string text = diag.all()[0].format();
-  text.erase(0, text.find("b.toml"));
+  const std::string text = the_problem_with_french_file("[outcome.x]\nbody = \"seulement {oops}\"\n");
   CHECK(text == "b.toml:2:1: text 'outcome.x.body' uses {oops}, unknown to the English text\n"
                 "  body = \"seulement {oops}\"\n"
                 "  ^ near here");
-  fs::remove_all(dir);
 }
 
 TEST_CASE("a locale file that is not TOML is reported at its line and column", "[texts]") {
-  Diagnostics diag;
-  auto dir = make_locales();
-  std::ofstream(dir / "fr" / "b.toml") << "[outcome.x]\nbody = \"pas fermé\n";
-  CHECK_FALSE(check_texts(dir, diag));
-  REQUIRE(diag.size() == 1);
-  std::string text = diag.all()[0].format();
-  text.erase(0, text.find("b.toml"));
+  const std::string text = the_problem_with_french_file("[outcome.x]\nbody = \"pas fermé\n");
   CHECK(text.rfind("b.toml:2:", 0) == 0);
   CHECK_THAT(text, Catch::Contains("\n  body = \"pas fermé\n  "));
   CHECK_THAT(text, Catch::EndsWith("^ near here"));
-  fs::remove_all(dir);
 }
 
 TEST_CASE("an unknown language gives English texts and a warning", "[texts]") {
