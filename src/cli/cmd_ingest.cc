@@ -606,7 +606,7 @@ int run_ingest(const IngestOptions& options, Streams io) {
   // The inputs first: when none can be read, no database is created or touched.
   const auto inputs = expand_inputs(options.inputs, run.diag, options.db);
   if (inputs.empty()) {
-    run.diag.error("", -1, "nothing to read: no input could be opened; the database was not created or changed", false);
+    run.diag.problem("", "nothing to read: no input could be opened; the database was not created or changed");
     return report(run, 1);
   }
   run.store = Store::open(options.db, Store::Mode::read_write, run.diag);
