@@ -35,6 +35,30 @@ std::string generated_log_file(const TempDir& tmp, int seed, double megabytes, S
   return log;
 }
 
+// Where tar writes the header of the second of `members`: after one 512-byte header and
+// the first member padded to 512 bytes.
+size_t second_header_offset(const std::vector<std::string>& members) {
+  return 512 + (members[0].size() + 511) / 512 * 512;
+}
+
+// tmp/b.tar of three generated logs (seeds `seed`, +1, +2), made by the real tar, with a
+// bit of the second member's size field flipped so its header checksum no longer holds.
+// Returns the members' text.
+std::vector<std::string> tar_with_damaged_second_header(const TempDir& tmp, int seed, double megabytes) {
+  const std::vector<std::string> members{generated_log(tmp, seed, megabytes), generated_log(tmp, seed + 1, megabytes),
+                                         generated_log(tmp, seed + 2, megabytes)};
+  fs::create_directory(tmp.path / "logs");
+  for (size_t i = 0; i < members.size(); ++i) write_file(tmp.path / "logs" / ("m" + std::to_string(i)), members[i]);
+  const fs::path tar = tmp.path / "b.tar";
+  REQUIRE(shell("tar -C " + (tmp.path / "logs").string() + " -cf " + tar.string() + " m0 m1 m2"));
+  std::string bytes = slurp(tar);
+  const size_t second_header = second_header_offset(members);
+  REQUIRE(bytes.compare(second_header, 2, "m1") == 0);
+  bytes[second_header + 130] ^= 0x04;
+  write_file(tar, bytes);
+  return members;
+}
+
 struct Ingest {
   Finished finished;
   std::string output;
@@ -177,17 +201,9 @@ TEST_CASE("a tar, tar.gz, tar.bz2, tar.xz or tar.zst cut anywhere keeps its comp
 TEST_CASE("a damaged tar member header is named with its offset and the members after it are read",
           "[bad-input]") {
   TempDir tmp;
-  const std::vector<std::string> members{generated_log(tmp, 31, 0.1), generated_log(tmp, 32, 0.1),
-                                         generated_log(tmp, 33, 0.1)};
-  fs::create_directory(tmp.path / "logs");
-  for (size_t i = 0; i < members.size(); ++i) write_file(tmp.path / "logs" / ("m" + std::to_string(i)), members[i]);
+  const std::vector<std::string> members = tar_with_damaged_second_header(tmp, 31, 0.1);
   const fs::path tar = tmp.path / "b.tar";
-  REQUIRE(shell("tar -C " + (tmp.path / "logs").string() + " -cf " + tar.string() + " m0 m1 m2"));
-  std::string bytes = slurp(tar);
-  const size_t second_header = 512 + (members[0].size() + 511) / 512 * 512;
-  REQUIRE(bytes.compare(second_header, 2, "m1") == 0);
-  bytes[second_header + 130] ^= 0x04;  // a bit of its size field: the checksum no longer holds
-  write_file(tar, bytes);
+  const size_t second_header = second_header_offset(members);
   const fs::path db = tmp.path / "t.db";
   const Ingest r = ingest(tmp, db, {tar});
   INFO(r.output);
@@ -512,17 +528,9 @@ TEST_CASE("lines kept from a gzip member, zstd frame or xz block whose check fai
 TEST_CASE("a damaged tar header inside a tar.gz, tar.bz2, tar.xz or tar.zst is named with the compressed bytes it lies in",
           "[bad-input]") {
   TempDir tmp;
-  const std::vector<std::string> members{generated_log(tmp, 101, 0.4), generated_log(tmp, 102, 0.4),
-                                         generated_log(tmp, 103, 0.4)};
-  fs::create_directory(tmp.path / "logs");
-  for (size_t i = 0; i < members.size(); ++i) write_file(tmp.path / "logs" / ("m" + std::to_string(i)), members[i]);
+  const std::vector<std::string> members = tar_with_damaged_second_header(tmp, 101, 0.4);
   const fs::path tar = tmp.path / "b.tar";
-  REQUIRE(shell("tar -C " + (tmp.path / "logs").string() + " -cf " + tar.string() + " m0 m1 m2"));
-  std::string bytes = slurp(tar);
-  const size_t second_header = 512 + (members[0].size() + 511) / 512 * 512;
-  REQUIRE(bytes.compare(second_header, 2, "m1") == 0);
-  bytes[second_header + 130] ^= 0x04;
-  write_file(tar, bytes);
+  const size_t second_header = second_header_offset(members);
   for (const std::string tool : {"gzip", "bzip2", "xz", "zstd"}) {
     DYNAMIC_SECTION(tool) {
       const fs::path packed = tmp.path / ("b.tar." + tool);
